@@ -1,0 +1,765 @@
+//! The conservative windowed scheduler.
+//!
+//! ```text
+//!            T = smallest pending timestamp (idle stretches are skipped, not stepped)
+//!            │
+//!   ┌────────▼─────────────────────────────────────────────────────────────┐
+//!   │ window [T, min(T + lookahead, stop))                                 │
+//!   │   partition 0 ─┐                                                     │
+//!   │   partition 1 ─┼─ in parallel (rayon): deliver inbox, then every LP  │
+//!   │   partition … ─┘  handles its events in the window in key order;     │
+//!   │                   messages to other LPs go to the partition outbox   │
+//!   └────────┬─────────────────────────────────────────────────────────────┘
+//!            │ barrier: first error (lowest LP id) wins; budget check;
+//!            │ outbox[p][q] becomes inbox[q][p]; next T = min(heads, messages)
+//!            └──► next window
+//! ```
+//!
+//! Why it is correct: a message carries a timestamp at least `lookahead` after its sender's
+//! clock, so nothing sent in a window can land inside it; every LP can process its window
+//! without hearing from the others.
+//!
+//! Why it is deterministic: partitions are contiguous LP ranges processed in LP order, so the
+//! messages a partition emits are sorted by (sender, send order); inboxes are drained in
+//! partition order, so every LP receives its messages in (sender, send order) whatever the
+//! number of partitions or threads. Each arrival gets the LP's next sequence number, and events
+//! run in (time, priority, sequence) order.
+
+use std::fmt;
+
+use rayon::prelude::*;
+
+use super::queue::{EventQueue, Key, MAX_SEQUENCE, PendingQueue};
+use super::random::{LpRng, lp_stream};
+use super::time::{SimDuration, SimTime};
+
+/// Identifies a logical process: its index in the vector given to [`Simulation::new`].
+pub type LpId = u32;
+
+/// The behaviour of one logical process. The engine owns the state and calls `handle` for each
+/// event addressed to it, in key order.
+pub trait Model: Send {
+    type Event: Send;
+
+    /// Handles one event at `ctx.now()`.
+    fn handle(&mut self, event: Self::Event, ctx: &mut Ctx<'_, Self::Event>);
+
+    /// Priority class of an event, the second part of the tie-break (lower runs first).
+    fn priority(_event: &Self::Event) -> u8 {
+        0
+    }
+
+    /// Relative amount of work this LP is expected to do; partitions balance total weight.
+    fn weight(&self) -> u64 {
+        1
+    }
+}
+
+/// Why a run stopped early. Each variant says what happened and where.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "LP {from} sent a message to LP {to} for {at} at {now}, inside the lookahead of {lookahead}; \
+         messages must be timestamped at least {lookahead} after the sender's clock"
+    )]
+    LookaheadViolation { from: LpId, to: LpId, now: SimTime, at: SimTime, lookahead: SimDuration },
+    #[error("LP {lp} scheduled an event for {at}, before its clock {now}")]
+    ScheduledInPast { lp: LpId, now: SimTime, at: SimTime },
+    #[error("LP {from} sent a message to LP {to}, which does not exist (there are {lps} LPs)")]
+    UnknownLp { from: LpId, to: LpId, lps: u32 },
+    #[error(
+        "the run handled {handled} events by {at}, over its budget of {budget}; \
+         raise the event budget or shorten the horizon"
+    )]
+    EventBudgetExceeded { budget: u64, handled: u64, at: SimTime },
+    #[error("LP {lp} ran out of event sequence numbers")]
+    SequenceExhausted { lp: LpId },
+    #[error("invalid engine configuration: {0}")]
+    InvalidConfig(String),
+}
+
+/// How a simulation is bounded and run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Minimum delay of every message between LPs; the width of a window.
+    pub lookahead: SimDuration,
+    /// No event at or after the horizon is handled.
+    pub horizon: SimTime,
+    /// The run fails once it has handled more events than this.
+    pub event_budget: u64,
+    /// Worker threads; 1 runs on the calling thread with no pool.
+    pub threads: usize,
+    /// Scenario seed and replication index, from which every LP's stream is derived.
+    pub seed: u64,
+    pub replication: u64,
+}
+
+impl Config {
+    pub fn new(lookahead: SimDuration, horizon: SimTime) -> Config {
+        Config { lookahead, horizon, event_budget: u64::MAX, threads: 1, seed: 0, replication: 0 }
+    }
+}
+
+/// Work done so far, for benchmarks and progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub events: u64,
+    pub messages: u64,
+    pub windows: u64,
+}
+
+/// What a handler can do: read the clock, draw random numbers, schedule its own events and send
+/// messages to other LPs.
+pub struct Ctx<'a, E> {
+    now: SimTime,
+    id: LpId,
+    lookahead: SimDuration,
+    lps: u32,
+    queue: &'a mut EventQueue<E>,
+    sequence: &'a mut u64,
+    rng: &'a mut LpRng,
+    outbox: &'a mut Outbox<E>,
+    bounds: &'a [LpId],
+    error: &'a mut Option<EngineError>,
+    priority: fn(&E) -> u8,
+}
+
+impl<E> Ctx<'_, E> {
+    /// The time of the event being handled.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// This LP's id.
+    #[inline]
+    pub fn id(&self) -> LpId {
+        self.id
+    }
+    /// This LP's random stream.
+    #[inline]
+    pub fn rng(&mut self) -> &mut LpRng {
+        self.rng
+    }
+    /// The engine's lookahead: the minimum delay of a message.
+    #[inline]
+    pub fn lookahead(&self) -> SimDuration {
+        self.lookahead
+    }
+
+    /// Schedules an event for this LP at `at` (not before now).
+    #[inline]
+    pub fn schedule(&mut self, at: SimTime, event: E) {
+        if at < self.now {
+            self.fail(EngineError::ScheduledInPast { lp: self.id, now: self.now, at });
+            return;
+        }
+        let key = match next_key(at, (self.priority)(&event), self.sequence) {
+            Some(key) => key,
+            None => return self.fail(EngineError::SequenceExhausted { lp: self.id }),
+        };
+        self.queue.push(key, event);
+    }
+
+    /// Schedules an event for this LP after `delay`.
+    #[inline]
+    pub fn schedule_in(&mut self, delay: SimDuration, event: E) {
+        self.schedule(self.now + delay, event);
+    }
+
+    /// Sends an event to LP `to`, to be handled at `at`, which must be at least the lookahead
+    /// after now. A message to oneself is an ordinary local event.
+    #[inline]
+    pub fn send(&mut self, to: LpId, at: SimTime, event: E) {
+        if to == self.id {
+            return self.schedule(at, event);
+        }
+        if to >= self.lps {
+            return self.fail(EngineError::UnknownLp { from: self.id, to, lps: self.lps });
+        }
+        if at < self.now + self.lookahead {
+            return self.fail(EngineError::LookaheadViolation {
+                from: self.id,
+                to,
+                now: self.now,
+                at,
+                lookahead: self.lookahead,
+            });
+        }
+        let part = partition_of(self.bounds, to);
+        let priority = (self.priority)(&event);
+        self.outbox.min_time = self.outbox.min_time.min(at);
+        self.outbox.count += 1;
+        self.outbox.by_partition[part].push(Message { to, at, priority, event });
+    }
+
+    fn fail(&mut self, error: EngineError) {
+        if self.error.is_none() {
+            *self.error = Some(error);
+        }
+    }
+}
+
+#[inline]
+fn next_key(at: SimTime, priority: u8, sequence: &mut u64) -> Option<Key> {
+    if *sequence > MAX_SEQUENCE {
+        return None;
+    }
+    let key = Key::new(at, priority, *sequence);
+    *sequence += 1;
+    Some(key)
+}
+
+/// Index of the partition holding `lp`, given each partition's first LP.
+#[inline]
+fn partition_of(bounds: &[LpId], lp: LpId) -> usize {
+    bounds.partition_point(|&first| first <= lp) - 1
+}
+
+struct Message<E> {
+    to: LpId,
+    at: SimTime,
+    priority: u8,
+    event: E,
+}
+
+struct Outbox<E> {
+    by_partition: Vec<Vec<Message<E>>>,
+    min_time: SimTime,
+    count: u64,
+}
+
+struct Lp<M: Model> {
+    model: M,
+    queue: EventQueue<M::Event>,
+    rng: LpRng,
+    sequence: u64,
+    handled: u64,
+}
+
+/// LPs are scanned in blocks; a block whose earliest head is outside the window is skipped
+/// whole, so sparse activity costs little while dense activity is a linear scan.
+const BLOCK: usize = 64;
+
+struct Partition<M: Model> {
+    first: LpId,
+    lps: Vec<Lp<M>>,
+    /// Time of each LP's earliest pending event (`u64::MAX` when none).
+    heads: Vec<u64>,
+    block_min: Vec<u64>,
+    outbox: Outbox<M::Event>,
+    /// Messages received at the last barrier, by sending partition.
+    inbox: Vec<Vec<Message<M::Event>>>,
+    events: u64,
+    error: Option<EngineError>,
+}
+
+impl<M: Model> Partition<M> {
+    fn push_local(&mut self, local: usize, at: SimTime, priority: u8, event: M::Event) -> bool {
+        let lp = &mut self.lps[local];
+        let Some(key) = next_key(at, priority, &mut lp.sequence) else {
+            return false;
+        };
+        lp.queue.push(key, event);
+        if at.0 < self.heads[local] {
+            self.heads[local] = at.0;
+            let b = local / BLOCK;
+            self.block_min[b] = self.block_min[b].min(at.0);
+        }
+        true
+    }
+
+    fn deliver_inbox(&mut self) {
+        let mut inbox = std::mem::take(&mut self.inbox);
+        for from_part in inbox.iter_mut() {
+            for msg in from_part.drain(..) {
+                let local = (msg.to - self.first) as usize;
+                if !self.push_local(local, msg.at, msg.priority, msg.event) {
+                    self.error.get_or_insert(EngineError::SequenceExhausted { lp: msg.to });
+                }
+            }
+        }
+        self.inbox = inbox;
+    }
+
+    /// Handles every event before `end` and returns the earliest time still pending here.
+    fn step(&mut self, end: u64, lookahead: SimDuration, bounds: &[LpId], lps_total: u32) -> u64 {
+        self.deliver_inbox();
+        self.outbox.min_time = SimTime::MAX;
+        self.outbox.count = 0;
+        if self.error.is_some() {
+            return u64::MAX;
+        }
+        let n = self.lps.len();
+        let mut part_min = u64::MAX;
+        for b in 0..self.block_min.len() {
+            if self.block_min[b] >= end {
+                part_min = part_min.min(self.block_min[b]);
+                continue;
+            }
+            let mut block_min = u64::MAX;
+            for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
+                if let Some(next) = self.lps.get(i + 2) {
+                    next.queue.prefetch();
+                }
+                if self.heads[i] < end {
+                    self.run_lp(i, end, lookahead, bounds, lps_total);
+                    if self.error.is_some() {
+                        return u64::MAX;
+                    }
+                }
+                block_min = block_min.min(self.heads[i]);
+            }
+            self.block_min[b] = block_min;
+            part_min = part_min.min(block_min);
+        }
+        part_min
+    }
+
+    #[inline]
+    fn run_lp(&mut self, i: usize, end: u64, lookahead: SimDuration, bounds: &[LpId], lps: u32) {
+        let id = self.first + i as LpId;
+        let lp = &mut self.lps[i];
+        while let Some(key) = lp.queue.peek_key() {
+            if key.time().0 >= end {
+                break;
+            }
+            let Some((key, event)) = lp.queue.pop() else { break };
+            lp.handled += 1;
+            self.events += 1;
+            let mut ctx = Ctx {
+                now: key.time(),
+                id,
+                lookahead,
+                lps,
+                queue: &mut lp.queue,
+                sequence: &mut lp.sequence,
+                rng: &mut lp.rng,
+                outbox: &mut self.outbox,
+                bounds,
+                error: &mut self.error,
+                priority: M::priority,
+            };
+            lp.model.handle(event, &mut ctx);
+            if self.error.is_some() {
+                break;
+            }
+        }
+        self.heads[i] = lp.queue.peek_key().map_or(u64::MAX, |k| k.time().0);
+    }
+}
+
+/// A set of LPs and the scheduler that runs them.
+pub struct Simulation<M: Model> {
+    parts: Vec<Partition<M>>,
+    /// First LP id of each partition.
+    bounds: Vec<LpId>,
+    lps: u32,
+    lookahead: SimDuration,
+    horizon: SimTime,
+    event_budget: u64,
+    /// Every event before this time has been handled.
+    clock: SimTime,
+    /// Earliest pending event or message.
+    next: SimTime,
+    counters: Counters,
+    pool: Option<rayon::ThreadPool>,
+    failed: Option<EngineError>,
+}
+
+/// Partitions per worker thread: more than one lets rayon balance uneven windows.
+const PARTITIONS_PER_THREAD: usize = 4;
+
+impl<M: Model> Simulation<M> {
+    /// Builds a simulation over `models`; LP `i` is `models[i]`.
+    pub fn new(models: Vec<M>, config: &Config) -> Result<Simulation<M>, EngineError> {
+        if config.lookahead == SimDuration::ZERO {
+            return Err(EngineError::InvalidConfig("the lookahead must be positive".into()));
+        }
+        if config.threads == 0 {
+            return Err(EngineError::InvalidConfig("at least one thread is needed".into()));
+        }
+        let lps = u32::try_from(models.len()).map_err(|_| {
+            EngineError::InvalidConfig(format!("{} LPs is more than 2^32", models.len()))
+        })?;
+        let pool = if config.threads > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(config.threads)
+                .build()
+                .map_err(|e| EngineError::InvalidConfig(format!("thread pool: {e}")))?;
+            Some(pool)
+        } else {
+            None
+        };
+        let wanted = if config.threads > 1 { config.threads * PARTITIONS_PER_THREAD } else { 1 };
+        let weights: Vec<u64> = models.iter().map(|m| m.weight().max(1)).collect();
+        let bounds = balanced_bounds(&weights, wanted);
+        let nparts = bounds.len();
+        let mut models = models.into_iter();
+        let mut parts = Vec::with_capacity(nparts);
+        for (p, &first) in bounds.iter().enumerate() {
+            let last = bounds.get(p + 1).copied().unwrap_or(lps);
+            let n = (last - first) as usize;
+            let lps_here: Vec<Lp<M>> = (first..last)
+                .zip(models.by_ref().take(n))
+                .map(|(id, model)| Lp {
+                    model,
+                    queue: EventQueue::default(),
+                    rng: lp_stream(config.seed, config.replication, id),
+                    sequence: 0,
+                    handled: 0,
+                })
+                .collect();
+            parts.push(Partition {
+                first,
+                lps: lps_here,
+                heads: vec![u64::MAX; n],
+                block_min: vec![u64::MAX; n.div_ceil(BLOCK)],
+                outbox: Outbox {
+                    by_partition: (0..nparts).map(|_| Vec::new()).collect(),
+                    min_time: SimTime::MAX,
+                    count: 0,
+                },
+                inbox: (0..nparts).map(|_| Vec::new()).collect(),
+                events: 0,
+                error: None,
+            });
+        }
+        Ok(Simulation {
+            parts,
+            bounds,
+            lps,
+            lookahead: config.lookahead,
+            horizon: config.horizon,
+            event_budget: config.event_budget,
+            clock: SimTime::ZERO,
+            next: SimTime::MAX,
+            counters: Counters::default(),
+            pool,
+            failed: None,
+        })
+    }
+
+    pub fn lp_count(&self) -> u32 {
+        self.lps
+    }
+    pub fn horizon(&self) -> SimTime {
+        self.horizon
+    }
+    pub fn lookahead(&self) -> SimDuration {
+        self.lookahead
+    }
+    /// Every event before this time has been handled.
+    pub fn clock(&self) -> SimTime {
+        self.clock
+    }
+    /// The earliest pending event, `SimTime::MAX` when nothing is pending.
+    pub fn next_event_time(&self) -> SimTime {
+        self.next
+    }
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    fn locate(&self, lp: LpId) -> (usize, usize) {
+        let p = partition_of(&self.bounds, lp);
+        (p, (lp - self.bounds[p]) as usize)
+    }
+
+    /// The model of LP `lp`.
+    pub fn lp(&self, lp: LpId) -> &M {
+        let (p, i) = self.locate(lp);
+        &self.parts[p].lps[i].model
+    }
+
+    /// Mutable access to LP `lp`'s model between windows (for example to apply a decision).
+    pub fn lp_mut(&mut self, lp: LpId) -> &mut M {
+        let (p, i) = self.locate(lp);
+        &mut self.parts[p].lps[i].model
+    }
+
+    /// All models in LP id order.
+    pub fn models(&self) -> impl Iterator<Item = &M> + '_ {
+        self.parts.iter().flat_map(|p| p.lps.iter().map(|lp| &lp.model))
+    }
+
+    /// All models in LP id order, mutably.
+    pub fn models_mut(&mut self) -> impl Iterator<Item = &mut M> + '_ {
+        self.parts.iter_mut().flat_map(|p| p.lps.iter_mut().map(|lp| &mut lp.model))
+    }
+
+    /// Consumes the simulation, returning the models in LP id order.
+    pub fn into_models(self) -> Vec<M> {
+        self.parts.into_iter().flat_map(|p| p.lps.into_iter().map(|lp| lp.model)).collect()
+    }
+
+    /// Events handled by LP `lp` so far.
+    pub fn events_handled(&self, lp: LpId) -> u64 {
+        let (p, i) = self.locate(lp);
+        self.parts[p].lps[i].handled
+    }
+
+    /// Schedules an event from outside the simulation, at or after the clock. Events scheduled
+    /// this way arrive in call order.
+    pub fn schedule(&mut self, lp: LpId, at: SimTime, event: M::Event) -> Result<(), EngineError> {
+        if lp >= self.lps {
+            return Err(EngineError::UnknownLp { from: lp, to: lp, lps: self.lps });
+        }
+        if at < self.clock {
+            return Err(EngineError::ScheduledInPast { lp, now: self.clock, at });
+        }
+        let (p, i) = self.locate(lp);
+        let priority = M::priority(&event);
+        if !self.parts[p].push_local(i, at, priority, event) {
+            return Err(EngineError::SequenceExhausted { lp });
+        }
+        self.next = self.next.min(at);
+        Ok(())
+    }
+
+    /// Runs to the horizon.
+    pub fn run(&mut self) -> Result<Counters, EngineError> {
+        self.run_until(self.horizon)
+    }
+
+    /// Handles every event before `stop` (capped at the horizon) and sets the clock there.
+    pub fn run_until(&mut self, stop: SimTime) -> Result<Counters, EngineError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let stop = stop.min(self.horizon);
+        // The whole loop runs inside the pool, so each window is an in-pool fork-join rather
+        // than a job injected from outside (which costs a thread wake-up per window).
+        let result = match self.pool.take() {
+            None => self.windows_until(stop, false),
+            Some(pool) => {
+                let result = pool.install(|| self.windows_until(stop, true));
+                self.pool = Some(pool);
+                result
+            }
+        };
+        if let Err(e) = result {
+            self.failed = Some(e.clone());
+            return Err(e);
+        }
+        self.clock = self.clock.max(stop);
+        Ok(self.counters)
+    }
+
+    fn windows_until(&mut self, stop: SimTime, parallel: bool) -> Result<(), EngineError> {
+        while self.next < stop {
+            let end = (self.next + self.lookahead).min(stop);
+            self.window(end, parallel)?;
+        }
+        Ok(())
+    }
+
+    fn window(&mut self, end: SimTime, parallel: bool) -> Result<(), EngineError> {
+        let (lookahead, bounds, lps) = (self.lookahead, &self.bounds[..], self.lps);
+        let end_ms = end.0;
+        let step = |p: &mut Partition<M>| p.step(end_ms, lookahead, bounds, lps);
+        let min = if parallel {
+            self.parts.par_iter_mut().map(step).min()
+        } else {
+            self.parts.iter_mut().map(step).min()
+        };
+        self.counters.windows += 1;
+        let mut events = 0;
+        let mut next = min.unwrap_or(u64::MAX);
+        for part in &mut self.parts {
+            events += std::mem::take(&mut part.events);
+            self.counters.messages += part.outbox.count;
+            next = next.min(part.outbox.min_time.0);
+        }
+        self.counters.events += events;
+        if let Some(error) = self.parts.iter_mut().find_map(|p| p.error.take()) {
+            return Err(error);
+        }
+        if self.counters.events > self.event_budget {
+            return Err(EngineError::EventBudgetExceeded {
+                budget: self.event_budget,
+                handled: self.counters.events,
+                at: end,
+            });
+        }
+        self.exchange_messages();
+        self.clock = end;
+        self.next = SimTime(next);
+        Ok(())
+    }
+
+    /// Moves every partition's outbox for partition q into q's inbox, keeping sender order.
+    fn exchange_messages(&mut self) {
+        let mut outboxes: Vec<Vec<Vec<Message<M::Event>>>> =
+            self.parts.iter_mut().map(|p| std::mem::take(&mut p.outbox.by_partition)).collect();
+        for (q, part) in self.parts.iter_mut().enumerate() {
+            for (p, out) in outboxes.iter_mut().enumerate() {
+                debug_assert!(part.inbox[p].is_empty());
+                std::mem::swap(&mut out[q], &mut part.inbox[p]);
+            }
+        }
+        for (part, out) in self.parts.iter_mut().zip(outboxes) {
+            part.outbox.by_partition = out;
+        }
+    }
+}
+
+/// Splits LPs into at most `wanted` contiguous, non-empty ranges of roughly equal total weight;
+/// returns the first LP of each.
+fn balanced_bounds(weights: &[u64], wanted: usize) -> Vec<LpId> {
+    let n = weights.len();
+    let wanted = wanted.clamp(1, n.max(1));
+    let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+    let mut bounds = vec![0];
+    let mut acc: u128 = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        let k = bounds.len() as u128;
+        // Start partition k once the weight before LP i reaches k/wanted of the total, keeping
+        // enough LPs for the remaining partitions.
+        if i > 0 && k < wanted as u128 && acc * wanted as u128 >= total * k {
+            bounds.push(i as LpId);
+        }
+        acc += u128::from(w);
+    }
+    bounds
+}
+
+impl<M: Model> fmt::Debug for Simulation<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulation")
+            .field("lps", &self.lps)
+            .field("partitions", &self.parts.len())
+            .field("clock", &self.clock)
+            .field("next", &self.next)
+            .field("counters", &self.counters)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_balance_weight_and_cover_every_lp() {
+        assert_eq!(balanced_bounds(&[1; 8], 4), vec![0, 2, 4, 6]);
+        assert_eq!(balanced_bounds(&[1; 3], 8), vec![0, 1, 2]);
+        assert_eq!(balanced_bounds(&[100, 1, 1, 1, 1], 2), vec![0, 1]);
+        assert_eq!(balanced_bounds(&[], 4), vec![0]);
+        assert_eq!(partition_of(&[0, 2, 4], 3), 1);
+        assert_eq!(partition_of(&[0, 2, 4], 4), 2);
+        assert_eq!(partition_of(&[0, 2, 4], 0), 0);
+    }
+
+    /// Counts down: each event at t sends one to the next LP at t + d, until the count is 0.
+    struct Relay {
+        seen: Vec<(SimTime, u32)>,
+        delay: SimDuration,
+    }
+
+    impl Model for Relay {
+        type Event = u32;
+        fn handle(&mut self, left: u32, ctx: &mut Ctx<'_, u32>) {
+            self.seen.push((ctx.now(), left));
+            if left > 0 {
+                let to = (ctx.id() + 1) % 3;
+                ctx.send(to, ctx.now() + self.delay, left - 1);
+            }
+        }
+    }
+
+    fn relay(delay: u64, threads: usize) -> Simulation<Relay> {
+        let models = (0..3).map(|_| Relay { seen: vec![], delay: SimDuration(delay) }).collect();
+        let mut config = Config::new(SimDuration(10), SimTime(1_000));
+        config.threads = threads;
+        Simulation::new(models, &config).unwrap()
+    }
+
+    #[test]
+    fn a_message_inside_the_lookahead_is_rejected_naming_lps_and_times() {
+        let mut sim = relay(4, 1);
+        sim.schedule(0, SimTime(7), 3).unwrap();
+        let err = sim.run().unwrap_err();
+        assert_eq!(
+            err,
+            EngineError::LookaheadViolation {
+                from: 0,
+                to: 1,
+                now: SimTime(7),
+                at: SimTime(11),
+                lookahead: SimDuration(10)
+            }
+        );
+        let text = err.to_string();
+        assert!(text.contains("LP 0") && text.contains("LP 1") && text.contains("t+7ms"), "{text}");
+        // A failed simulation stays failed rather than continuing from a broken state.
+        assert!(sim.run().is_err());
+    }
+
+    #[test]
+    fn idle_time_is_skipped_and_messages_arrive_on_time() {
+        for threads in [1, 2] {
+            let mut sim = relay(100, threads);
+            sim.schedule(0, SimTime(5), 4).unwrap();
+            let counters = sim.run().unwrap();
+            assert_eq!(counters.events, 5);
+            assert_eq!(counters.messages, 4);
+            // One window per event: the gaps between them are skipped.
+            assert_eq!(counters.windows, 5);
+            assert_eq!(sim.lp(0).seen, vec![(SimTime(5), 4), (SimTime(305), 1)]);
+            assert_eq!(sim.lp(1).seen, vec![(SimTime(105), 3), (SimTime(405), 0)]);
+            assert_eq!(sim.lp(2).seen, vec![(SimTime(205), 2)]);
+            assert_eq!(sim.clock(), SimTime(1_000));
+        }
+    }
+
+    #[test]
+    fn the_event_budget_stops_the_run_with_an_error() {
+        let models = (0..3).map(|_| Relay { seen: vec![], delay: SimDuration(10) }).collect();
+        let mut config = Config::new(SimDuration(10), SimTime(1_000_000));
+        config.event_budget = 50;
+        let mut sim = Simulation::new(models, &config).unwrap();
+        sim.schedule(0, SimTime(0), 1_000).unwrap();
+        match sim.run() {
+            Err(EngineError::EventBudgetExceeded { budget: 50, handled, .. }) => {
+                assert!(handled > 50)
+            }
+            other => panic!("expected a budget error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn run_until_stops_before_the_given_time_and_resumes() {
+        let mut sim = relay(100, 1);
+        sim.schedule(0, SimTime(5), 4).unwrap();
+        sim.run_until(SimTime(205)).unwrap();
+        assert_eq!(sim.counters().events, 2);
+        assert_eq!(sim.clock(), SimTime(205));
+        assert!(sim.schedule(0, SimTime(100), 0).is_err());
+        sim.run().unwrap();
+        assert_eq!(sim.counters().events, 5);
+    }
+
+    struct Ties {
+        order: Vec<(u8, u32)>,
+    }
+    impl Model for Ties {
+        type Event = (u8, u32);
+        fn handle(&mut self, e: (u8, u32), _ctx: &mut Ctx<'_, (u8, u32)>) {
+            self.order.push(e);
+        }
+        fn priority(e: &(u8, u32)) -> u8 {
+            e.0
+        }
+    }
+
+    #[test]
+    fn equal_times_break_by_priority_then_arrival() {
+        let config = Config::new(SimDuration(10), SimTime(100));
+        let mut sim = Simulation::new(vec![Ties { order: vec![] }], &config).unwrap();
+        for e in [(2, 0), (1, 1), (2, 2), (0, 3), (1, 4)] {
+            sim.schedule(0, SimTime(50), e).unwrap();
+        }
+        sim.run().unwrap();
+        assert_eq!(sim.lp(0).order, vec![(0, 3), (1, 1), (1, 4), (2, 0), (2, 2)]);
+    }
+}
