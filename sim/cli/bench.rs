@@ -4,12 +4,28 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 
+use super::{CliError, CliResult};
 use crate::engine::phold::{self, PholdConfig};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// PHOLD, the standard parallel discrete-event benchmark, on the engine
     Phold(PholdArgs),
+    /// One replication of a scenario, fleet generation included
+    Model(ModelArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// A scenario file, or the name of a built-in scenario
+    #[arg(default_value = crate::scenario::builtin::DEFAULT)]
+    scenario: String,
+    /// Worker threads
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Replication index
+    #[arg(long, default_value_t = 0)]
+    replication: u64,
 }
 
 #[derive(Debug, Args)]
@@ -43,8 +59,40 @@ pub struct PholdArgs {
     baseline: bool,
 }
 
-pub fn run(command: BenchCommand) -> anyhow::Result<()> {
+pub fn run(command: BenchCommand) -> CliResult {
     match command {
+        BenchCommand::Model(a) => {
+            if a.threads == 0 {
+                return Err(CliError::input("--threads must be at least 1"));
+            }
+            let (_, spec) = crate::scenario::read(&a.scenario)?;
+            let spec = std::sync::Arc::new(spec);
+            let started = Instant::now();
+            let config = crate::model::RunConfig { replication: a.replication, threads: a.threads };
+            let mut world =
+                crate::model::World::build(spec, config).map_err(|e| CliError::Failed(e.into()))?;
+            let built = started.elapsed().as_secs_f64();
+            world.run().map_err(|e| CliError::Failed(e.into()))?;
+            let secs = started.elapsed().as_secs_f64();
+            let result = world.results();
+            let c = result.counters;
+            let mut line = format!(
+                "endpoints={} crashed={} events={} windows={} build_s={built:.3} run_s={secs:.3} events_per_s={:.0}",
+                result.figure("endpoints_total").unwrap_or(0.0),
+                result.figure("endpoints_crashed").unwrap_or(0.0),
+                c.events,
+                c.windows,
+                c.events as f64 / (secs - built).max(1e-9),
+            );
+            line.push('\n');
+            for (name, value) in &result.figures {
+                line.push_str(&format!(
+                    "  {name} = {}\n",
+                    value.map_or("-".to_string(), |v| format!("{v:.3}"))
+                ));
+            }
+            super::scenarios::print(&line)
+        }
         BenchCommand::Phold(a) => {
             let config = PholdConfig {
                 lps: a.lps,
@@ -57,21 +105,23 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
                 seed: a.seed,
                 threads: a.threads,
             };
+            config.validate().map_err(|e| {
+                CliError::input(format!("{e}\n  hint: see `blastradius bench phold --help`"))
+            })?;
             let started = Instant::now();
             let outcome = if a.baseline {
-                phold::run_sequential_baseline(&config).map_err(anyhow::Error::msg)?
+                phold::run_sequential_baseline(&config).map_err(CliError::input)?
             } else {
-                phold::run(&config, false)?
+                phold::run(&config, false).map_err(|e| CliError::Failed(e.into()))?
             };
             let secs = started.elapsed().as_secs_f64();
-            println!(
-                "events={} run_s={:.3} events_per_s={:.0} checksum={:016x}",
+            super::scenarios::print(&format!(
+                "events={} run_s={:.3} events_per_s={:.0} checksum={:016x}\n",
                 outcome.events,
                 secs,
                 outcome.events as f64 / secs,
                 outcome.checksum
-            );
-            Ok(())
+            ))
         }
     }
 }

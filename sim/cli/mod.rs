@@ -1,7 +1,10 @@
 //! The command line: clap definitions, terminal output and progress bars. It holds no
-//! simulation logic; each command is parse, validate, run, export.
+//! simulation logic; each command reads as a pipeline: parse, validate, run, export.
 
 pub mod bench;
+pub mod scenarios;
+
+use std::fmt;
 
 use clap::{Parser, Subcommand};
 
@@ -15,14 +18,70 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check a scenario file and print it fully resolved, every default filled in
+    Validate(scenarios::ValidateArgs),
+    /// List the built-in scenarios, or print one
+    Scenarios(scenarios::ScenariosArgs),
     /// Measure the engine and the model
     #[command(subcommand)]
     Bench(bench::BenchCommand),
 }
 
-/// Runs the parsed command; returns the process exit code.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// How a command failed: bad input (exit code 2) or a failure while running (exit code 1).
+#[derive(Debug)]
+pub enum CliError {
+    /// The user's input is wrong: a file, a flag, a path. Exit code 2.
+    Input(String),
+    /// Something failed while running. Exit code 1.
+    Failed(anyhow::Error),
+}
+
+impl CliError {
+    pub fn input(message: impl fmt::Display) -> CliError {
+        CliError::Input(message.to_string())
+    }
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Input(_) => 2,
+            CliError::Failed(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Input(m) => write!(f, "{m}"),
+            CliError::Failed(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl From<crate::scenario::ScenarioError> for CliError {
+    fn from(e: crate::scenario::ScenarioError) -> CliError {
+        CliError::Input(e.to_string())
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> CliError {
+        CliError::Failed(e)
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> CliError {
+        CliError::Failed(e.into())
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Validate(a) => scenarios::validate(a),
+        Command::Scenarios(a) => scenarios::list(a),
         Command::Bench(b) => bench::run(b),
     }
 }

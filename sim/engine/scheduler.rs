@@ -2,9 +2,9 @@
 //!
 //! ```text
 //!            T = smallest pending timestamp (idle stretches are skipped, not stepped)
-//!            │
+//!            E = smallest (earliest pending event + lookahead) over LPs
 //!   ┌────────▼─────────────────────────────────────────────────────────────┐
-//!   │ window [T, min(T + lookahead, stop))                                 │
+//!   │ window [T, min(E, stop))                                             │
 //!   │   partition 0 ─┐                                                     │
 //!   │   partition 1 ─┼─ in parallel (rayon): deliver inbox, then every LP  │
 //!   │   partition … ─┘  handles its events in the window in key order;     │
@@ -15,9 +15,12 @@
 //!            └──► next window
 //! ```
 //!
-//! Why it is correct: a message carries a timestamp at least `lookahead` after its sender's
-//! clock, so nothing sent in a window can land inside it; every LP can process its window
-//! without hearing from the others.
+//! Why it is correct: a message carries a timestamp at least its sender's lookahead after the
+//! sender's clock, and a sender's clock in the window is at least its earliest pending event,
+//! so nothing sent in a window can land inside it; every LP can process its window without
+//! hearing from the others. Each LP declares its own lookahead ([`Model::lookahead`], never
+//! below the configured one): LPs that send rarely or never widen the windows, and idle LPs do
+//! not count at all.
 //!
 //! Why it is deterministic: partitions are contiguous LP ranges processed in LP order, so the
 //! messages a partition emits are sorted by (sender, send order); inboxes are drained in
@@ -52,6 +55,15 @@ pub trait Model: Send {
     /// Relative amount of work this LP is expected to do; partitions balance total weight.
     fn weight(&self) -> u64 {
         1
+    }
+
+    /// The shortest delay of any message this LP may send from now on; the engine uses the
+    /// larger of this and the configured lookahead. An LP that will never send again returns
+    /// `SimDuration::MAX` and then never holds other LPs back. It may grow as the LP's state
+    /// changes, never shrink: the engine holds the LP to the value it declared at the start of
+    /// each window.
+    fn lookahead(&self) -> SimDuration {
+        SimDuration::ZERO
     }
 }
 
@@ -245,7 +257,12 @@ struct Partition<M: Model> {
     lps: Vec<Lp<M>>,
     /// Time of each LP's earliest pending event (`u64::MAX` when none).
     heads: Vec<u64>,
+    /// Each LP's declared lookahead in milliseconds (at least the configured one).
+    lookaheads: Vec<u64>,
+    /// `heads + lookaheads`: the earliest time each LP could make a message arrive.
+    reach: Vec<u64>,
     block_min: Vec<u64>,
+    block_reach: Vec<u64>,
     outbox: Outbox<M::Event>,
     /// Messages received at the last barrier, by sending partition.
     inbox: Vec<Vec<Message<M::Event>>>,
@@ -262,8 +279,10 @@ impl<M: Model> Partition<M> {
         lp.queue.push(key, event);
         if at.0 < self.heads[local] {
             self.heads[local] = at.0;
+            self.reach[local] = at.0.saturating_add(self.lookaheads[local]);
             let b = local / BLOCK;
             self.block_min[b] = self.block_min[b].min(at.0);
+            self.block_reach[b] = self.block_reach[b].min(self.reach[local]);
         }
         true
     }
@@ -281,43 +300,58 @@ impl<M: Model> Partition<M> {
         self.inbox = inbox;
     }
 
-    /// Handles every event before `end` and returns the earliest time still pending here.
-    fn step(&mut self, end: u64, lookahead: SimDuration, bounds: &[LpId], lps_total: u32) -> u64 {
+    /// Handles every event before `end`; returns the earliest time still pending here and the
+    /// earliest time any LP here could make a message arrive.
+    fn step(
+        &mut self,
+        end: u64,
+        global: SimDuration,
+        bounds: &[LpId],
+        lps_total: u32,
+    ) -> (u64, u64) {
         self.deliver_inbox();
         self.outbox.min_time = SimTime::MAX;
         self.outbox.count = 0;
         if self.error.is_some() {
-            return u64::MAX;
+            return (u64::MAX, u64::MAX);
         }
         let n = self.lps.len();
-        let mut part_min = u64::MAX;
+        let (mut part_min, mut part_reach) = (u64::MAX, u64::MAX);
         for b in 0..self.block_min.len() {
             if self.block_min[b] >= end {
                 part_min = part_min.min(self.block_min[b]);
+                part_reach = part_reach.min(self.block_reach[b]);
                 continue;
             }
-            let mut block_min = u64::MAX;
+            let (mut block_min, mut block_reach) = (u64::MAX, u64::MAX);
             for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
                 if let Some(next) = self.lps.get(i + 2) {
                     next.queue.prefetch();
                 }
                 if self.heads[i] < end {
-                    self.run_lp(i, end, lookahead, bounds, lps_total);
+                    self.run_lp(i, end, bounds, lps_total);
                     if self.error.is_some() {
-                        return u64::MAX;
+                        return (u64::MAX, u64::MAX);
                     }
+                    let lookahead = self.lps[i].model.lookahead().max(global).0;
+                    self.lookaheads[i] = lookahead;
+                    self.reach[i] = self.heads[i].saturating_add(lookahead);
                 }
                 block_min = block_min.min(self.heads[i]);
+                block_reach = block_reach.min(self.reach[i]);
             }
             self.block_min[b] = block_min;
+            self.block_reach[b] = block_reach;
             part_min = part_min.min(block_min);
+            part_reach = part_reach.min(block_reach);
         }
-        part_min
+        (part_min, part_reach)
     }
 
     #[inline]
-    fn run_lp(&mut self, i: usize, end: u64, lookahead: SimDuration, bounds: &[LpId], lps: u32) {
+    fn run_lp(&mut self, i: usize, end: u64, bounds: &[LpId], lps: u32) {
         let id = self.first + i as LpId;
+        let lookahead = SimDuration(self.lookaheads[i]);
         let lp = &mut self.lps[i];
         while let Some(key) = lp.queue.peek_key() {
             if key.time().0 >= end {
@@ -361,6 +395,8 @@ pub struct Simulation<M: Model> {
     clock: SimTime,
     /// Earliest pending event or message.
     next: SimTime,
+    /// Earliest time a message could arrive from any LP: the end of the next window.
+    reach: SimTime,
     counters: Counters,
     pool: Option<rayon::ThreadPool>,
     failed: Option<EngineError>,
@@ -409,11 +445,16 @@ impl<M: Model> Simulation<M> {
                     handled: 0,
                 })
                 .collect();
+            let lookaheads: Vec<u64> =
+                lps_here.iter().map(|lp| lp.model.lookahead().max(config.lookahead).0).collect();
             parts.push(Partition {
                 first,
                 lps: lps_here,
                 heads: vec![u64::MAX; n],
+                lookaheads,
+                reach: vec![u64::MAX; n],
                 block_min: vec![u64::MAX; n.div_ceil(BLOCK)],
+                block_reach: vec![u64::MAX; n.div_ceil(BLOCK)],
                 outbox: Outbox {
                     by_partition: (0..nparts).map(|_| Vec::new()).collect(),
                     min_time: SimTime::MAX,
@@ -433,6 +474,7 @@ impl<M: Model> Simulation<M> {
             event_budget: config.event_budget,
             clock: SimTime::ZERO,
             next: SimTime::MAX,
+            reach: SimTime::MAX,
             counters: Counters::default(),
             pool,
             failed: None,
@@ -487,9 +529,44 @@ impl<M: Model> Simulation<M> {
         self.parts.iter_mut().flat_map(|p| p.lps.iter_mut().map(|lp| &mut lp.model))
     }
 
+    /// Folds every model into an accumulator, in parallel over partitions when the simulation
+    /// has threads. `fold` and `merge` must be associative and commutative (sums of integers,
+    /// not of floats) for the result not to depend on the number of threads.
+    pub fn map_reduce<T, I, F, G>(&self, identity: I, fold: F, merge: G) -> T
+    where
+        M: Sync,
+        M::Event: Sync,
+        T: Send,
+        I: Fn() -> T + Sync,
+        F: Fn(&mut T, &M) + Sync,
+        G: Fn(&mut T, T) + Sync,
+    {
+        let part = |p: &Partition<M>| {
+            let mut acc = identity();
+            p.lps.iter().for_each(|lp| fold(&mut acc, &lp.model));
+            acc
+        };
+        let combine = |mut a: T, b: T| {
+            merge(&mut a, b);
+            a
+        };
+        match &self.pool {
+            Some(pool) => {
+                pool.install(|| self.parts.par_iter().map(part).reduce(&identity, combine))
+            }
+            None => self.parts.iter().map(part).fold(identity(), combine),
+        }
+    }
+
     /// Consumes the simulation, returning the models in LP id order.
     pub fn into_models(self) -> Vec<M> {
         self.parts.into_iter().flat_map(|p| p.lps.into_iter().map(|lp| lp.model)).collect()
+    }
+
+    /// Every model in LP id order with the number of events it has handled: a model whose count
+    /// has not moved since a previous call has not changed (only events change models).
+    pub fn models_with_handled(&self) -> impl Iterator<Item = (u64, &M)> + '_ {
+        self.parts.iter().flat_map(|p| p.lps.iter().map(|lp| (lp.handled, &lp.model)))
     }
 
     /// Events handled by LP `lp` so far.
@@ -513,6 +590,7 @@ impl<M: Model> Simulation<M> {
             return Err(EngineError::SequenceExhausted { lp });
         }
         self.next = self.next.min(at);
+        self.reach = self.reach.min(SimTime(self.parts[p].reach[i]));
         Ok(())
     }
 
@@ -547,28 +625,33 @@ impl<M: Model> Simulation<M> {
 
     fn windows_until(&mut self, stop: SimTime, parallel: bool) -> Result<(), EngineError> {
         while self.next < stop {
-            let end = (self.next + self.lookahead).min(stop);
+            let end = self.reach.min(stop);
+            debug_assert!(end > self.next);
             self.window(end, parallel)?;
         }
         Ok(())
     }
 
     fn window(&mut self, end: SimTime, parallel: bool) -> Result<(), EngineError> {
-        let (lookahead, bounds, lps) = (self.lookahead, &self.bounds[..], self.lps);
+        let (global, bounds, lps) = (self.lookahead, &self.bounds[..], self.lps);
         let end_ms = end.0;
-        let step = |p: &mut Partition<M>| p.step(end_ms, lookahead, bounds, lps);
-        let min = if parallel {
-            self.parts.par_iter_mut().map(step).min()
+        let step = |p: &mut Partition<M>| p.step(end_ms, global, bounds, lps);
+        let fold = |a: (u64, u64), b: (u64, u64)| (a.0.min(b.0), a.1.min(b.1));
+        let (mut next, mut reach) = if parallel {
+            self.parts.par_iter_mut().map(step).reduce(|| (u64::MAX, u64::MAX), fold)
         } else {
-            self.parts.iter_mut().map(step).min()
+            self.parts.iter_mut().map(step).fold((u64::MAX, u64::MAX), fold)
         };
         self.counters.windows += 1;
         let mut events = 0;
-        let mut next = min.unwrap_or(u64::MAX);
         for part in &mut self.parts {
             events += std::mem::take(&mut part.events);
             self.counters.messages += part.outbox.count;
-            next = next.min(part.outbox.min_time.0);
+            let first_message = part.outbox.min_time.0;
+            next = next.min(first_message);
+            // A message in flight makes its receiver active from its arrival: bound what that
+            // receiver could send by the configured lookahead.
+            reach = reach.min(first_message.saturating_add(global.0));
         }
         self.counters.events += events;
         if let Some(error) = self.parts.iter_mut().find_map(|p| p.error.take()) {
@@ -584,6 +667,7 @@ impl<M: Model> Simulation<M> {
         self.exchange_messages();
         self.clock = end;
         self.next = SimTime(next);
+        self.reach = SimTime(reach);
         Ok(())
     }
 

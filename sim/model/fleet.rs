@@ -1,0 +1,324 @@
+//! The synthetic fleet: organisations, their sites and their endpoints, generated
+//! deterministically from the seed.
+//!
+//! An endpoint is an 8-byte record in a flat per-organisation array: what it is (class, OS,
+//! agent, encryption, connectivity, criticality), where it is (site) and what happened to it
+//! (state, when it went down). Everything else about it (its online habits, its dice) is derived
+//! from its index on demand, so a hundred million endpoints take 800 MB.
+
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::engine::random::hash_words;
+
+use super::spec::{ArchetypeSpec, Class, Os};
+
+/// One endpoint, packed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Bits 0-1 class, 2-3 OS, then the `AGENT`, `BITLOCKER`, `WIRED`, `CRITICAL` flags.
+    kind: u8,
+    /// A `State`, plus the `EXPOSED` bit once it fetched bad content.
+    state: u8,
+    pub site: u16,
+    /// When it went down, in milliseconds of simulated time (the horizon is at most 49 days).
+    pub down_since_ms: u32,
+}
+
+const AGENT: u8 = 1 << 4;
+const BITLOCKER: u8 = 1 << 5;
+const WIRED: u8 = 1 << 6;
+const CRITICAL: u8 = 1 << 7;
+const EXPOSED: u8 = 1 << 7;
+
+/// Where an endpoint is in its lifecycle (`model/org/mod.rs` draws the transitions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum State {
+    Healthy = 0,
+    /// In a boot loop or stopped at the recovery screen, waiting.
+    Crashed = 1,
+    /// A technician, cloud admin or tool is on it.
+    InRepair = 2,
+    SelfHealed = 3,
+    RepairedRemote = 4,
+    RepairedOnsite = 5,
+}
+
+impl State {
+    pub const COUNT: usize = 6;
+    fn from_bits(b: u8) -> State {
+        match b & 0x7 {
+            1 => State::Crashed,
+            2 => State::InRepair,
+            3 => State::SelfHealed,
+            4 => State::RepairedRemote,
+            5 => State::RepairedOnsite,
+            _ => State::Healthy,
+        }
+    }
+    pub fn is_down(self) -> bool {
+        matches!(self, State::Crashed | State::InRepair)
+    }
+}
+
+impl Endpoint {
+    pub fn new(class: Class, os: Os, site: u16, flags: Flags) -> Endpoint {
+        let mut kind = class.index() as u8 | ((os.index() as u8) << 2);
+        for (on, bit) in [
+            (flags.agent, AGENT),
+            (flags.bitlocker, BITLOCKER),
+            (flags.wired, WIRED),
+            (flags.critical, CRITICAL),
+        ] {
+            if on {
+                kind |= bit;
+            }
+        }
+        Endpoint { kind, state: 0, site, down_since_ms: 0 }
+    }
+    #[inline]
+    pub fn class(self) -> Class {
+        Class::from_index(usize::from(self.kind & 3))
+    }
+    #[inline]
+    pub fn os(self) -> Os {
+        Os::from_index(usize::from((self.kind >> 2) & 3))
+    }
+    #[inline]
+    pub fn agent(self) -> bool {
+        self.kind & AGENT != 0
+    }
+    #[inline]
+    pub fn bitlocker(self) -> bool {
+        self.kind & BITLOCKER != 0
+    }
+    #[inline]
+    pub fn wired(self) -> bool {
+        self.kind & WIRED != 0
+    }
+    #[inline]
+    pub fn critical(self) -> bool {
+        self.kind & CRITICAL != 0
+    }
+    #[inline]
+    pub fn state(self) -> State {
+        State::from_bits(self.state)
+    }
+    #[inline]
+    pub fn set_state(&mut self, s: State) {
+        self.state = (self.state & EXPOSED) | s as u8;
+    }
+    #[inline]
+    pub fn exposed(self) -> bool {
+        self.state & EXPOSED != 0
+    }
+    #[inline]
+    pub fn mark_exposed(&mut self) {
+        self.state |= EXPOSED;
+    }
+}
+
+/// The yes/no attributes of an endpoint.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flags {
+    pub agent: bool,
+    pub bitlocker: bool,
+    pub wired: bool,
+    pub critical: bool,
+}
+
+/// One site of an organisation.
+#[derive(Clone, Debug)]
+pub struct SiteInfo {
+    /// Index of its kind in the archetype's `sites`.
+    pub kind: usize,
+    pub utc_offset_min: i32,
+    /// Technicians stationed here.
+    pub technicians: u32,
+}
+
+/// An organisation as generated: endpoints, sites and where it is.
+#[derive(Clone, Debug)]
+pub struct OrgFleet {
+    pub archetype: usize,
+    pub number: u32,
+    /// Stable across scenarios: derived from the archetype's name and the organisation number,
+    /// so that common random numbers pair the same organisation in two scenarios.
+    pub key: u64,
+    pub region: usize,
+    pub utc_offset_min: i32,
+    pub sites: Vec<SiteInfo>,
+    pub endpoints: Vec<Endpoint>,
+    /// Indices of the key-escrow servers.
+    pub key_servers: Vec<u32>,
+}
+
+/// The stable key of organisation `number` of the archetype named `archetype`.
+pub fn org_key(seed: u64, archetype: &str, number: u32) -> u64 {
+    let mut words = vec![seed, u64::from(number)];
+    words.extend(archetype.bytes().map(u64::from));
+    hash_words(&words)
+}
+
+/// Picks an index from cumulative weights with a uniform draw in [0, 1).
+fn pick(weights: &[f64], u: f64) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut acc = 0.0;
+    for (i, w) in weights.iter().enumerate() {
+        acc += w / total;
+        if u < acc {
+            return i;
+        }
+    }
+    weights.iter().rposition(|&w| w > 0.0).unwrap_or(0)
+}
+
+/// Splits `total` into parts proportional to `weights`, by largest remainder.
+pub fn apportion(total: u32, weights: &[f64]) -> Vec<u32> {
+    let sum: f64 = weights.iter().sum();
+    if weights.is_empty() || sum <= 0.0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| f64::from(total) * w / sum).collect();
+    let mut parts: Vec<u32> = exact.iter().map(|e| e.floor() as u32).collect();
+    let mut left = total - parts.iter().sum::<u32>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        parts[i] += 1;
+        left -= 1;
+    }
+    parts
+}
+
+/// Draws an organisation's size: lognormal by mean and coefficient of variation, clamped.
+fn draw_size(spec: &ArchetypeSpec, rng: &mut Xoshiro256PlusPlus) -> u32 {
+    let s = &spec.size;
+    let size = if s.cv <= 0.0 {
+        s.mean
+    } else {
+        let sigma2 = (1.0 + s.cv * s.cv).ln();
+        let mu = s.mean.ln() - sigma2 / 2.0;
+        let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+        (mu + sigma2.sqrt() * z).exp()
+    };
+    (size.round() as u64).clamp(u64::from(s.min), u64::from(s.max)) as u32
+}
+
+/// Generates organisation `number` of archetype `archetype_index`.
+pub fn generate_org(
+    seed: u64,
+    archetype_index: usize,
+    spec: &ArchetypeSpec,
+    number: u32,
+) -> OrgFleet {
+    let key = org_key(seed, &spec.name, number);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(key);
+    let size = draw_size(spec, &mut rng);
+    let region_weights: Vec<f64> = spec.regions.iter().map(|r| r.share).collect();
+    let region = pick(&region_weights, rng.random());
+    let utc_offset_min = spec.regions[region].utc_offset_min;
+
+    // Site instances, kind by kind; technicians split by kind, then evenly within a kind.
+    let total_techs = ((spec.staff.technicians_per_1000 * f64::from(size) / 1_000.0).round()
+        as u32)
+        .max(spec.staff.technicians_min);
+    let kind_techs =
+        apportion(total_techs, &spec.sites.iter().map(|k| k.technician_share).collect::<Vec<_>>());
+    let mut sites = Vec::new();
+    let mut first_site_of_kind = Vec::new();
+    for (k, kind) in spec.sites.iter().enumerate() {
+        first_site_of_kind.push(sites.len());
+        let per_site = apportion(kind_techs[k], &vec![1.0; kind.count as usize]);
+        for techs in per_site {
+            sites.push(SiteInfo {
+                kind: k,
+                utc_offset_min: kind.utc_offset_min.unwrap_or(utc_offset_min),
+                technicians: techs,
+            });
+        }
+    }
+    let kind_weights: Vec<f64> = spec.sites.iter().map(|k| k.endpoint_share).collect();
+
+    let mut endpoints = Vec::with_capacity(size as usize);
+    for _ in 0..size {
+        let class = Class::from_index(pick(&spec.class_mix, rng.random()));
+        let os = Os::from_index(pick(&spec.os_mix[class.index()], rng.random()));
+        let kind = pick(&kind_weights, rng.random());
+        let instance = rng.random_range(0..spec.sites[kind].count as usize);
+        let site = (first_site_of_kind[kind] + instance) as u16;
+        let flags = Flags {
+            agent: rng.random::<f64>() < spec.agent_share.get(),
+            bitlocker: rng.random::<f64>() < spec.bitlocker_share[class.index()].get(),
+            wired: rng.random::<f64>() < spec.wired_share.get(),
+            critical: class == Class::Workstation
+                && rng.random::<f64>() < spec.critical_share.get(),
+        };
+        endpoints.push(Endpoint::new(class, os, site, flags));
+    }
+
+    // Key-escrow servers: the first endpoints, made Windows servers at the escrow site, since
+    // the 2024 key stores ran on the same Windows fleet.
+    let escrow_kind = spec.sites.iter().position(|k| k.hosts_key_escrow).unwrap_or(0);
+    let escrow_site = first_site_of_kind[escrow_kind] as u16;
+    let key_servers: Vec<u32> = (0..spec.repair.key_escrow_servers.min(size)).collect();
+    for &i in &key_servers {
+        let e = endpoints[i as usize];
+        let flags = Flags { agent: e.agent(), bitlocker: false, wired: true, critical: false };
+        endpoints[i as usize] = Endpoint::new(Class::Server, Os::Windows, escrow_site, flags);
+    }
+
+    OrgFleet {
+        archetype: archetype_index,
+        number,
+        key,
+        region,
+        utc_offset_min,
+        sites,
+        endpoints,
+        key_servers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_is_eight_bytes_and_keeps_its_fields() {
+        assert_eq!(std::mem::size_of::<Endpoint>(), 8);
+        let flags = Flags { agent: true, bitlocker: false, wired: true, critical: true };
+        let mut e = Endpoint::new(Class::Kiosk, Os::Linux, 300, flags);
+        assert_eq!((e.class(), e.os(), e.site), (Class::Kiosk, Os::Linux, 300));
+        assert!(e.agent() && !e.bitlocker() && e.wired() && e.critical());
+        assert_eq!(e.state(), State::Healthy);
+        e.mark_exposed();
+        e.set_state(State::Crashed);
+        assert!(e.exposed() && e.state().is_down());
+        e.set_state(State::SelfHealed);
+        assert!(e.exposed() && !e.state().is_down());
+    }
+
+    #[test]
+    fn apportion_splits_exactly_by_largest_remainder() {
+        assert_eq!(apportion(10, &[1.0, 1.0, 1.0]), vec![4, 3, 3]);
+        assert_eq!(apportion(7, &[0.5, 0.5]), vec![4, 3]);
+        assert_eq!(apportion(5, &[0.0, 1.0]), vec![0, 5]);
+        assert_eq!(apportion(3, &[]), Vec::<u32>::new());
+        assert_eq!(apportion(100, &[0.7, 0.2, 0.1]).iter().sum::<u32>(), 100);
+    }
+
+    #[test]
+    fn pick_follows_weights() {
+        assert_eq!(pick(&[0.5, 0.5], 0.49), 0);
+        assert_eq!(pick(&[0.5, 0.5], 0.5), 1);
+        assert_eq!(pick(&[0.0, 1.0, 0.0], 0.999_999), 1);
+    }
+}

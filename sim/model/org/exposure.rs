@@ -1,0 +1,245 @@
+//! Who fetches bad content, when, and what happens next.
+//!
+//! When a ring of a content version becomes available to the organisation, every endpoint that
+//! runs the agent on a targeted OS and belongs to that ring gets its fetch time: the first time
+//! it is online from then on, plus its check-in delay. Endpoints that are never online in time
+//! cost nothing more. Fetches within the next few hours are sorted at once; the rest are sorted
+//! only if the content is still bad when the cursor reaches them, which for a revert after 78
+//! minutes is never. One event per crash walks the sorted fetches; a fetch at or after the
+//! revert reached the organisation is good, and it and every later one are dropped.
+
+use crate::engine::keyed;
+use crate::engine::{Ctx, SimDuration, SimTime};
+use crate::model::calendar::Workstation;
+use crate::model::event::Event;
+use crate::model::fleet::State;
+use crate::model::shared::purpose;
+use crate::model::spec::Class;
+
+use super::Org;
+
+/// Fetches within this long of availability are sorted immediately.
+const NEAR: SimDuration = SimDuration::from_hours(3);
+
+/// The pending fetches of one released (content, ring), in time order.
+#[derive(Debug, Default)]
+pub struct Cursor {
+    content: u8,
+    base: SimTime,
+    /// Sorted `(offset from base in ms) << 32 | endpoint`.
+    due: Vec<u64>,
+    next: usize,
+    /// Fetches after the near window, not sorted yet.
+    later: Vec<u64>,
+}
+
+impl Cursor {
+    fn peek(&self) -> Option<(SimTime, u32)> {
+        self.due.get(self.next).map(|&p| (self.base + SimDuration(p >> 32), p as u32))
+    }
+    fn clear(&mut self) {
+        self.due = Vec::new();
+        self.later = Vec::new();
+        self.next = 0;
+    }
+}
+
+impl Org {
+    /// The ring of an endpoint, from its dice and the rings' shares.
+    fn ring_of(&self, endpoint_key: u64) -> usize {
+        let cumulative = &self.shared.ring_cumulative;
+        if cumulative.len() <= 1 {
+            return 0;
+        }
+        let u = keyed::unit(&[endpoint_key, purpose::RING]);
+        cumulative.iter().position(|&c| u < c).unwrap_or(cumulative.len() - 1)
+    }
+
+    pub(super) fn content_available(
+        &mut self,
+        content: u8,
+        ring: u8,
+        now: SimTime,
+        ctx: &mut Ctx<'_, Event>,
+    ) {
+        if self.revert_at.is_some() {
+            // The revert got here first: the organisation never takes the bad content.
+            return;
+        }
+        let targets = self.shared.targets_os[usize::from(content)];
+        let check_in_ms = self.shared.spec.vendor.check_in_mean.as_secs_f64() * 1_000.0;
+        let online = &self.spec().online;
+        let limit = u64::from(u32::MAX);
+        let mut due = Vec::new();
+        let mut later = Vec::new();
+        for (i, e) in self.endpoints.iter().enumerate() {
+            if !e.agent() || !targets[e.os().index()] {
+                continue;
+            }
+            let key = self.endpoint_key(i as u32);
+            if self.ring_of(key) != usize::from(ring) {
+                continue;
+            }
+            let online_at = if e.class().always_on() {
+                Some(now)
+            } else {
+                let clock = self.sites[usize::from(e.site)].clock;
+                Workstation { key, online, clock }.online_from(now)
+            };
+            let Some(online_at) = online_at else { continue };
+            let delay =
+                keyed::exponential(&[key, purpose::CHECK_IN, u64::from(content)], check_in_ms);
+            let offset = online_at.since(now).0 + delay as u64;
+            if offset >= limit || now + SimDuration(offset) >= self.shared.horizon {
+                continue;
+            }
+            let packed = (offset << 32) | i as u64;
+            if offset < NEAR.0 { due.push(packed) } else { later.push(packed) }
+        }
+        due.sort_unstable();
+        let cursor = Cursor { content, base: now, due, next: 0, later };
+        let index = self.cursors.len();
+        self.cursors.push(cursor);
+        self.schedule_cursor(index, ctx);
+    }
+
+    /// Schedules the cursor's next crash instant, sorting its later fetches when the near ones
+    /// run out; drops it when nothing is left.
+    fn schedule_cursor(&mut self, index: usize, ctx: &mut Ctx<'_, Event>) {
+        let delay =
+            self.shared.spec.vendor.contents[usize::from(self.cursors[index].content)].crash_delay;
+        let cursor = &mut self.cursors[index];
+        if cursor.peek().is_none() && !cursor.later.is_empty() {
+            cursor.due = std::mem::take(&mut cursor.later);
+            cursor.due.sort_unstable();
+            cursor.next = 0;
+        }
+        match cursor.peek() {
+            Some((fetch, _)) => {
+                ctx.schedule(fetch + delay, Event::FetchNext { cursor: index as u16 })
+            }
+            None => cursor.clear(),
+        }
+    }
+
+    /// Handles every fetch whose crash instant is now.
+    pub(super) fn fetch_next(&mut self, index: usize, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        let content = usize::from(self.cursors[index].content);
+        let delay = self.shared.spec.vendor.contents[content].crash_delay;
+        while let Some((fetch, endpoint)) = self.cursors[index].peek() {
+            if fetch + delay > now {
+                break;
+            }
+            if self.revert_at.is_some_and(|r| fetch >= r) {
+                // Good content from here on, for this fetch and every later one.
+                self.cursors[index].clear();
+                return;
+            }
+            self.cursors[index].next += 1;
+            self.fetched_bad(endpoint, content, now, ctx);
+        }
+        self.schedule_cursor(index, ctx);
+    }
+
+    /// An endpoint fetched bad content and, if its dice say so, crashes now.
+    fn fetched_bad(
+        &mut self,
+        endpoint: u32,
+        content: usize,
+        now: SimTime,
+        ctx: &mut Ctx<'_, Event>,
+    ) {
+        let e = &mut self.endpoints[endpoint as usize];
+        if e.state() != State::Healthy {
+            return;
+        }
+        if !e.exposed() {
+            e.mark_exposed();
+            self.counts.exposed += 1;
+        }
+        let (class, os) = (e.class(), e.os());
+        let p = self.shared.spec.vendor.contents[content].crash[class.index()][os.index()].get();
+        let key = self.endpoint_key(endpoint);
+        if !keyed::chance(&[key, purpose::CRASH, content as u64], p) {
+            return;
+        }
+        self.go_down(endpoint, now, ctx);
+        if self.revert_at.is_some() {
+            self.schedule_self_heal(endpoint, ctx);
+        } else {
+            self.crashed_before_revert.push(endpoint);
+        }
+        self.route_crashed(endpoint, class, now, ctx);
+    }
+
+    pub(super) fn revert_arrived(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        if self.revert_at.is_some() {
+            return;
+        }
+        self.revert_at = Some(now);
+        self.pending_heartbeats = 0;
+        self.pending_reports = 0;
+        for endpoint in std::mem::take(&mut self.crashed_before_revert) {
+            if self.endpoints[endpoint as usize].state() == State::Crashed {
+                self.schedule_self_heal(endpoint, ctx);
+            }
+        }
+    }
+
+    /// A crashed machine with good connectivity reboots every interval; each reboot after the
+    /// revert reached the organisation fetches it with some chance. Machines that stop at the
+    /// recovery screen only get the reboots before they stop. One event, at the reboot that
+    /// succeeds, stands for the whole loop.
+    fn schedule_self_heal(&mut self, endpoint: u32, ctx: &mut Ctx<'_, Event>) {
+        let e = self.endpoints[endpoint as usize];
+        let (Some(revert), true) = (self.revert_at, e.wired()) else { return };
+        let boot = &self.shared.spec.boot_loop;
+        let interval = boot.reboot_interval.0.max(1);
+        let crash = u64::from(e.down_since_ms);
+        let first_chance = revert.0.saturating_sub(crash).div_ceil(interval).max(1);
+        let key = self.endpoint_key(endpoint);
+        let stops =
+            keyed::chance(&[key, purpose::STOPS_AT_SCREEN], boot.recovery_screen_share.get());
+        let last_reboot =
+            if stops { u64::from(boot.reboots_before_recovery_screen) } else { u64::MAX };
+        let failures = keyed::geometric_failures(
+            &[key, purpose::HEAL],
+            boot.self_heal_chance_per_reboot.get(),
+        );
+        if failures == u32::MAX {
+            return;
+        }
+        let reboot = first_chance + u64::from(failures);
+        if reboot > last_reboot {
+            return;
+        }
+        let at = SimTime(crash.saturating_add(reboot.saturating_mul(interval)));
+        if at < self.shared.horizon {
+            ctx.schedule(at, Event::SelfHeal { endpoint });
+        }
+    }
+
+    /// Sends a crashed endpoint on its way to repair: a remote tool if one can reach it, the
+    /// cloud admins for a cloud VM, otherwise the technicians of its site.
+    fn route_crashed(
+        &mut self,
+        endpoint: u32,
+        class: Class,
+        now: SimTime,
+        ctx: &mut Ctx<'_, Event>,
+    ) {
+        if class == Class::CloudVm {
+            self.cloud.queue.push_back(endpoint);
+        } else {
+            self.enqueue_for_technician(endpoint);
+        }
+        if self.try_remote_tools(endpoint, now, ctx) {
+            return;
+        }
+        if class == Class::CloudVm {
+            self.dispatch_cloud(now, ctx);
+        } else {
+            self.dispatch(now, ctx);
+        }
+    }
+}

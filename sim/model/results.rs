@@ -1,0 +1,143 @@
+//! What a run produced: the summary figures (stable names), the per-sector time series, the
+//! key events and the breakdown of loss. Plain data, for `report` to export.
+
+use std::collections::BTreeMap;
+
+use crate::engine::{Counters, SimTime};
+
+use super::spec::Sector;
+
+/// Summary figures by stable name; `None` when it never happened (e.g. no halt).
+pub type Figures = BTreeMap<String, Option<f64>>;
+
+/// The names every run reports, whatever the fleet; sector figures are added per sector
+/// present (`loss_usd_<sector>`, `service_hours_lost_<sector>`).
+pub const FIGURES: [&str; 23] = [
+    "endpoints_total",
+    "endpoints_exposed",
+    "endpoints_crashed",
+    "endpoints_self_healed",
+    "endpoints_repaired_remote",
+    "endpoints_repaired_onsite",
+    "endpoints_down_at_end",
+    "rollout_halted_at_s",
+    "revert_published_at_s",
+    "first_crash_at_s",
+    "recovered_50pct_at_s",
+    "recovered_90pct_at_s",
+    "recovered_99pct_at_s",
+    "recovered_all_at_s",
+    "endpoint_downtime_hours",
+    "loss_usd_total",
+    "loss_usd_revenue",
+    "loss_usd_labour",
+    "loss_usd_penalties",
+    "loss_usd_backlog",
+    "flights_cancelled",
+    "organisations_affected",
+    "service_hours_lost_total",
+];
+
+/// Per-sector values sampled at each output time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    /// Seconds since simulated time zero of each sample.
+    pub times_s: Vec<f64>,
+    pub sectors: Vec<Sector>,
+    /// `[sample][sector]`: endpoints down.
+    pub down: Vec<Vec<u64>>,
+    /// `[sample][sector]`: operational capacity, revenue-weighted over organisations.
+    pub capacity: Vec<Vec<f64>>,
+    /// `[sample][sector]`: cumulative loss in USD.
+    pub loss_usd: Vec<Vec<f64>>,
+}
+
+/// A moment worth marking on a timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyEvent {
+    /// Seconds since simulated time zero.
+    pub at_s: f64,
+    pub label: String,
+}
+
+/// Loss of one sector by component.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SectorLoss {
+    pub sector: Option<Sector>,
+    pub organisations: u64,
+    pub endpoints: u64,
+    pub crashed: u64,
+    pub revenue_usd: f64,
+    pub labour_usd: f64,
+    pub penalties_usd: f64,
+    pub backlog_usd: f64,
+}
+
+impl SectorLoss {
+    pub fn total_usd(&self) -> f64 {
+        self.revenue_usd + self.labour_usd + self.penalties_usd + self.backlog_usd
+    }
+}
+
+/// One organisation's outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrgLoss {
+    pub name: String,
+    pub sector: Sector,
+    pub endpoints: u64,
+    pub crashed: u64,
+    pub downtime_hours: f64,
+    pub loss_usd: f64,
+}
+
+/// Everything one replication produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    pub replication: u64,
+    pub figures: Figures,
+    pub series: Series,
+    pub key_events: Vec<KeyEvent>,
+    pub sectors: Vec<SectorLoss>,
+    /// The organisations with the largest loss, largest first.
+    pub top_orgs: Vec<OrgLoss>,
+    pub counters: Counters,
+    pub end: SimTime,
+}
+
+impl RunResult {
+    pub fn figure(&self, name: &str) -> Option<f64> {
+        self.figures.get(name).copied().flatten()
+    }
+}
+
+/// The time at which `share` of `total` events had happened, given their times; `None` when
+/// fewer happened. Reorders `times`.
+pub fn time_of_share(times: &mut [u32], total: u64, share: f64) -> Option<u32> {
+    if total == 0 {
+        return None;
+    }
+    let need = ((share * total as f64).ceil() as u64).max(1);
+    if (times.len() as u64) < need {
+        return None;
+    }
+    let k = (need - 1) as usize;
+    let (_, nth, _) = times.select_nth_unstable(k);
+    Some(*nth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_of_share_picks_the_ceil_th_smallest() {
+        let mut t = vec![50, 10, 40, 20, 30];
+        assert_eq!(time_of_share(&mut t, 5, 0.5), Some(30));
+        assert_eq!(time_of_share(&mut t, 5, 0.9), Some(50));
+        assert_eq!(time_of_share(&mut t, 5, 0.2), Some(10));
+        // Ten crashed but five recovered: 90% never happened.
+        assert_eq!(time_of_share(&mut t, 10, 0.9), None);
+        assert_eq!(time_of_share(&mut t, 10, 0.5), Some(50));
+        assert_eq!(time_of_share(&mut [], 0, 0.5), None);
+    }
+}

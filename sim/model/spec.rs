@@ -1,0 +1,547 @@
+//! The validated description of a world: what the scenario layer builds from a file and the
+//! simulation consumes. These types carry no serde and cannot hold a bad value: probabilities
+//! are in [0, 1], mixes add up to 1, counts are positive, names resolve. Only
+//! `scenario::validate` constructs them (or tests, through the same checks).
+
+use crate::engine::SimDuration;
+
+/// Economic sectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Sector {
+    Airline,
+    Hospital,
+    Bank,
+    Retail,
+    Government,
+    Media,
+    Logistics,
+    Other,
+}
+
+impl Sector {
+    pub const ALL: [Sector; 8] = [
+        Sector::Airline,
+        Sector::Hospital,
+        Sector::Bank,
+        Sector::Retail,
+        Sector::Government,
+        Sector::Media,
+        Sector::Logistics,
+        Sector::Other,
+    ];
+
+    /// The lowercase name used in outputs (`loss_usd_hospital`, CSV rows).
+    pub fn name(self) -> &'static str {
+        match self {
+            Sector::Airline => "airline",
+            Sector::Hospital => "hospital",
+            Sector::Bank => "bank",
+            Sector::Retail => "retail",
+            Sector::Government => "government",
+            Sector::Media => "media",
+            Sector::Logistics => "logistics",
+            Sector::Other => "other",
+        }
+    }
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            Sector::Airline => "airlines",
+            Sector::Hospital => "hospitals",
+            Sector::Bank => "banks",
+            Sector::Retail => "retailers",
+            Sector::Government => "government bodies",
+            Sector::Media => "media companies",
+            Sector::Logistics => "logistics firms",
+            Sector::Other => "other organisations",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn from_name(name: &str) -> Option<Sector> {
+        Sector::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// Endpoint classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    Workstation,
+    Server,
+    Kiosk,
+    CloudVm,
+}
+
+impl Class {
+    pub const ALL: [Class; 4] = [Class::Workstation, Class::Server, Class::Kiosk, Class::CloudVm];
+    pub const COUNT: usize = 4;
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    pub fn from_index(i: usize) -> Class {
+        Class::ALL[i & 3]
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Workstation => "workstation",
+            Class::Server => "server",
+            Class::Kiosk => "kiosk",
+            Class::CloudVm => "cloud VM",
+        }
+    }
+    pub fn plural(self) -> &'static str {
+        match self {
+            Class::Workstation => "workstations",
+            Class::Server => "servers",
+            Class::Kiosk => "kiosks",
+            Class::CloudVm => "cloud VMs",
+        }
+    }
+    /// Servers, kiosks and cloud VMs never switch off.
+    pub fn always_on(self) -> bool {
+        self != Class::Workstation
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Os {
+    Windows,
+    MacOs,
+    Linux,
+}
+
+impl Os {
+    pub const ALL: [Os; 3] = [Os::Windows, Os::MacOs, Os::Linux];
+    pub const COUNT: usize = 3;
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    pub fn from_index(i: usize) -> Os {
+        Os::ALL[i.min(2)]
+    }
+}
+
+/// A value in [0, 1].
+#[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
+pub struct Share(f64);
+
+impl Share {
+    pub const ZERO: Share = Share(0.0);
+    pub const ONE: Share = Share(1.0);
+
+    /// `None` unless `v` is a number in [0, 1].
+    pub fn new(v: f64) -> Option<Share> {
+        (0.0..=1.0).contains(&v).then_some(Share(v))
+    }
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// A lognormal duration by mean and coefficient of variation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DistSpec {
+    pub mean: SimDuration,
+    pub cv: f64,
+}
+
+/// A whole world, validated.
+#[derive(Clone, Debug)]
+pub struct WorldSpec {
+    pub name: String,
+    pub description: String,
+    /// Simulated time zero, in seconds since the Unix epoch (UTC).
+    pub start_unix_s: i64,
+    pub horizon: SimDuration,
+    pub seed: u64,
+    pub output_interval: SimDuration,
+    pub event_budget: u64,
+    pub vendor: VendorSpec,
+    pub boot_loop: BootLoopSpec,
+    pub tools: Vec<ToolSpec>,
+    /// In name order.
+    pub archetypes: Vec<ArchetypeSpec>,
+    /// In name order.
+    pub pools: Vec<PoolSpec>,
+    pub injects: Vec<InjectSpec>,
+    pub outputs: OutputSpec,
+}
+
+#[derive(Clone, Debug)]
+pub struct VendorSpec {
+    pub name: String,
+    pub contents: Vec<ContentSpec>,
+    pub check_in_mean: SimDuration,
+    pub propagation: SimDuration,
+    /// Rings in release order; "all at once" is one ring holding everything.
+    pub rings: Vec<RingSpec>,
+    pub gates: Vec<GateSpec>,
+    pub reaction_delay: SimDuration,
+    pub telemetry: TelemetrySpec,
+    pub revert: RevertSpec,
+    pub workaround_after_revert: SimDuration,
+    pub self_discovery: SimDuration,
+}
+
+#[derive(Clone, Debug)]
+pub struct ContentSpec {
+    pub name: String,
+    pub published_after: SimDuration,
+    /// Crash probability by class index and OS index.
+    pub crash: [[Share; Os::COUNT]; Class::COUNT],
+    pub crash_delay: SimDuration,
+}
+
+impl ContentSpec {
+    /// Whether any endpoint can crash on this content.
+    pub fn is_bad(&self) -> bool {
+        self.crash.iter().flatten().any(|p| p.get() > 0.0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RingSpec {
+    pub name: String,
+    pub share: Share,
+    pub bake: SimDuration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    CrashReports,
+    LostHeartbeats,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::CrashReports => "crash reports",
+            Signal::LostHeartbeats => "lost heartbeats",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct GateSpec {
+    pub signal: Signal,
+    /// Trips when the count reaches this (when set).
+    pub threshold_count: Option<u64>,
+    /// Trips when the rate among released sensors reaches this (when set), once `min_sample`
+    /// sensors are released.
+    pub threshold_rate: Option<f64>,
+    pub min_sample: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct TelemetrySpec {
+    pub latency: SimDuration,
+    pub heartbeat_interval: SimDuration,
+    pub crash_report_share: Share,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RevertSpec {
+    At(SimDuration),
+    AfterHalt(SimDuration),
+    Never,
+}
+
+#[derive(Clone, Debug)]
+pub struct BootLoopSpec {
+    pub reboot_interval: SimDuration,
+    pub self_heal_chance_per_reboot: Share,
+    pub recovery_screen_share: Share,
+    pub reboots_before_recovery_screen: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToolMode {
+    Remote,
+    HandsOn,
+}
+
+#[derive(Clone, Debug)]
+pub struct ToolSpec {
+    pub name: String,
+    pub available_after: SimDuration,
+    pub share: Share,
+    pub mode: ToolMode,
+    pub repair_time: DistSpec,
+    pub needs_key: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ArchetypeSpec {
+    pub name: String,
+    pub sector: Sector,
+    pub organisations: u32,
+    pub size: SizeSpec,
+    /// Share of endpoints by class index; adds up to 1.
+    pub class_mix: [f64; Class::COUNT],
+    /// Share of each class by OS index; each row adds up to 1.
+    pub os_mix: [[f64; Os::COUNT]; Class::COUNT],
+    pub agent_share: Share,
+    pub bitlocker_share: [Share; Class::COUNT],
+    pub wired_share: Share,
+    pub critical_share: Share,
+    pub regions: Vec<RegionSpec>,
+    pub sites: Vec<SiteKindSpec>,
+    pub online: OnlineSpec,
+    pub staff: StaffSpec,
+    pub repair: RepairSpec,
+    pub services: Vec<ServiceSpec>,
+    pub economics: EconomicsSpec,
+    pub lag_share: Share,
+    pub lag: SimDuration,
+}
+
+#[derive(Clone, Debug)]
+pub struct SizeSpec {
+    pub mean: f64,
+    pub cv: f64,
+    pub min: u32,
+    pub max: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct RegionSpec {
+    pub name: String,
+    /// Minutes east of UTC.
+    pub utc_offset_min: i32,
+    pub share: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct SiteKindSpec {
+    pub name: String,
+    pub count: u32,
+    pub endpoint_share: f64,
+    pub technician_share: f64,
+    pub travel: SimDuration,
+    /// Minutes east of UTC, when not the organisation's region.
+    pub utc_offset_min: Option<i32>,
+    pub hosts_key_escrow: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct OnlineSpec {
+    pub workday_start_hour: f64,
+    pub workday_hours: f64,
+    pub start_spread_hours: f64,
+    pub on_weekday: Share,
+    pub on_weekend: Share,
+    pub left_on_overnight: Share,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Days {
+    All,
+    Weekdays,
+    Weekends,
+}
+
+impl Days {
+    /// Whether the rule applies on a day (0 = Monday .. 6 = Sunday).
+    pub fn includes(self, weekday: u32) -> bool {
+        match self {
+            Days::All => true,
+            Days::Weekdays => weekday < 5,
+            Days::Weekends => weekday >= 5,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ShiftSpec {
+    pub days: Days,
+    pub from_hour: u8,
+    pub to_hour: u8,
+    pub share: Share,
+}
+
+#[derive(Clone, Debug)]
+pub struct StaffSpec {
+    pub technicians_per_1000: f64,
+    pub technicians_min: u32,
+    pub shifts: Vec<ShiftSpec>,
+    pub incident_detection: SimDuration,
+    pub call_in_share: Share,
+    pub call_in_delay: SimDuration,
+    pub wage_hour_usd: f64,
+    pub overtime_multiplier: f64,
+    pub cloud_admins_per_1000_vms: f64,
+    pub cloud_admins_min: u32,
+    pub vms_in_parallel_per_admin: u32,
+    pub surge: Option<SurgeSpec>,
+}
+
+impl StaffSpec {
+    /// Share of technicians scheduled on duty at a local weekday (0 = Monday) and hour.
+    pub fn duty_share(&self, weekday: u32, hour: u32) -> f64 {
+        self.shifts
+            .iter()
+            .filter(|s| {
+                s.days.includes(weekday)
+                    && u32::from(s.from_hour) <= hour
+                    && hour < u32::from(s.to_hour)
+            })
+            .map(|s| s.share.get())
+            .fold(0.0, f64::max)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SurgeSpec {
+    pub technicians_per_1000: f64,
+    pub delay: SimDuration,
+    /// Index into `WorldSpec::pools`, or a private contract.
+    pub pool: Option<usize>,
+    pub wage_hour_usd: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepairOrder {
+    Fifo,
+    CriticalityFirst,
+    ServiceAware,
+}
+
+impl RepairOrder {
+    pub fn name(self) -> &'static str {
+        match self {
+            RepairOrder::Fifo => "FIFO",
+            RepairOrder::CriticalityFirst => "criticality first",
+            RepairOrder::ServiceAware => "service-aware",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RepairSpec {
+    pub order: RepairOrder,
+    pub key_servers_first: bool,
+    pub time: [DistSpec; Class::COUNT],
+    pub key_retrieval: SimDuration,
+    pub key_escrow_servers: u32,
+    pub offline_key_escrow: bool,
+    pub offline_key_retrieval: SimDuration,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceSpec {
+    pub name: String,
+    /// Normalised: the weights of an archetype's services add up to 1.
+    pub weight: f64,
+    pub depends_on: Vec<DependencySpec>,
+    /// Disabled backups keep their level, so a decision can still switch to them.
+    pub manual_fallback: FallbackSpec,
+    pub standby: FallbackSpec,
+    pub backlog: Option<BacklogSpec>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DependencySpec {
+    pub class: Class,
+    /// A site kind index, or every site.
+    pub site_kind: Option<usize>,
+    pub required_share: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct FallbackSpec {
+    pub enabled: bool,
+    pub capacity: f64,
+    pub activation: SimDuration,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct BacklogSpec {
+    pub carryover_share: f64,
+    pub drain_per_hour: f64,
+    pub impairment: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct EconomicsSpec {
+    pub revenue_per_endpoint_hour_usd: f64,
+    /// Demand by local hour, weekday then weekend, scaled so the week averages 1.
+    pub demand_weekday: [f64; 24],
+    pub demand_weekend: [f64; 24],
+    pub recapture_share: Share,
+    pub flights_per_1000_endpoints_day: f64,
+    pub penalty_per_cancelled_flight_usd: f64,
+    pub sla_capacity_threshold: Share,
+    pub sla_penalty_per_hour_usd: f64,
+    pub backlog_cost_share: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct PoolSpec {
+    pub name: String,
+    pub contractors: u32,
+    pub dispatch_delay: SimDuration,
+}
+
+/// Which organisations an action applies to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TargetSpec {
+    All,
+    Sector(Sector),
+    /// An archetype index.
+    Archetype(usize),
+    /// An organisation: archetype index and number within it.
+    Org(usize, u32),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionSpec {
+    HaltRollout,
+    PublishRevert,
+    AddTechnicians { to: TargetSpec, count: u32 },
+    AddContractors { to: TargetSpec, count: u32, arrive_in: SimDuration },
+    ActivateFallback { to: TargetSpec, service: Option<String> },
+    ReleaseTool { name: String, share: Share, mode: ToolMode, repair_time: SimDuration },
+    SetRepairOrder { to: TargetSpec, order: RepairOrder },
+    RestoreKeyEscrow { to: TargetSpec },
+}
+
+impl ActionSpec {
+    /// The organisations affected, if the action is an organisation's (not the vendor's).
+    pub fn target(&self) -> Option<&TargetSpec> {
+        match self {
+            ActionSpec::HaltRollout
+            | ActionSpec::PublishRevert
+            | ActionSpec::ReleaseTool { .. } => None,
+            ActionSpec::AddTechnicians { to, .. }
+            | ActionSpec::AddContractors { to, .. }
+            | ActionSpec::ActivateFallback { to, .. }
+            | ActionSpec::SetRepairOrder { to, .. }
+            | ActionSpec::RestoreKeyEscrow { to } => Some(to),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct InjectSpec {
+    pub at: SimDuration,
+    pub action: ActionSpec,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutputSpec {
+    pub charts: bool,
+    pub png: bool,
+    pub html: bool,
+    pub timeseries: bool,
+    pub top_orgs: u32,
+}
+
+/// The name of organisation `number` of an archetype: `community_hospital-0003`.
+pub fn org_name(archetype: &str, number: u32) -> String {
+    format!("{archetype}-{number:04}")
+}

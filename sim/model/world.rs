@@ -1,0 +1,686 @@
+//! A world in motion: builds the logical processes of one replication from a validated spec,
+//! runs them on the engine, samples the per-sector time series at each output time, applies
+//! decisions, and collects the results.
+//!
+//! LP layout: the vendor is LP 0, contractor pools follow, then every organisation in
+//! archetype order and number order.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::engine::{Config, Ctx, EngineError, LpId, Model, SimDuration, SimTime, Simulation};
+
+use super::calendar::DemandCurve;
+use super::event::Event;
+use super::fleet::{OrgFleet, generate_org};
+use super::org::{Note, Org};
+use super::pool::Pool;
+use super::results::{
+    FIGURES, Figures, KeyEvent, OrgLoss, RunResult, SectorLoss, Series, time_of_share,
+};
+use super::shared::{ArchetypeTables, Shared, service_table};
+use super::spec::{ActionSpec, Class, Os, RevertSpec, Sector, TargetSpec, ToolSpec, WorldSpec};
+use super::vendor::Vendor;
+
+/// One logical process of the outage world.
+pub enum Lp {
+    Vendor(Vendor),
+    Pool(Pool),
+    Org(Box<Org>),
+}
+
+impl Model for Lp {
+    type Event = Event;
+
+    fn handle(&mut self, event: Event, ctx: &mut Ctx<'_, Event>) {
+        match self {
+            Lp::Vendor(v) => v.handle(event, ctx),
+            Lp::Pool(p) => p.handle(event, ctx),
+            Lp::Org(o) => o.handle(event, ctx),
+        }
+    }
+
+    fn priority(event: &Event) -> u8 {
+        event.priority()
+    }
+
+    fn weight(&self) -> u64 {
+        match self {
+            Lp::Org(o) => o.endpoints.len() as u64 + 50,
+            _ => 1_000,
+        }
+    }
+
+    fn lookahead(&self) -> SimDuration {
+        match self {
+            Lp::Vendor(v) => v.lookahead(),
+            Lp::Pool(p) => p.dispatch_delay,
+            Lp::Org(o) => o.lookahead(),
+        }
+    }
+}
+
+/// Why a world could not be built or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("{0}")]
+    Inject(String),
+}
+
+/// How to run a replication.
+#[derive(Clone, Copy, Debug)]
+pub struct RunConfig {
+    pub replication: u64,
+    pub threads: usize,
+}
+
+/// Per-sector status now, for the tabletop and progress displays.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SectorStatus {
+    pub sector: Option<Sector>,
+    pub organisations: u64,
+    pub endpoints: u64,
+    pub down: u64,
+    pub crashed: u64,
+    pub capacity: f64,
+    pub loss_usd: f64,
+    pub staff_busy: u64,
+    pub staff_present: u64,
+}
+
+pub struct World {
+    pub spec: Arc<WorldSpec>,
+    shared: Arc<Shared>,
+    sim: Simulation<Lp>,
+    series: Series,
+    /// Index of the next output time to sample.
+    next_sample: u64,
+    /// Revenue weight of each organisation (USD per average demand-hour), and sector totals.
+    sector_weight: Vec<f64>,
+    /// Tools released by decisions, with their times.
+    released_tools: Vec<(SimTime, String)>,
+    /// Each organisation's contribution at the last sample.
+    sample_cache: Vec<Contribution>,
+}
+
+/// What one organisation added to the last sample, and how many events it had handled then.
+#[derive(Clone, Copy, Debug)]
+struct Contribution {
+    handled: u64,
+    /// `u8::MAX` until first sampled.
+    sector: u8,
+    down: u64,
+    capacity_milli: i64,
+    loss_cents: i64,
+}
+
+/// The engine's lookahead: the shortest delay of any message between LPs.
+fn lookahead(spec: &WorldSpec) -> SimDuration {
+    let mut l = spec.vendor.propagation.min(spec.vendor.telemetry.latency);
+    for pool in &spec.pools {
+        l = l.min(pool.dispatch_delay);
+    }
+    l.max(SimDuration(1))
+}
+
+/// The accounting tick: the output interval, divided until it is at most 15 minutes.
+fn tick_interval(output: SimDuration) -> SimDuration {
+    let quarter = SimDuration::from_mins(15).0;
+    let parts = output.0.div_ceil(quarter).max(1);
+    SimDuration((output.0 / parts).max(1))
+}
+
+impl World {
+    /// Generates the fleet and builds every LP, with scheduled publications, tools and
+    /// decisions in place.
+    pub fn build(spec: Arc<WorldSpec>, config: RunConfig) -> Result<World, ModelError> {
+        let seed = crate::engine::random::replication_seed(spec.seed, config.replication);
+        let pools_n = spec.pools.len() as LpId;
+        let plan: Vec<(usize, u32)> = spec
+            .archetypes
+            .iter()
+            .enumerate()
+            .flat_map(|(a, arch)| (0..arch.organisations).map(move |n| (a, n)))
+            .collect();
+        let generate = |&(a, n): &(usize, u32)| generate_org(seed, a, &spec.archetypes[a], n);
+        let fleets: Vec<OrgFleet> = if config.threads > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(config.threads)
+                .build()
+                .map_err(|e| EngineError::InvalidConfig(format!("thread pool: {e}")))?;
+            pool.install(|| plan.par_iter().map(generate).collect())
+        } else {
+            plan.iter().map(generate).collect()
+        };
+
+        let targets_os: Vec<[bool; Os::COUNT]> = spec
+            .vendor
+            .contents
+            .iter()
+            .map(|c| {
+                let mut t = [false; Os::COUNT];
+                for (os, flag) in t.iter_mut().enumerate() {
+                    *flag = c.crash.iter().any(|row| row[os].get() > 0.0);
+                }
+                t
+            })
+            .collect();
+        let mut acc = 0.0;
+        let ring_cumulative: Vec<f64> = spec
+            .vendor
+            .rings
+            .iter()
+            .map(|r| {
+                acc += r.share.get();
+                acc
+            })
+            .collect();
+        let archetypes = spec
+            .archetypes
+            .iter()
+            .map(|a| ArchetypeTables {
+                demand: DemandCurve::new(&a.economics.demand_weekday, &a.economics.demand_weekend),
+                services: service_table(a),
+                site_kinds: a.sites.len(),
+            })
+            .collect();
+        let bad = spec.vendor.contents.iter().filter(|c| c.is_bad());
+        let first_publication =
+            SimTime::ZERO + bad.map(|c| c.published_after).min().unwrap_or(SimDuration::ZERO);
+        let shared = Arc::new(Shared {
+            spec: Arc::clone(&spec),
+            replication: config.replication,
+            seed,
+            vendor: 0,
+            pools: (1..=pools_n).collect(),
+            first_org: 1 + pools_n,
+            orgs: fleets.len() as u32,
+            lookahead: lookahead(&spec),
+            tick: tick_interval(spec.output_interval),
+            horizon: SimTime::ZERO + spec.horizon,
+            telemetry_needed: !spec.vendor.gates.is_empty(),
+            archetypes,
+            targets_os,
+            ring_cumulative,
+            first_publication,
+        });
+
+        let sensors: u64 = fleets
+            .iter()
+            .flat_map(|f| f.endpoints.iter())
+            .filter(|e| e.agent() && shared.targets_os.iter().any(|t| t[e.os().index()]))
+            .count() as u64;
+        let mut sector_weight = vec![0.0; Sector::ALL.len()];
+        let mut lps = Vec::with_capacity(fleets.len() + 1 + spec.pools.len());
+        lps.push(Lp::Vendor(Vendor::new(Arc::clone(&shared), sensors)));
+        for p in &spec.pools {
+            lps.push(Lp::Pool(Pool::new(p.name.clone(), p.contractors, p.dispatch_delay)));
+        }
+        for fleet in fleets {
+            let org = Org::new(Arc::clone(&shared), fleet);
+            sector_weight[org.sector.index()] += revenue_weight(&org);
+            lps.push(Lp::Org(Box::new(org)));
+        }
+
+        let mut engine = Config::new(shared.lookahead, shared.horizon);
+        engine.threads = config.threads;
+        engine.seed = spec.seed;
+        engine.replication = config.replication;
+        engine.event_budget = spec.event_budget;
+        let sim = Simulation::new(lps, &engine)?;
+        let sectors = Sector::ALL.into_iter().filter(|s| sector_weight[s.index()] > 0.0).collect();
+        let mut world = World {
+            spec,
+            shared,
+            sim,
+            series: Series { sectors, ..Series::default() },
+            next_sample: 0,
+            sector_weight,
+            released_tools: Vec::new(),
+            sample_cache: Vec::new(),
+        };
+        world.sample_cache = vec![
+            Contribution {
+                handled: 0,
+                sector: u8::MAX,
+                down: 0,
+                capacity_milli: 0,
+                loss_cents: 0
+            };
+            world.shared.orgs as usize
+        ];
+        world.schedule_start()?;
+        Ok(world)
+    }
+
+    fn schedule_start(&mut self) -> Result<(), ModelError> {
+        let spec = Arc::clone(&self.spec);
+        for (c, content) in spec.vendor.contents.iter().enumerate() {
+            let at = SimTime::ZERO + content.published_after;
+            self.sim.schedule(0, at, Event::Publish { content: c as u8 })?;
+        }
+        if let RevertSpec::At(after) = spec.vendor.revert {
+            let at = self.shared.first_publication + after;
+            if at < self.shared.horizon {
+                self.sim.schedule(0, at, Event::Revert)?;
+            }
+        }
+        for (t, tool) in spec.tools.iter().enumerate() {
+            let at = SimTime::ZERO + tool.available_after;
+            if at < self.shared.horizon {
+                for org in self.org_lps() {
+                    self.sim.schedule(org, at, Event::ToolAvailable { tool: t as u8 })?;
+                }
+            }
+        }
+        for inject in &spec.injects {
+            let at = SimTime::ZERO + inject.at;
+            if at < self.shared.horizon {
+                self.schedule_action(at, inject.action.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn org_lps(&self) -> std::ops::Range<LpId> {
+        self.shared.first_org..self.shared.first_org + self.shared.orgs
+    }
+
+    /// The organisations an action targets.
+    pub fn targets(&self, target: &TargetSpec) -> Vec<LpId> {
+        self.org_lps()
+            .filter(|&lp| match (self.sim.lp(lp), target) {
+                (Lp::Org(o), TargetSpec::All) => o.number < u32::MAX,
+                (Lp::Org(o), TargetSpec::Sector(s)) => o.sector == *s,
+                (Lp::Org(o), TargetSpec::Archetype(a)) => o.archetype == *a,
+                (Lp::Org(o), TargetSpec::Org(a, n)) => o.archetype == *a && o.number == *n,
+                _ => false,
+            })
+            .collect()
+    }
+
+    fn schedule_action(&mut self, at: SimTime, action: ActionSpec) -> Result<(), ModelError> {
+        match &action {
+            ActionSpec::HaltRollout => self.sim.schedule(0, at, Event::Halt)?,
+            ActionSpec::PublishRevert => self.sim.schedule(0, at, Event::Revert)?,
+            ActionSpec::ReleaseTool { name, share, mode, repair_time } => {
+                let tool = ToolSpec {
+                    name: name.clone(),
+                    available_after: at.since(SimTime::ZERO),
+                    share: *share,
+                    mode: *mode,
+                    repair_time: super::spec::DistSpec { mean: *repair_time, cv: 0.3 },
+                    needs_key: false,
+                };
+                for org in self.org_lps() {
+                    self.sim.schedule(org, at, Event::ToolReleased(Box::new(tool.clone())))?;
+                }
+                self.released_tools.push((at, name.clone()));
+            }
+            other => {
+                let Some(target) = other.target() else { return Ok(()) };
+                let orgs = self.targets(target);
+                if orgs.is_empty() {
+                    return Err(ModelError::Inject("the decision targets no organisation".into()));
+                }
+                for org in orgs {
+                    self.sim.schedule(org, at, Event::Inject(Box::new(action.clone())))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a decision from now on (the tabletop's `inject`).
+    pub fn inject(&mut self, action: ActionSpec) -> Result<(), ModelError> {
+        let now = self.sim.clock();
+        self.schedule_action(now, action)
+    }
+
+    /// Simulated time up to which everything has happened.
+    pub fn clock(&self) -> SimTime {
+        self.sim.clock()
+    }
+
+    pub fn horizon(&self) -> SimTime {
+        self.shared.horizon
+    }
+
+    pub fn counters(&self) -> crate::engine::Counters {
+        self.sim.counters()
+    }
+
+    fn sample_time(&self, k: u64) -> SimTime {
+        SimTime(k.saturating_mul(self.spec.output_interval.0))
+    }
+
+    /// Runs until `t` (capped at the horizon), sampling every output time on the way.
+    pub fn run_until(&mut self, t: SimTime) -> Result<(), ModelError> {
+        let t = t.min(self.shared.horizon);
+        loop {
+            let at = self.sample_time(self.next_sample);
+            if at > t {
+                break;
+            }
+            self.sim.run_until(at)?;
+            self.sample(at);
+            self.next_sample += 1;
+        }
+        self.sim.run_until(t)?;
+        Ok(())
+    }
+
+    /// Runs to the horizon.
+    pub fn run(&mut self) -> Result<(), ModelError> {
+        self.run_until(self.shared.horizon)
+    }
+
+    fn orgs(&self) -> impl Iterator<Item = &Org> + '_ {
+        self.sim.models().filter_map(|m| match m {
+            Lp::Org(o) => Some(&**o),
+            _ => None,
+        })
+    }
+
+    pub fn vendor(&self) -> &Vendor {
+        match self.sim.lp(0) {
+            Lp::Vendor(v) => v,
+            _ => unreachable!("LP 0 is the vendor"),
+        }
+    }
+
+    /// Samples every sector at `at`. Only organisations that handled an event since the last
+    /// sample are read again: an untouched organisation has not changed, and one that is still
+    /// accruing loss handles a tick every tick interval, which divides the output interval.
+    /// Contributions are integers (cents, milli-units of weighted capacity), so sums are exact.
+    fn sample(&mut self, at: SimTime) {
+        let n = Sector::ALL.len();
+        let (mut down, mut capacity_milli, mut loss_cents) =
+            (vec![0u64; n], vec![0i64; n], vec![0i64; n]);
+        let cache = &mut self.sample_cache;
+        let mut org = 0;
+        for (handled, lp) in self.sim.models_with_handled() {
+            let Lp::Org(o) = lp else { continue };
+            let c = &mut cache[org];
+            if c.handled != handled || c.sector == u8::MAX {
+                *c = Contribution {
+                    handled,
+                    sector: o.sector.index() as u8,
+                    down: o.counts.down,
+                    capacity_milli: (revenue_weight(o) * o.ops_capacity() * 1_000.0).round() as i64,
+                    loss_cents: (o.loss_at(at) * 100.0).round() as i64,
+                };
+            }
+            let s = usize::from(c.sector);
+            down[s] += c.down;
+            capacity_milli[s] += c.capacity_milli;
+            loss_cents[s] += c.loss_cents;
+            org += 1;
+        }
+        let sectors = &self.series.sectors;
+        let capacity = sectors
+            .iter()
+            .map(|s| {
+                let w = self.sector_weight[s.index()].max(f64::MIN_POSITIVE);
+                (capacity_milli[s.index()] as f64 / 1_000.0 / w).min(1.0)
+            })
+            .collect();
+        self.series.times_s.push(at.as_secs_f64());
+        self.series.down.push(sectors.iter().map(|s| down[s.index()]).collect());
+        self.series.capacity.push(capacity);
+        self.series
+            .loss_usd
+            .push(sectors.iter().map(|s| loss_cents[s.index()] as f64 / 100.0).collect());
+    }
+
+    /// Each sector's state now.
+    pub fn status(&self) -> Vec<SectorStatus> {
+        let now = self.clock();
+        let mut by_sector: Vec<SectorStatus> = Sector::ALL
+            .iter()
+            .map(|&s| SectorStatus { sector: Some(s), ..SectorStatus::default() })
+            .collect();
+        let mut weighted = vec![0.0; Sector::ALL.len()];
+        for org in self.orgs() {
+            let s = &mut by_sector[org.sector.index()];
+            s.organisations += 1;
+            s.endpoints += org.endpoints.len() as u64;
+            s.down += org.counts.down;
+            s.crashed += org.counts.crashed;
+            s.loss_usd += org.loss_at(now);
+            s.staff_busy += u64::from(org.staff_busy());
+            s.staff_present += u64::from(org.staff_present());
+            weighted[org.sector.index()] += revenue_weight(org) * org.ops_capacity();
+        }
+        by_sector
+            .into_iter()
+            .filter(|s| s.organisations > 0)
+            .map(|mut s| {
+                let i = s.sector.map_or(0, Sector::index);
+                s.capacity = weighted[i] / self.sector_weight[i].max(f64::MIN_POSITIVE);
+                s
+            })
+            .collect()
+    }
+
+    /// Notes of every organisation since `since` (inclusive) and before now, with the
+    /// organisation, in time then organisation order.
+    pub fn notes_since(&self, since: SimTime) -> Vec<(SimTime, &Org, &Note)> {
+        let now = self.clock();
+        let mut notes: Vec<(SimTime, &Org, &Note)> = self
+            .orgs()
+            .flat_map(|o| {
+                o.notes
+                    .iter()
+                    .filter(|(t, _)| *t >= since && *t < now)
+                    .map(move |(t, n)| (*t, o, n))
+            })
+            .collect();
+        notes.sort_by_key(|(t, o, _)| (*t, o.archetype, o.number));
+        notes
+    }
+
+    /// The organisation LPs, for detailed status queries.
+    pub fn organisations(&self) -> Vec<&Org> {
+        self.orgs().collect()
+    }
+
+    /// Checks every organisation's conservation laws.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.orgs().try_for_each(Org::check_invariants)
+    }
+
+    /// Key events so far.
+    pub fn key_events(&self, recovery: &[(f64, Option<u32>)]) -> Vec<KeyEvent> {
+        let mut events = Vec::new();
+        let vendor = self.vendor();
+        if let Some(first) = self.orgs().filter_map(|o| o.first_crash).min() {
+            events.push(KeyEvent { at_s: first.as_secs_f64(), label: "first crash".into() });
+        }
+        for trip in &vendor.trips {
+            events.push(KeyEvent {
+                at_s: trip.at.as_secs_f64(),
+                label: format!("gate trips on {} ({})", trip.signal.name(), trip.count),
+            });
+        }
+        if let Some(t) = vendor.halted_at {
+            events.push(KeyEvent { at_s: t.as_secs_f64(), label: "rollout halted".into() });
+        }
+        if let Some(t) = vendor.reverted_at {
+            events.push(KeyEvent { at_s: t.as_secs_f64(), label: "revert published".into() });
+        }
+        for tool in &self.spec.tools {
+            let at = SimTime::ZERO + tool.available_after;
+            if at <= self.clock() {
+                events.push(KeyEvent {
+                    at_s: at.as_secs_f64(),
+                    label: format!("{} available", tool.name),
+                });
+            }
+        }
+        for (at, name) in &self.released_tools {
+            events.push(KeyEvent { at_s: at.as_secs_f64(), label: format!("{name} released") });
+        }
+        for (share, t) in recovery {
+            if let Some(t) = t {
+                let label = format!("{:.0}% recovered", share * 100.0);
+                events.push(KeyEvent { at_s: f64::from(*t) / 1_000.0, label });
+            }
+        }
+        events.sort_by(|a, b| a.at_s.total_cmp(&b.at_s).then(a.label.cmp(&b.label)));
+        events
+    }
+
+    /// Collects the results as of now (normally the horizon).
+    pub fn results(&self) -> RunResult {
+        let now = self.clock();
+        let publication = self.shared.first_publication;
+        let since_publication = |t: SimTime| t.since(publication).as_secs_f64();
+        let mut figures: Figures = FIGURES.iter().map(|&n| (n.to_string(), None)).collect();
+        let mut set = |name: &str, v: f64| {
+            figures.insert(name.to_string(), Some(v));
+        };
+        let mut sectors: Vec<SectorLoss> = Sector::ALL
+            .iter()
+            .map(|&s| SectorLoss { sector: Some(s), ..SectorLoss::default() })
+            .collect();
+        let mut service_hours = vec![0.0; Sector::ALL.len()];
+        let (mut total, mut exposed, mut crashed, mut healed, mut remote, mut onsite, mut down) =
+            (0u64, 0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut downtime_ms, mut flights, mut affected) = (0u128, 0.0, 0u64);
+        let mut recoveries: Vec<u32> = Vec::new();
+        let mut first_crash: Option<SimTime> = None;
+        let mut orgs = Vec::new();
+        for org in self.orgs() {
+            let c = &org.counts;
+            total += org.endpoints.len() as u64;
+            exposed += c.exposed;
+            crashed += c.crashed;
+            healed += c.self_healed;
+            remote += c.repaired_remote;
+            onsite += c.repaired_onsite;
+            down += c.down;
+            affected += u64::from(c.crashed > 0);
+            let mut org_downtime = u128::from(org.downtime_ms);
+            if c.down > 0 {
+                org_downtime += org
+                    .endpoints
+                    .iter()
+                    .filter(|e| e.state().is_down())
+                    .map(|e| u128::from(now.0.saturating_sub(u64::from(e.down_since_ms))))
+                    .sum::<u128>();
+            }
+            downtime_ms += org_downtime;
+            recoveries.extend_from_slice(&org.recovery_times);
+            first_crash = match (first_crash, org.first_crash) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let a = org.accrual(org.accounts.last, now);
+            let acc = &org.accounts;
+            let s = &mut sectors[org.sector.index()];
+            s.organisations += 1;
+            s.endpoints += org.endpoints.len() as u64;
+            s.crashed += c.crashed;
+            s.revenue_usd += acc.revenue_usd + a.revenue_usd;
+            s.labour_usd += acc.labour_usd;
+            s.penalties_usd += acc.penalties_usd + a.penalties_usd;
+            s.backlog_usd += acc.backlog_usd + a.backlog_usd;
+            flights += acc.flights_cancelled + a.flights_cancelled;
+            service_hours[org.sector.index()] += acc.service_hours_lost + a.service_hours_lost;
+            if c.crashed > 0 {
+                orgs.push(OrgLoss {
+                    name: org.name(),
+                    sector: org.sector,
+                    endpoints: org.endpoints.len() as u64,
+                    crashed: c.crashed,
+                    downtime_hours: org_downtime as f64 / 3_600_000.0,
+                    loss_usd: org.loss_at(now),
+                });
+            }
+        }
+        let sectors: Vec<SectorLoss> =
+            sectors.into_iter().filter(|s| s.organisations > 0).collect();
+        set("endpoints_total", total as f64);
+        set("endpoints_exposed", exposed as f64);
+        set("endpoints_crashed", crashed as f64);
+        set("endpoints_self_healed", healed as f64);
+        set("endpoints_repaired_remote", remote as f64);
+        set("endpoints_repaired_onsite", onsite as f64);
+        set("endpoints_down_at_end", down as f64);
+        set("organisations_affected", affected as f64);
+        set("endpoint_downtime_hours", downtime_ms as f64 / 3_600_000.0);
+        set("flights_cancelled", flights);
+        let vendor = self.vendor();
+        if let Some(t) = vendor.halted_at {
+            set("rollout_halted_at_s", since_publication(t));
+        }
+        if let Some(t) = vendor.reverted_at {
+            set("revert_published_at_s", since_publication(t));
+        }
+        if let Some(t) = first_crash {
+            set("first_crash_at_s", since_publication(t));
+        }
+        let mut recovery = Vec::new();
+        for (share, name) in [
+            (0.5, "recovered_50pct_at_s"),
+            (0.9, "recovered_90pct_at_s"),
+            (0.99, "recovered_99pct_at_s"),
+        ] {
+            let t = time_of_share(&mut recoveries, crashed, share);
+            if let Some(t) = t {
+                set(name, since_publication(SimTime(u64::from(t))));
+            }
+            recovery.push((share, t));
+        }
+        if crashed > 0 && down == 0 {
+            let last = recoveries.iter().copied().max().unwrap_or(0);
+            set("recovered_all_at_s", since_publication(SimTime(u64::from(last))));
+        }
+        let sum = |f: fn(&SectorLoss) -> f64| sectors.iter().map(f).sum::<f64>();
+        set("loss_usd_revenue", sum(|s| s.revenue_usd));
+        set("loss_usd_labour", sum(|s| s.labour_usd));
+        set("loss_usd_penalties", sum(|s| s.penalties_usd));
+        set("loss_usd_backlog", sum(|s| s.backlog_usd));
+        set("loss_usd_total", sum(SectorLoss::total_usd));
+        set("service_hours_lost_total", service_hours.iter().sum());
+        for s in &sectors {
+            let sector = s.sector.unwrap_or(Sector::Other);
+            set(&format!("loss_usd_{}", sector.name()), s.total_usd());
+            set(&format!("service_hours_lost_{}", sector.name()), service_hours[sector.index()]);
+        }
+        orgs.sort_by(|a, b| b.loss_usd.total_cmp(&a.loss_usd).then(a.name.cmp(&b.name)));
+        orgs.truncate(self.spec.outputs.top_orgs as usize);
+        RunResult {
+            replication: self.shared.replication,
+            figures,
+            series: self.series.clone(),
+            key_events: self.key_events(&recovery),
+            sectors,
+            top_orgs: orgs,
+            counters: self.sim.counters(),
+            end: now,
+        }
+    }
+}
+
+/// An organisation's weight in its sector's capacity: its revenue per average hour.
+fn revenue_weight(org: &Org) -> f64 {
+    org.spec().economics.revenue_per_endpoint_hour_usd * org.endpoints.len() as f64
+}
+
+/// Runs one replication to the horizon and returns its results.
+pub fn run_replication(spec: Arc<WorldSpec>, config: RunConfig) -> Result<RunResult, ModelError> {
+    let mut world = World::build(spec, config)?;
+    world.run()?;
+    debug_assert_eq!(world.check_invariants(), Ok(()));
+    Ok(world.results())
+}
+
+/// Whether the class has endpoints that run the bad content at all (for summaries).
+pub fn targeted(spec: &WorldSpec, class: Class) -> bool {
+    spec.vendor.contents.iter().any(|c| c.crash[class.index()].iter().any(|p| p.get() > 0.0))
+}

@@ -1,0 +1,71 @@
+//! Built-in scenarios and sector templates, embedded in the binary from `scenarios/` and
+//! `sim/scenario/sectors/`.
+
+use super::raw;
+
+/// The shipped scenarios: (name, RON text).
+const SCENARIOS: [(&str, &str); 7] = [
+    ("crowdstrike-2024", include_str!("../../scenarios/crowdstrike-2024.ron")),
+    ("canary-rings", include_str!("../../scenarios/canary-rings.ron")),
+    ("customer-lag", include_str!("../../scenarios/customer-lag.ron")),
+    ("hospital-tabletop", include_str!("../../scenarios/hospital-tabletop.ron")),
+    ("airline-crew-backlog", include_str!("../../scenarios/airline-crew-backlog.ron")),
+    ("bank-branches", include_str!("../../scenarios/bank-branches.ron")),
+    ("global-windows", include_str!("../../scenarios/global-windows.ron")),
+];
+
+/// The scenario `blastradius run` uses when none is named.
+pub const DEFAULT: &str = "crowdstrike-2024";
+
+/// The RON text of a built-in scenario.
+pub fn get(name: &str) -> Option<&'static str> {
+    SCENARIOS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+/// Names of the built-in scenarios, in the order they are listed.
+pub fn names() -> Vec<&'static str> {
+    SCENARIOS.iter().map(|(n, _)| *n).collect()
+}
+
+const AIRLINE: &str = include_str!("sectors/airline.ron");
+const HOSPITAL: &str = include_str!("sectors/hospital.ron");
+const BANK: &str = include_str!("sectors/bank.ron");
+const OFFICE: &str = include_str!("sectors/office.ron");
+
+/// The RON text of a sector's template.
+pub fn sector_template_text(sector: raw::Sector) -> &'static str {
+    match sector {
+        raw::Sector::Airline => AIRLINE,
+        raw::Sector::Hospital => HOSPITAL,
+        raw::Sector::Bank => BANK,
+        _ => OFFICE,
+    }
+}
+
+/// The archetype every archetype of a sector starts from. The templates are part of the
+/// program and checked by tests; a broken one would give an empty template rather than a
+/// panic.
+pub fn sector_template(sector: raw::Sector) -> raw::Archetype {
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let mut template: raw::Archetype =
+        options.from_str(sector_template_text(sector)).unwrap_or_default();
+    template.sector = Some(sector);
+    template
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sector_template_parses() {
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        for text in [AIRLINE, HOSPITAL, BANK, OFFICE] {
+            if let Err(e) = options.from_str::<raw::Archetype>(text) {
+                panic!("template does not parse: {e}");
+            }
+        }
+    }
+}

@@ -1,0 +1,692 @@
+//! The scenario file format: serde types that mirror the RON file, field for field.
+//!
+//! Every record is partial (see `layer.rs`): a field left out takes the default written next to
+//! it here, which is also what `blastradius validate` prints. Field names carry their units
+//! (`_usd`, `_hours`, `_per_1000`); durations are strings with units; shares and probabilities
+//! are fractions in [0, 1]. These types know nothing of the simulation: `validate.rs` turns
+//! them into the model's types, which cannot hold a bad value.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::units::Duration;
+use crate::layered;
+
+/// Economic sectors; airlines, hospitals and banks are modelled in most detail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Sector {
+    Airline,
+    Hospital,
+    Bank,
+    Retail,
+    Government,
+    Media,
+    Logistics,
+    Other,
+}
+
+/// Endpoint classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Class {
+    Workstation,
+    Server,
+    /// Kiosks, point-of-sale terminals, airport and hospital displays.
+    Kiosk,
+    CloudVm,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Os {
+    Windows,
+    MacOs,
+    Linux,
+}
+
+/// A mix of shares that must add up to 1; a higher layer replaces it whole.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Mix<K: Ord>(pub BTreeMap<K, f64>);
+
+impl<K: Ord> crate::scenario::layer::Layer for Mix<K> {
+    fn merge(&mut self, over: Self) {
+        *self = over;
+    }
+    fn fill(&mut self) {}
+}
+
+fn mix<K: Ord, const N: usize>(entries: [(K, f64); N]) -> Mix<K> {
+    Mix(entries.into_iter().collect())
+}
+
+/// Per-class values (repair times, crash probabilities): a higher layer overrides per class.
+pub type PerClass<V> = BTreeMap<Class, V>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RolloutPolicy {
+    /// Every customer at once (the 2024 content pipeline).
+    AllAtOnce,
+    /// Through `rings`, each released after the previous one's bake time.
+    Rings,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Signal {
+    /// Crash reports, sent only by machines that boot again (sampled: `crash_report_share`).
+    CrashReports,
+    /// Sensors that stop heartbeating, noticed at the next heartbeat deadline.
+    LostHeartbeats,
+}
+
+/// When the vendor publishes the revert (good content replacing the bad).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Revert {
+    /// At a fixed time after the first publication (2024: 78 minutes).
+    At(Duration),
+    /// This long after the rollout is halted by a health gate.
+    AfterHalt(Duration),
+    /// Never (until an inject publishes it).
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RepairOrder {
+    /// First crashed, first repaired.
+    Fifo,
+    /// Servers, then critical workstations, then kiosks, then other workstations.
+    CriticalityFirst,
+    /// Most business capacity restored per technician-hour first.
+    ServiceAware,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Days {
+    All,
+    Weekdays,
+    Weekends,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToolMode {
+    /// Fixes eligible endpoints with no one at the machine.
+    Remote,
+    /// Speeds up a technician's repair (a USB or PXE recovery image).
+    HandsOn,
+}
+
+/// Which organisations an inject acts on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    All,
+    Sector(Sector),
+    Archetype(String),
+    /// One organisation by name, e.g. `"community_hospital-0003"`.
+    Org(String),
+}
+
+/// A decision taken during the outage, from a scenario file or the tabletop prompt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Action {
+    /// Stop releasing further rings now.
+    HaltRollout,
+    /// Publish the revert now.
+    PublishRevert,
+    /// Add technicians to every targeted organisation, on duty now.
+    AddTechnicians { to: Target, count: u32 },
+    /// Contractors for every targeted organisation, arriving after `arrive_in`.
+    AddContractors { to: Target, count: u32, arrive_in: Duration },
+    /// Switch services to their manual fallback now (`service: None` for all services).
+    ActivateFallback { to: Target, service: Option<String> },
+    /// Release a recovery tool now.
+    ReleaseTool { name: String, share: f64, mode: ToolMode, repair_time: Duration },
+    /// Change the repair order.
+    SetRepairOrder { to: Target, order: RepairOrder },
+    /// Bring key escrow back (keys recovered from an offline copy).
+    RestoreKeyEscrow { to: Target },
+}
+
+crate::replace_layer!(
+    Sector,
+    Class,
+    Os,
+    RolloutPolicy,
+    Signal,
+    Revert,
+    RepairOrder,
+    Days,
+    ToolMode,
+    Target,
+    Action
+);
+
+layered! {
+    /// One world: who runs what, what the vendor ships, how people respond.
+    pub struct Scenario {
+        /// A file or built-in scenario this one extends; its fields are the defaults here.
+        extends: String = String::new(),
+        name: String = "unnamed".to_string(),
+        description: String = String::new(),
+        /// UTC date-time of simulated time zero (RFC 3339).
+        start: String = "2024-07-19T04:09:00Z".to_string(),
+        horizon: Duration = Duration::days(14),
+        seed: u64 = 1,
+        /// Interval of the time series in the report.
+        output_interval: Duration = Duration::mins(15),
+        /// The run fails if it handles more events than this.
+        event_budget: u64 = 2_000_000_000,
+        vendor: Vendor = Vendor::default(),
+        endpoints: Endpoints = Endpoints::default(),
+        /// Recovery tools published during the outage.
+        remediation: Vec<Tool> = vec![],
+        /// Archetypes by name.
+        fleet: BTreeMap<String, Archetype> = BTreeMap::new(),
+        /// Shared surge-contractor pools by name.
+        contractor_pools: BTreeMap<String, ContractorPool> = BTreeMap::new(),
+        /// Overrides applied to every archetype.
+        policies: Policies = Policies::default(),
+        injects: Vec<Inject> = vec![],
+        outputs: Outputs = Outputs::default(),
+    }
+}
+
+layered! {
+    pub struct Vendor {
+        name: String = "vendor".to_string(),
+        /// Content versions published; a version with crash rules is bad.
+        contents: Vec<Content> = vec![Content::default()],
+        distribution: Distribution = Distribution::default(),
+        rollout: Rollout = Rollout::default(),
+        telemetry: Telemetry = Telemetry::default(),
+        revert: Revert = Revert::At(Duration::mins(78)),
+        workaround: Workaround = Workaround::default(),
+    }
+}
+
+layered! {
+    pub struct Content {
+        name: String = "channel-file-291".to_string(),
+        /// Publication time after simulated time zero.
+        published_after: Duration = Duration::millis(0),
+        /// Which (class, OS) combinations crash on fetching it, and how likely.
+        crashes: Vec<CrashRule> = vec![
+            CrashRule::of(Class::Workstation, Os::Windows, 1.0),
+            CrashRule::of(Class::Server, Os::Windows, 1.0),
+            CrashRule::of(Class::Kiosk, Os::Windows, 1.0),
+            CrashRule::of(Class::CloudVm, Os::Windows, 1.0),
+        ],
+        /// From fetching the content to the crash.
+        crash_delay: Duration = Duration::secs(10),
+    }
+}
+
+layered! {
+    pub struct CrashRule {
+        class: Class = Class::Workstation,
+        os: Os = Os::Windows,
+        probability: f64 = 1.0,
+    }
+}
+
+impl CrashRule {
+    pub fn of(class: Class, os: Os, probability: f64) -> CrashRule {
+        CrashRule { class: Some(class), os: Some(os), probability: Some(probability) }
+    }
+}
+
+layered! {
+    pub struct Distribution {
+        /// Mean of the exponential delay before an online endpoint checks in ("0s": at once).
+        check_in_mean: Duration = Duration::mins(4),
+        /// From the vendor publishing to content (or a revert) reaching customers' clouds.
+        propagation: Duration = Duration::secs(30),
+    }
+}
+
+layered! {
+    pub struct Rollout {
+        policy: RolloutPolicy = RolloutPolicy::AllAtOnce,
+        rings: Vec<Ring> = vec![],
+        gates: Vec<Gate> = vec![],
+        /// From a gate tripping to the rollout halting (a person decides).
+        reaction_delay: Duration = Duration::mins(15),
+    }
+}
+
+layered! {
+    pub struct Ring {
+        name: String = "ring".to_string(),
+        /// Share of all sensors in this ring; the shares of all rings add up to 1.
+        share: f64 = 0.0,
+        /// Wait after releasing this ring before releasing the next.
+        bake: Duration = Duration::hours(1),
+    }
+}
+
+layered! {
+    /// Trips when the count of the signal reaches `threshold_count` (if above 0), or when the
+    /// rate among released sensors reaches `threshold_rate` (if above 0) once `min_sample`
+    /// sensors are released.
+    pub struct Gate {
+        signal: Signal = Signal::LostHeartbeats,
+        threshold_count: u64 = 0,
+        threshold_rate: f64 = 0.0,
+        min_sample: u64 = 100,
+    }
+}
+
+layered! {
+    pub struct Telemetry {
+        /// From a report leaving a customer to the vendor seeing it.
+        latency: Duration = Duration::mins(2),
+        heartbeat_interval: Duration = Duration::mins(5),
+        /// Share of recovering machines that upload a crash report.
+        crash_report_share: f64 = 0.3,
+    }
+}
+
+layered! {
+    pub struct Workaround {
+        /// The manual fix is published this long after the revert.
+        after_revert: Duration = Duration::mins(30),
+        /// An organisation finds the fix itself this long after its first crash.
+        self_discovery: Duration = Duration::hours(6),
+    }
+}
+
+layered! {
+    pub struct Endpoints {
+        boot_loop: BootLoop = BootLoop::default(),
+    }
+}
+
+layered! {
+    /// After the revert, a crashed machine with good connectivity may fetch it in the short
+    /// window after each reboot.
+    pub struct BootLoop {
+        reboot_interval: Duration = Duration::mins(2),
+        self_heal_chance_per_reboot: f64 = 0.07,
+        /// Share of crashed machines that stop at the recovery screen instead of looping.
+        recovery_screen_share: f64 = 0.6,
+        reboots_before_recovery_screen: u32 = 3,
+    }
+}
+
+layered! {
+    pub struct Tool {
+        name: String = "recovery-tool".to_string(),
+        /// Availability after simulated time zero.
+        available_after: Duration = Duration::days(3),
+        /// Share of endpoints it can reach.
+        share: f64 = 0.5,
+        mode: ToolMode = ToolMode::Remote,
+        /// Remote: time from availability (or crash) to repaired. Hands-on: the repair time.
+        repair_time: Dist = Dist::new(Duration::mins(30), 0.5),
+        /// Hands-on tools still need the BitLocker key; remote tools do not.
+        needs_key: bool = false,
+    }
+}
+
+layered! {
+    /// A lognormal time given by its mean and coefficient of variation (0: always the mean).
+    pub struct Dist {
+        mean: Duration = Duration::mins(15),
+        cv: f64 = 0.5,
+    }
+}
+
+impl Dist {
+    pub fn new(mean: Duration, cv: f64) -> Dist {
+        Dist { mean: Some(mean), cv: Some(cv) }
+    }
+}
+
+layered! {
+    /// A kind of organisation: how many, how large, what they run and how they respond.
+    pub struct Archetype {
+        sector: Sector = Sector::Other,
+        organisations: u32 = 1,
+        size: Size = Size::default(),
+        class_mix: Mix<Class> = mix([
+            (Class::Workstation, 0.75),
+            (Class::Server, 0.1),
+            (Class::Kiosk, 0.1),
+            (Class::CloudVm, 0.05),
+        ]),
+        os_mix: PerClass<Mix<Os>> = [
+            (Class::Workstation, mix([(Os::Windows, 0.9), (Os::MacOs, 0.1)])),
+            (Class::Server, mix([(Os::Windows, 0.7), (Os::Linux, 0.3)])),
+            (Class::Kiosk, mix([(Os::Windows, 0.9), (Os::Linux, 0.1)])),
+            (Class::CloudVm, mix([(Os::Windows, 0.5), (Os::Linux, 0.5)])),
+        ].into_iter().collect(),
+        /// Share of endpoints running the vendor's agent (the rest run another or none).
+        agent_share: f64 = 0.9,
+        /// Share of each class with BitLocker-encrypted disks.
+        bitlocker_share: PerClass<f64> = [
+            (Class::Workstation, 0.8),
+            (Class::Server, 0.1),
+            (Class::Kiosk, 0.5),
+            (Class::CloudVm, 0.0),
+        ].into_iter().collect(),
+        /// Share with wired, reliable network: only they can fetch the revert in a boot loop.
+        wired_share: f64 = 0.5,
+        /// Share of workstations whose users are critical (clinicians, dispatchers, traders).
+        critical_share: f64 = 0.2,
+        /// Where organisations are; each gets one region.
+        regions: Vec<Region> = vec![
+            Region::of("americas", -5.0, 0.4),
+            Region::of("europe", 1.0, 0.35),
+            Region::of("asia-pacific", 8.0, 0.25),
+        ],
+        sites: Vec<SiteKind> = vec![SiteKind::default()],
+        online: Online = Online::default(),
+        staff: Staff = Staff::default(),
+        repair: Repair = Repair::default(),
+        services: Vec<Service> = vec![],
+        economics: Economics = Economics::default(),
+        update: Update = Update::default(),
+    }
+}
+
+layered! {
+    /// Endpoints per organisation: lognormal with this mean and coefficient of variation,
+    /// clamped to [min, max].
+    pub struct Size {
+        mean: f64 = 1_000.0,
+        cv: f64 = 0.5,
+        min: u32 = 20,
+        max: u32 = 1_000_000,
+    }
+}
+
+layered! {
+    pub struct Region {
+        name: String = "region".to_string(),
+        utc_offset_hours: f64 = 0.0,
+        share: f64 = 1.0,
+    }
+}
+
+impl Region {
+    pub fn of(name: &str, utc_offset_hours: f64, share: f64) -> Region {
+        Region {
+            name: Some(name.to_string()),
+            utc_offset_hours: Some(utc_offset_hours),
+            share: Some(share),
+        }
+    }
+}
+
+layered! {
+    /// A kind of site; an organisation has `count` of them.
+    pub struct SiteKind {
+        name: String = "hq".to_string(),
+        count: u32 = 1,
+        /// Share of the organisation's endpoints at sites of this kind (all of them together).
+        endpoint_share: f64 = 1.0,
+        /// Share of the organisation's technicians stationed at sites of this kind.
+        technician_share: f64 = 1.0,
+        /// Travel time from the IT base to a site of this kind.
+        travel: Duration = Duration::millis(0),
+        /// The organisation's region's offset, or `Hours(h)` for sites elsewhere (a carrier's
+        /// far airports).
+        utc_offset: Offset = Offset::Region,
+        /// Key-escrow servers stand at the first site of this kind.
+        hosts_key_escrow: bool = false,
+    }
+}
+
+layered! {
+    /// When workstations are on; servers, kiosks and cloud VMs are always on.
+    pub struct Online {
+        workday_start_hour: f64 = 8.0,
+        workday_hours: f64 = 9.0,
+        /// Users' start times spread uniformly this many hours either side.
+        start_spread_hours: f64 = 1.0,
+        /// Chance a workstation's user is in on a weekday, and on a weekend day.
+        on_weekday: f64 = 0.85,
+        on_weekend: f64 = 0.1,
+        /// Chance a workstation is left on overnight.
+        left_on_overnight: f64 = 0.2,
+    }
+}
+
+layered! {
+    pub struct Staff {
+        technicians_per_1000: f64 = 8.0,
+        technicians_min: u32 = 1,
+        /// Share of technicians on duty by local day and hour; the largest matching share wins.
+        shifts: Vec<Shift> = vec![
+            Shift::of(Days::Weekdays, 8, 18, 1.0),
+            Shift::of(Days::All, 0, 24, 0.1),
+        ],
+        /// From the first crash to the organisation declaring an incident.
+        incident_detection: Duration = Duration::mins(15),
+        /// Share of all technicians on duty once called in.
+        call_in_share: f64 = 0.6,
+        call_in_delay: Duration = Duration::hours(2),
+        wage_hour_usd: f64 = 45.0,
+        overtime_multiplier: f64 = 1.5,
+        cloud_admins_per_1000_vms: f64 = 5.0,
+        cloud_admins_min: u32 = 1,
+        /// VMs one cloud admin restores at once (scripts, snapshots).
+        vms_in_parallel_per_admin: u32 = 10,
+        surge: Surge = Surge::default(),
+    }
+}
+
+layered! {
+    pub struct Shift {
+        days: Days = Days::All,
+        from_hour: u8 = 0,
+        to_hour: u8 = 24,
+        share: f64 = 1.0,
+    }
+}
+
+impl Shift {
+    pub fn of(days: Days, from_hour: u8, to_hour: u8, share: f64) -> Shift {
+        Shift {
+            days: Some(days),
+            from_hour: Some(from_hour),
+            to_hour: Some(to_hour),
+            share: Some(share),
+        }
+    }
+}
+
+layered! {
+    /// Surge contractors requested when an incident is declared.
+    pub struct Surge {
+        enabled: bool = false,
+        technicians_per_1000: f64 = 5.0,
+        /// From the request to arrival, for a private contract.
+        delay: Duration = Duration::hours(24),
+        /// A shared pool in `contractor_pools` to request from instead ("": a private contract).
+        pool: String = String::new(),
+        wage_hour_usd: f64 = 120.0,
+    }
+}
+
+layered! {
+    pub struct ContractorPool {
+        contractors: u32 = 100,
+        /// From a pool granting contractors to their arrival on site.
+        dispatch_delay: Duration = Duration::hours(6),
+    }
+}
+
+layered! {
+    pub struct Repair {
+        order: RepairOrder = RepairOrder::Fifo,
+        /// Repair crashed key-escrow servers before anything else, whatever the order.
+        key_servers_first: bool = true,
+        /// Hands-on repair time by class (cloud VMs: the cloud admins' time).
+        time: PerClass<Dist> = [
+            (Class::Workstation, Dist::new(Duration::mins(12), 0.5)),
+            (Class::Server, Dist::new(Duration::mins(30), 0.5)),
+            (Class::Kiosk, Dist::new(Duration::mins(15), 0.5)),
+            (Class::CloudVm, Dist::new(Duration::mins(20), 0.5)),
+        ].into_iter().collect(),
+        /// Extra time to look up and type a BitLocker recovery key.
+        key_retrieval: Duration = Duration::mins(5),
+        key_escrow_servers: u32 = 2,
+        /// Keys kept offline too, so retrieval works while the escrow servers are down.
+        offline_key_escrow: bool = false,
+        offline_key_retrieval: Duration = Duration::mins(10),
+    }
+}
+
+layered! {
+    /// A business service and the endpoints it needs.
+    pub struct Service {
+        name: String = "service".to_string(),
+        /// Share of the organisation's revenue and operations that rides on it (normalised).
+        weight: f64 = 1.0,
+        depends_on: Vec<Dependency> = vec![],
+        manual_fallback: Fallback = Fallback::off(0.3, Duration::hours(2)),
+        /// A standby on another vendor or OS that takes over after `activation`.
+        standby: Fallback = Fallback::off(0.8, Duration::mins(15)),
+        backlog: Backlog = Backlog::default(),
+    }
+}
+
+layered! {
+    /// Capacity from this dependency is the share of its endpoints up divided by
+    /// `required_share`, capped at 1; a service runs at its weakest dependency.
+    pub struct Dependency {
+        class: Class = Class::Workstation,
+        /// A site kind, or "*" for every site.
+        site: String = "*".to_string(),
+        required_share: f64 = 0.8,
+    }
+}
+
+layered! {
+    pub struct Fallback {
+        enabled: bool = false,
+        /// Capacity the fallback provides.
+        capacity: f64 = 0.3,
+        /// From capacity falling below that level to the fallback working.
+        activation: Duration = Duration::hours(2),
+    }
+}
+
+impl Fallback {
+    pub fn off(capacity: f64, activation: Duration) -> Fallback {
+        Fallback { enabled: Some(false), capacity: Some(capacity), activation: Some(activation) }
+    }
+}
+
+layered! {
+    /// Work that piles up while capacity is short and must be worked off after.
+    pub struct Backlog {
+        enabled: bool = false,
+        /// Share of the work not done that becomes backlog (the rest is lost).
+        carryover_share: f64 = 0.5,
+        /// Backlog worked off per hour once capacity is back, in hours of normal work.
+        drain_per_hour: f64 = 0.25,
+        /// Share of operations still lost while a backlog remains.
+        impairment: f64 = 0.2,
+    }
+}
+
+layered! {
+    pub struct Economics {
+        revenue_per_endpoint_hour_usd: f64 = 40.0,
+        /// Demand by local hour (24 values) on weekdays and weekends, relative to each other.
+        demand_weekday: Vec<f64> = office_day().to_vec(),
+        demand_weekend: Vec<f64> = office_day().iter().map(|d| d * 0.3).collect(),
+        /// Share of lost revenue won back later.
+        recapture_share: f64 = 0.2,
+        flights_per_1000_endpoints_day: f64 = 0.0,
+        penalty_per_cancelled_flight_usd: f64 = 0.0,
+        /// A penalty per hour while operations run below this capacity.
+        sla_capacity_threshold: f64 = 0.5,
+        sla_penalty_per_hour_usd: f64 = 0.0,
+        /// Cost of working off backlog, as a share of the revenue value of that work.
+        backlog_cost_share: f64 = 0.25,
+    }
+}
+
+/// An office's demand by local hour: nothing at night, a working day from 8 to 18.
+pub fn office_day() -> [f64; 24] {
+    let mut day = [0.05; 24];
+    for (h, d) in day.iter_mut().enumerate() {
+        if (8..18).contains(&h) {
+            *d = 1.0;
+        } else if (6..8).contains(&h) || (18..21).contains(&h) {
+            *d = 0.4;
+        }
+    }
+    day
+}
+
+layered! {
+    /// Customer-controlled content lag.
+    pub struct Update {
+        /// Share of organisations that take content late.
+        lag_share: f64 = 0.0,
+        lag: Duration = Duration::hours(24),
+    }
+}
+
+/// A site's UTC offset.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Offset {
+    /// The organisation's region's offset.
+    Region,
+    /// Hours east of UTC.
+    Hours(f64),
+}
+
+crate::replace_layer!(Offset);
+
+/// A policy applied to every archetype, or left to each.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Setting<T> {
+    /// Each archetype keeps its own value.
+    #[default]
+    Archetype,
+    /// Every archetype uses this value.
+    All(T),
+}
+
+impl<T: Clone> crate::scenario::layer::Layer for Setting<T> {
+    fn merge(&mut self, over: Self) {
+        *self = over;
+    }
+    fn fill(&mut self) {}
+}
+
+layered! {
+    /// Policies for the whole fleet, overriding the archetypes' own.
+    pub struct Policies {
+        repair_order: Setting<RepairOrder> = Setting::Archetype,
+        offline_key_escrow: Setting<bool> = Setting::Archetype,
+        manual_fallback: Setting<bool> = Setting::Archetype,
+        standby: Setting<bool> = Setting::Archetype,
+        surge: Setting<bool> = Setting::Archetype,
+        content_lag_share: Setting<f64> = Setting::Archetype,
+        technicians_per_1000: Setting<f64> = Setting::Archetype,
+    }
+}
+
+layered! {
+    pub struct Inject {
+        /// Time after simulated time zero.
+        at: Duration = Duration::millis(0),
+        action: Action = Action::HaltRollout,
+    }
+}
+
+layered! {
+    pub struct Outputs {
+        charts: bool = true,
+        png: bool = true,
+        html: bool = true,
+        timeseries: bool = true,
+        /// Organisations listed by loss in the report.
+        top_orgs: u32 = 10,
+    }
+}
