@@ -1,0 +1,36 @@
+//! Exporters: the summary statistics, the terminal table, JSON, CSV, charts (plotters) and the
+//! HTML report. The only module that knows plotters, CSV and HTML.
+//!
+//! Every exporter is a pure function of finished results that returns text or bytes; it never
+//! touches the disk, the clock or the terminal (the CLI decides where bytes go). The same
+//! results always give the same bytes, which is what makes reports reproducible.
+
+use crate::model::RunResult;
+
+/// How a run was made, as the outputs record it. Nothing here may depend on the number of
+/// threads or the machine, or outputs would differ between them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunMeta {
+    /// The scenario's name.
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub replications: u64,
+    /// The command that reproduces the outputs exactly, e.g.
+    /// `blastradius run crowdstrike-2024 --reps 1 --seed 20240719`.
+    pub command: String,
+    /// `blastradius <version>`.
+    pub program: String,
+    /// The fully resolved scenario as RON.
+    pub resolved_ron: String,
+    /// Simulated time zero, seconds since the Unix epoch (UTC), for local-time labels.
+    pub start_unix_s: i64,
+    pub horizon_s: f64,
+}
+
+/// The replications of one scenario, in replication order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSet {
+    pub meta: RunMeta,
+    pub runs: Vec<RunResult>,
+}
