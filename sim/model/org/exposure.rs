@@ -45,6 +45,11 @@ impl Cursor {
 }
 
 impl Org {
+    /// The ring an endpoint belongs to.
+    pub fn ring_of_endpoint(&self, endpoint: u32) -> usize {
+        self.ring_of(self.endpoint_key(endpoint))
+    }
+
     /// The ring of an endpoint, from its dice and the rings' shares.
     fn ring_of(&self, endpoint_key: u64) -> usize {
         let cumulative = &self.shared.ring_cumulative;

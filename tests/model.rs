@@ -1,0 +1,176 @@
+//! Known answers for the outage model: small worlds in `tests/known/` whose outcomes can be
+//! derived by hand, and the conservation laws checked at every output time.
+
+use std::sync::Arc;
+
+use blastradius::engine::SimTime;
+use blastradius::model::fleet::State;
+use blastradius::model::spec::{Class, WorldSpec};
+use blastradius::model::{RunConfig, RunResult, World};
+use blastradius::scenario;
+
+fn spec(name: &str) -> Arc<WorldSpec> {
+    let path = format!("{}/tests/known/{name}.ron", env!("CARGO_MANIFEST_DIR"));
+    let (_, spec) = scenario::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Arc::new(spec)
+}
+
+/// Runs to the horizon, checking the conservation laws at every output time and that
+/// cumulative loss never decreases.
+fn run_checked(spec: Arc<WorldSpec>, threads: usize) -> (World, RunResult) {
+    let mut world = World::build(spec, RunConfig { replication: 0, threads }).unwrap();
+    let step = world.spec.output_interval;
+    let mut t = SimTime::ZERO;
+    while t < world.horizon() {
+        t += step;
+        world.run_until(t).unwrap();
+        world.check_invariants().unwrap_or_else(|e| panic!("at {t}: {e}"));
+    }
+    let result = world.results();
+    for w in result.series.loss_usd.windows(2) {
+        for (before, after) in w[0].iter().zip(&w[1]) {
+            assert!(after >= before, "cumulative loss fell from {before} to {after}");
+        }
+    }
+    (world, result)
+}
+
+fn figure(r: &RunResult, name: &str) -> f64 {
+    r.figure(name).unwrap_or_else(|| panic!("{name} is absent"))
+}
+
+#[test]
+fn n_endpoints_s_technicians_fixed_repair_time_end_at_ceil_n_over_s_repair_times() {
+    // 100 servers crash at 30 s; 7 technicians take 10 minutes each: 15 waves.
+    let (_, r) = run_checked(spec("base"), 1);
+    let (n, s, d) = (100.0, 7.0, 600.0);
+    assert_eq!(figure(&r, "endpoints_crashed"), n);
+    assert_eq!(figure(&r, "endpoints_repaired_onsite"), n);
+    let waves = (n / s as f64).ceil();
+    assert_eq!(figure(&r, "recovered_all_at_s"), 30.0 + waves * d);
+    // Wave k finishes at 30 s + k·d; 14 full waves of 7 and one of 2.
+    let (q, rest) = ((n / s).floor(), n - (n / s).floor() * s);
+    let total_wait = d * (s * q * (q + 1.0) / 2.0 + rest * (q + 1.0));
+    let mean_downtime_s = total_wait / n;
+    assert_eq!(mean_downtime_s, 4_590.0);
+    let hours = figure(&r, "endpoint_downtime_hours");
+    assert!((hours - n * mean_downtime_s / 3_600.0).abs() < 1e-9, "{hours}");
+    // Half the endpoints are back when the 50th is: in wave ceil(50/7) = 8.
+    assert_eq!(figure(&r, "recovered_50pct_at_s"), 30.0 + 8.0 * d);
+}
+
+#[test]
+fn a_canary_ring_whose_gate_trips_at_the_first_crash_report_crashes_exactly_that_ring() {
+    let (world, r) = run_checked(spec("canary"), 1);
+    let orgs = world.organisations();
+    let org = orgs[0];
+    let in_canary =
+        (0..org.endpoints.len() as u32).filter(|&e| org.ring_of_endpoint(e) == 0).count() as f64;
+    assert!(in_canary > 50.0 && in_canary < 150.0, "canary of {in_canary}");
+    assert_eq!(figure(&r, "endpoints_crashed"), in_canary);
+    // Every crashed endpoint is in the canary ring.
+    for (i, e) in org.endpoints.iter().enumerate() {
+        if e.exposed() {
+            assert_eq!(org.ring_of_endpoint(i as u32), 0);
+        }
+    }
+    let vendor = world.vendor();
+    assert_eq!(vendor.trips.len(), 1);
+    // The first batch of reports carries the 20 technicians' first repairs, all at once.
+    assert_eq!(org.crews.iter().map(|c| c.home).sum::<u32>(), 20);
+    assert_eq!(vendor.trips[0].count, 20);
+    // The first report: a repair done at 30 s + 10 min, reported at the next one-minute
+    // deadline (11 min), seen a minute later; halted 10 minutes after, reverted 5 after that.
+    assert_eq!(vendor.trips[0].at, SimTime::from_secs(12 * 60));
+    assert_eq!(figure(&r, "rollout_halted_at_s"), 22.0 * 60.0);
+    assert_eq!(figure(&r, "revert_published_at_s"), 27.0 * 60.0);
+}
+
+#[test]
+fn endpoints_offline_for_the_whole_window_never_crash() {
+    let (world, r) = run_checked(spec("offline"), 1);
+    let org = world.organisations()[0];
+    let servers = org.endpoints.iter().filter(|e| e.class() == Class::Server).count() as f64;
+    let workstations = org.endpoints.len() as f64 - servers;
+    assert!(workstations > 600.0);
+    assert_eq!(figure(&r, "endpoints_crashed"), servers);
+    assert!(org.endpoints.iter().all(|e| e.class() == Class::Server || !e.exposed()));
+}
+
+#[test]
+fn exposure_under_a_revert_matches_the_check_in_distribution_within_three_standard_errors() {
+    let (_, r) = run_checked(spec("exposure"), 1);
+    // Exposed iff the check-in delay is below the 30 minutes before the revert arrives.
+    let n = 20_000.0;
+    let p = 1.0 - (-30.0f64 / 60.0).exp();
+    let (mean, sd) = (n * p, (n * p * (1.0 - p)).sqrt());
+    let exposed = figure(&r, "endpoints_exposed");
+    assert!((exposed - mean).abs() < 3.0 * sd, "exposed {exposed}, expected {mean} ± {sd}");
+    assert_eq!(figure(&r, "endpoints_crashed"), exposed);
+}
+
+#[test]
+fn a_crashed_key_escrow_server_delays_every_encrypted_repair_until_it_is_fixed() {
+    let (world, r) = run_checked(spec("escrow"), 1);
+    let org = world.organisations()[0];
+    assert_eq!(org.key_servers.len(), 1);
+    assert_eq!(figure(&r, "endpoints_crashed"), 21.0);
+    let mut times: Vec<u32> = org.recovery_times.clone();
+    times.sort_unstable();
+    // The server first (30 s + 30 min); both technicians then start workstations, each taking
+    // 10 minutes plus 5 of key retrieval: nothing encrypted is back before 30m30s + 15m.
+    assert_eq!(times[0], 1_830_000);
+    assert!(times[1..].iter().all(|&t| t >= 1_830_000 + 900_000), "{times:?}");
+    // Twenty workstations, two at a time: ten waves of 15 minutes.
+    assert_eq!(*times.last().unwrap(), 1_830_000 + 10 * 900_000);
+}
+
+#[test]
+fn keys_kept_offline_let_encrypted_repairs_start_at_once() {
+    let mut spec = (*spec("escrow")).clone();
+    spec.archetypes[0].repair.offline_key_escrow = true;
+    let (world, _) = run_checked(Arc::new(spec), 1);
+    let mut times = world.organisations()[0].recovery_times.clone();
+    times.sort_unstable();
+    // One technician takes the server (30 min); the other starts on workstations at once,
+    // 10 minutes plus 10 of offline key retrieval each.
+    assert_eq!(times[0], 30_000 + 1_200_000);
+}
+
+#[test]
+fn customer_lag_longer_than_the_time_to_revert_protects_the_organisation() {
+    let (world, r) = run_checked(spec("lag"), 1);
+    for org in world.organisations() {
+        let lagging = org.spec().name == "lagging";
+        assert_eq!(org.counts.exposed == 0, lagging, "{}", org.name());
+        if !lagging {
+            assert_eq!(org.counts.crashed, 500);
+        }
+    }
+    assert_eq!(figure(&r, "endpoints_crashed"), 500.0);
+}
+
+#[test]
+fn a_manual_fallback_raises_capacity_to_its_level_after_its_activation_delay() {
+    let (_, r) = run_checked(spec("fallback"), 1);
+    let capacity: Vec<f64> = r.series.capacity.iter().map(|c| c[0]).collect();
+    let at = |s: f64| r.series.times_s.iter().position(|&t| t == s).unwrap();
+    assert_eq!(capacity[at(0.0)], 1.0);
+    // Down at 30 s; the fallback works from 1h 30s.
+    assert_eq!(capacity[at(900.0)], 0.0);
+    assert_eq!(capacity[at(3_600.0)], 0.0);
+    assert!((capacity[at(4_500.0)] - 0.4).abs() < 1e-9);
+    assert!((capacity[at(21_600.0)] - 0.4).abs() < 1e-9);
+    // Capacity shortfall integrated: all of it for an hour, then 60% until the 6 h horizon.
+    let expected = 3_600.0 / 3_600.0 + 0.6 * (21_600.0 - 3_630.0) / 3_600.0;
+    let lost = figure(&r, "service_hours_lost_total");
+    assert!((lost - expected).abs() < 1e-9, "{lost} vs {expected}");
+}
+
+#[test]
+fn endpoint_states_add_up_and_nothing_is_left_in_repair() {
+    let (world, r) = run_checked(spec("base"), 2);
+    let org = world.organisations()[0];
+    assert!(org.endpoints.iter().all(|e| e.state() == State::RepairedOnsite));
+    assert_eq!(figure(&r, "endpoints_down_at_end"), 0.0);
+}

@@ -1,0 +1,53 @@
+//! The shipped worlds at full scale: calibration to 2024, the effect of rollout policies, and
+//! identical results on 1, 2 and 4 threads.
+
+use std::sync::Arc;
+
+use blastradius::model::{RunConfig, RunResult, run_replication};
+use blastradius::scenario;
+
+fn run(name: &str, threads: usize) -> RunResult {
+    let (_, spec) = scenario::read(name).unwrap();
+    run_replication(Arc::new(spec), RunConfig { replication: 0, threads }).unwrap()
+}
+
+fn crashed(r: &RunResult) -> f64 {
+    r.figure("endpoints_crashed").unwrap()
+}
+
+/// One test, so the expensive 2024 run is shared by the checks that need it.
+#[test]
+fn crowdstrike_2024_is_calibrated_deterministic_and_beaten_by_rings_and_lag() {
+    let one = run("crowdstrike-2024", 1);
+    let c = crashed(&one);
+    assert!((7.5e6..=9.5e6).contains(&c), "crashed {c}");
+    assert_eq!(one.figure("revert_published_at_s"), Some(78.0 * 60.0));
+    for sector in ["airline", "hospital", "bank"] {
+        let loss = one.figure(&format!("loss_usd_{sector}")).unwrap_or(0.0);
+        assert!(loss > 0.0, "no loss for {sector}");
+    }
+    // Byte-for-byte the same outcome on more threads: figures, series, events, breakdowns.
+    for threads in [2, 4] {
+        let other = run("crowdstrike-2024", threads);
+        assert_eq!(other, one, "{threads} threads differ from 1");
+    }
+
+    let rings = run("canary-rings", 2);
+    assert!(crashed(&rings) * 100.0 <= c, "canary-rings crashed {}", crashed(&rings));
+    assert!(rings.figure("rollout_halted_at_s").is_some());
+
+    let lag = run("customer-lag", 2);
+    assert!(crashed(&lag) < c, "customer-lag crashed {}", crashed(&lag));
+    assert!(lag.figure("loss_usd_total") < one.figure("loss_usd_total"));
+}
+
+#[test]
+fn the_smaller_shipped_worlds_give_identical_results_on_1_2_and_4_threads() {
+    for name in ["hospital-tabletop", "airline-crew-backlog", "bank-branches"] {
+        let one = run(name, 1);
+        assert!(crashed(&one) > 0.0, "{name}");
+        for threads in [2, 4] {
+            assert_eq!(run(name, threads), one, "{name} on {threads} threads");
+        }
+    }
+}
