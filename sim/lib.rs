@@ -4,5 +4,6 @@
 pub mod cli;
 pub mod engine;
 pub mod model;
-pub mod scenario;
 pub mod report;
+pub mod scenario;
+pub mod study;

@@ -20,6 +20,7 @@
 pub mod phold;
 pub mod queue;
 pub mod random;
+pub mod replicate;
 pub mod scheduler;
 pub mod time;
 

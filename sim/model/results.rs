@@ -11,7 +11,8 @@ use super::spec::Sector;
 pub type Figures = BTreeMap<String, Option<f64>>;
 
 /// The names every run reports, whatever the fleet; sector figures are added per sector
-/// present (`loss_usd_<sector>`, `service_hours_lost_<sector>`).
+/// present (`loss_usd_<sector>`, `service_hours_lost_<sector>`,
+/// `endpoint_downtime_hours_<sector>`).
 pub const FIGURES: [&str; 23] = [
     "endpoints_total",
     "endpoints_exposed",

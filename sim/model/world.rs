@@ -548,6 +548,7 @@ impl World {
             .map(|&s| SectorLoss { sector: Some(s), ..SectorLoss::default() })
             .collect();
         let mut service_hours = vec![0.0; Sector::ALL.len()];
+        let mut downtime_by_sector = vec![0u128; Sector::ALL.len()];
         let (mut total, mut exposed, mut crashed, mut healed, mut remote, mut onsite, mut down) =
             (0u64, 0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
         let (mut downtime_ms, mut flights, mut affected) = (0u128, 0.0, 0u64);
@@ -574,6 +575,7 @@ impl World {
                     .sum::<u128>();
             }
             downtime_ms += org_downtime;
+            downtime_by_sector[org.sector.index()] += org_downtime;
             recoveries.extend_from_slice(&org.recovery_times);
             first_crash = match (first_crash, org.first_crash) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -651,6 +653,8 @@ impl World {
             let sector = s.sector.unwrap_or(Sector::Other);
             set(&format!("loss_usd_{}", sector.name()), s.total_usd());
             set(&format!("service_hours_lost_{}", sector.name()), service_hours[sector.index()]);
+            let hours = downtime_by_sector[sector.index()] as f64 / 3_600_000.0;
+            set(&format!("endpoint_downtime_hours_{}", sector.name()), hours);
         }
         orgs.sort_by(|a, b| b.loss_usd.total_cmp(&a.loss_usd).then(a.name.cmp(&b.name)));
         orgs.truncate(self.spec.outputs.top_orgs as usize);
