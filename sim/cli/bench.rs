@@ -26,6 +26,9 @@ pub struct ModelArgs {
     /// Replication index
     #[arg(long, default_value_t = 0)]
     replication: u64,
+    /// Only generate the fleet and build the world, to measure its size
+    #[arg(long)]
+    fleet_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +75,15 @@ pub fn run(command: BenchCommand) -> CliResult {
             let mut world =
                 crate::model::World::build(spec, config).map_err(|e| CliError::Failed(e.into()))?;
             let built = started.elapsed().as_secs_f64();
+            if a.fleet_only {
+                let endpoints: usize =
+                    world.organisations().iter().map(|o| o.endpoints.len()).sum();
+                let record = std::mem::size_of::<crate::model::fleet::Endpoint>();
+                return super::scenarios::print(&format!(
+                    "endpoints={endpoints} organisations={} endpoint_record_bytes={record} build_s={built:.3}\n",
+                    world.organisations().len()
+                ));
+            }
             world.run().map_err(|e| CliError::Failed(e.into()))?;
             let secs = started.elapsed().as_secs_f64();
             let result = world.results();

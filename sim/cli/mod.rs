@@ -2,7 +2,12 @@
 //! simulation logic; each command reads as a pipeline: parse, validate, run, export.
 
 pub mod bench;
+pub mod compare;
+pub mod output;
+pub mod progress;
+pub mod run;
 pub mod scenarios;
+pub mod sweep;
 
 use std::fmt;
 
@@ -18,6 +23,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a scenario (the 2024 outage by default): summary on the terminal, report folder
+    Run(run::RunArgs),
+    /// Compare scenarios side by side, with common random numbers and paired differences
+    Compare(compare::CompareArgs),
+    /// Sweep scenario fields over values: grid or Latin hypercube, resumable, shardable
+    Sweep(sweep::SweepArgs),
+    /// Combine the shard folders of a sweep into one
+    Merge(sweep::MergeArgs),
     /// Check a scenario file and print it fully resolved, every default filled in
     Validate(scenarios::ValidateArgs),
     /// List the built-in scenarios, or print one
@@ -80,6 +93,10 @@ pub type CliResult = Result<(), CliError>;
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Compare(a) => compare::compare(a),
+        Command::Sweep(a) => sweep::sweep(a),
+        Command::Merge(a) => sweep::merge(a),
         Command::Validate(a) => scenarios::validate(a),
         Command::Scenarios(a) => scenarios::list(a),
         Command::Bench(b) => bench::run(b),

@@ -102,7 +102,8 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("blastradius-output-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("blastradius-output-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
     }

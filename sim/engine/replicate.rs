@@ -11,7 +11,12 @@ use rayon::prelude::*;
 /// Runs `job` for every index on `threads` threads and returns the results in index order; the
 /// first error (in index order) wins. `finished` is told how many jobs have finished, after
 /// each one, from whichever thread ran it.
-pub fn run_indexed<T, E, J, P>(indices: &[u64], threads: usize, job: J, finished: P) -> Result<Vec<T>, E>
+pub fn run_indexed<T, E, J, P>(
+    indices: &[u64],
+    threads: usize,
+    job: J,
+    finished: P,
+) -> Result<Vec<T>, E>
 where
     T: Send,
     E: Send,

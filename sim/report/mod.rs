@@ -5,6 +5,25 @@
 //! touches the disk, the clock or the terminal (the CLI decides where bytes go). The same
 //! results always give the same bytes, which is what makes reports reproducible.
 
+pub mod charts;
+pub mod csv;
+pub mod fmt;
+pub mod html;
+pub mod json;
+pub mod stats;
+pub mod study;
+pub mod table;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use charts::{Chart, ChartError};
+pub use csv::timeseries_csv;
+pub use html::report_html;
+pub use json::summary_json;
+pub use stats::{Stat, diff_ci, paired_figure_diff, summarize};
+pub use table::summary_table;
+
 use crate::model::RunResult;
 
 /// How a run was made, as the outputs record it. Nothing here may depend on the number of

@@ -30,6 +30,8 @@ pub struct Range {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parameter {
     pub path: String,
+    /// The values as written after `=`, to record and re-read the sweep.
+    pub source: String,
     pub kind: Kind,
     /// The values as text, ready to set into the scenario.
     pub values: Vec<String>,
@@ -61,7 +63,11 @@ fn duration_text(hours: f64) -> String {
 fn parse_value(text: &str) -> Result<(Kind, f64), String> {
     let t = text.trim();
     if let Ok(x) = t.parse::<f64>() {
-        return if x.is_finite() { Ok((Kind::Number, x)) } else { Err(format!("\"{t}\" is not a finite number")) };
+        return if x.is_finite() {
+            Ok((Kind::Number, x))
+        } else {
+            Err(format!("\"{t}\" is not a finite number"))
+        };
     }
     match t.parse::<Duration>() {
         Ok(d) => Ok((Kind::Duration, d.sim().as_hours_f64())),
@@ -71,36 +77,46 @@ fn parse_value(text: &str) -> Result<(Kind, f64), String> {
 
 /// Parses `PATH=VALUES`.
 pub fn parse_set(arg: &str) -> Result<Parameter, String> {
-    let (path, values) = arg
-        .split_once('=')
-        .ok_or_else(|| format!("--set {arg}: expected PATH=VALUES, e.g. vendor.rollout.rings[0].share=0.01,0.05"))?;
+    let (path, values) = arg.split_once('=').ok_or_else(|| {
+        format!("--set {arg}: expected PATH=VALUES, e.g. vendor.rollout.rings[0].share=0.01,0.05")
+    })?;
     let (path, values) = (path.trim(), values.trim());
     if path.is_empty() {
         return Err(format!("--set {arg}: the field path is empty"));
     }
     if values.is_empty() {
-        return Err(format!("--set {arg}: no values; give a list (0.1,0.2) or a range (0.1..0.5:5)"));
+        return Err(format!(
+            "--set {arg}: no values; give a list (0.1,0.2) or a range (0.1..0.5:5)"
+        ));
     }
+    let values_text = values;
     if let Some((range, rest)) = values.split_once(':').filter(|(r, _)| r.contains("..")) {
         let (low, high) = range.split_once("..").unwrap_or((range, ""));
         let (low_kind, low) = parse_value(low).map_err(|e| format!("--set {arg}: {e}"))?;
         let (high_kind, high) = parse_value(high).map_err(|e| format!("--set {arg}: {e}"))?;
         if low_kind != high_kind {
-            return Err(format!("--set {arg}: both ends of a range must be numbers, or both durations"));
+            return Err(format!(
+                "--set {arg}: both ends of a range must be numbers, or both durations"
+            ));
         }
         let mut parts = rest.split(':');
-        let count: usize = parts
-            .next()
-            .and_then(|c| c.trim().parse().ok())
-            .filter(|&c| c > 0)
-            .ok_or_else(|| format!("--set {arg}: the range needs a count of values above 0 after ':'"))?;
+        let count: usize =
+            parts.next().and_then(|c| c.trim().parse().ok()).filter(|&c| c > 0).ok_or_else(
+                || format!("--set {arg}: the range needs a count of values above 0 after ':'"),
+            )?;
         let log = match parts.next().map(str::trim) {
             None => false,
             Some("log") => true,
-            Some(other) => return Err(format!("--set {arg}: unknown range option \"{other}\"; only \"log\" is known")),
+            Some(other) => {
+                return Err(format!(
+                    "--set {arg}: unknown range option \"{other}\"; only \"log\" is known"
+                ));
+            }
         };
-        if !(high > low) {
-            return Err(format!("--set {arg}: the range is empty: its end must be above its start"));
+        if high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) {
+            return Err(format!(
+                "--set {arg}: the range is empty: its end must be above its start"
+            ));
         }
         if log && low <= 0.0 {
             return Err(format!("--set {arg}: a log range must start above 0"));
@@ -113,7 +129,14 @@ pub fn parse_set(arg: &str) -> Result<Parameter, String> {
             })
             .collect();
         let values = numbers.iter().map(|&x| text_of(low_kind, x)).collect();
-        return Ok(Parameter { path: path.to_string(), kind: low_kind, values, numbers, range: Some(range) });
+        return Ok(Parameter {
+            path: path.to_string(),
+            source: values_text.to_string(),
+            kind: low_kind,
+            values,
+            numbers,
+            range: Some(range),
+        });
     }
     let mut kind = None;
     let mut numbers = Vec::new();
@@ -130,7 +153,14 @@ pub fn parse_set(arg: &str) -> Result<Parameter, String> {
         numbers.push(x);
         texts.push(item.to_string());
     }
-    Ok(Parameter { path: path.to_string(), kind: kind.unwrap_or(Kind::Number), values: texts, numbers, range: None })
+    Ok(Parameter {
+        path: path.to_string(),
+        source: values.to_string(),
+        kind: kind.unwrap_or(Kind::Number),
+        values: texts,
+        numbers,
+        range: None,
+    })
 }
 
 fn interpolate(r: Range, f: f64) -> f64 {
@@ -174,9 +204,12 @@ pub fn points(params: &[Parameter], design: Design, seed: u64) -> Result<Vec<Poi
     }
     match design {
         Design::Grid => {
-            let total = params.iter().try_fold(1u64, |acc, p| acc.checked_mul(p.values.len() as u64));
+            let total =
+                params.iter().try_fold(1u64, |acc, p| acc.checked_mul(p.values.len() as u64));
             let total = total.filter(|&t| t <= MAX_POINTS).ok_or_else(|| {
-                format!("the grid has more than {MAX_POINTS} points; use fewer values or --design lhs")
+                format!(
+                    "the grid has more than {MAX_POINTS} points; use fewer values or --design lhs"
+                )
             })?;
             Ok((0..total)
                 .map(|index| {
@@ -190,7 +223,11 @@ pub fn points(params: &[Parameter], design: Design, seed: u64) -> Result<Vec<Poi
                     }
                     Point {
                         index,
-                        values: params.iter().zip(&idx).map(|(p, &i)| p.values[i].clone()).collect(),
+                        values: params
+                            .iter()
+                            .zip(&idx)
+                            .map(|(p, &i)| p.values[i].clone())
+                            .collect(),
                         numbers: params.iter().zip(&idx).map(|(p, &i)| p.numbers[i]).collect(),
                     }
                 })
@@ -200,8 +237,9 @@ pub fn points(params: &[Parameter], design: Design, seed: u64) -> Result<Vec<Poi
             if k == 0 || k > MAX_POINTS {
                 return Err(format!("--samples must be between 1 and {MAX_POINTS}"));
             }
-            let strata: Vec<Vec<u64>> =
-                (0..params.len()).map(|p| permutation(k, hash_words(&[seed, p as u64, 0x4C48]))).collect();
+            let strata: Vec<Vec<u64>> = (0..params.len())
+                .map(|p| permutation(k, hash_words(&[seed, p as u64, 0x4C48])))
+                .collect();
             Ok((0..k)
                 .map(|index| {
                     let mut values = Vec::new();
@@ -217,7 +255,8 @@ pub fn points(params: &[Parameter], design: Design, seed: u64) -> Result<Vec<Poi
                                 numbers.push(x);
                             }
                             None => {
-                                let i = ((u * param.values.len() as f64) as usize).min(param.values.len() - 1);
+                                let i = ((u * param.values.len() as f64) as usize)
+                                    .min(param.values.len() - 1);
                                 values.push(param.values[i].clone());
                                 numbers.push(param.numbers[i]);
                             }
@@ -252,15 +291,18 @@ impl Shard {
 
     /// Parses `I/N` with 0 <= I < N.
     pub fn parse(text: &str) -> Result<Shard, String> {
-        let (i, n) = text
-            .split_once('/')
-            .ok_or_else(|| format!("--shard {text}: expected I/N, e.g. 0/4 for the first of four"))?;
+        let (i, n) = text.split_once('/').ok_or_else(|| {
+            format!("--shard {text}: expected I/N, e.g. 0/4 for the first of four")
+        })?;
         let (i, n): (u64, u64) = match (i.trim().parse(), n.trim().parse()) {
             (Ok(i), Ok(n)) => (i, n),
             _ => return Err(format!("--shard {text}: I and N must be whole numbers")),
         };
         if n == 0 || i >= n {
-            return Err(format!("--shard {text}: I must be between 0 and N-1 (shards are numbered from 0), e.g. 0/{n} to {}/{n}", n.max(1) - 1));
+            return Err(format!(
+                "--shard {text}: I must be between 0 and N-1 (shards are numbered from 0), e.g. 0/{n} to {}/{n}",
+                n.max(1) - 1
+            ));
         }
         Ok(Shard { index: i, count: n })
     }
@@ -295,7 +337,7 @@ pub fn runs(points: u64, replications: u64, shard: Shard) -> Vec<RunId> {
 /// The scenario seed of a sweep point: the replication index then seeds the run as usual, so a
 /// run's dice depend on (seed, point, replication) alone.
 pub fn point_seed(seed: u64, point: u64) -> u64 {
-    hash_words(&[seed, point, 0x5357_4545_50])
+    hash_words(&[seed, point, 0x0053_5745_4550])
 }
 
 #[cfg(test)]
@@ -371,7 +413,8 @@ mod tests {
     fn shards_split_runs_disjointly_and_completely() {
         let all = runs(7, 3, Shard::ALL);
         assert_eq!(all.len(), 21);
-        let mut union: Vec<RunId> = (0..3).flat_map(|i| runs(7, 3, Shard { index: i, count: 3 })).collect();
+        let mut union: Vec<RunId> =
+            (0..3).flat_map(|i| runs(7, 3, Shard { index: i, count: 3 })).collect();
         union.sort();
         assert_eq!(union, all);
         assert!(Shard::parse("3/3").unwrap_err().contains("between 0 and N-1"));

@@ -1,7 +1,7 @@
 //! Which parameters matter: ranks a sweep's parameters by their effect on an outcome.
 //!
 //! On a grid, the one-way effect of a parameter is the outcome averaged over everything else at
-//! each of its values; its lowest and highest averages make a tornado bar. On a Latin
+//! its lowest and at its highest value; the two averages make a tornado bar. On a Latin
 //! hypercube, standardized regression coefficients (the least-squares slopes of the
 //! standardized outcome on the standardized parameters) rank parameters by how many standard
 //! deviations of outcome one standard deviation of each moves.
@@ -10,8 +10,9 @@
 #[derive(Clone, Debug, PartialEq)]
 pub struct Effect {
     pub parameter: String,
-    /// Tornado: the lowest and highest mean outcome over the parameter's values. Regression:
-    /// minus and plus the coefficient times the outcome's standard deviation, around zero.
+    /// Tornado: the mean outcome at the parameter's lowest and at its highest value.
+    /// Regression: the outcome's change, in its units, for one standard deviation of the
+    /// parameter below and above its mean (minus and plus coefficient × sd of the outcome).
     pub low: f64,
     pub high: f64,
 }
@@ -40,9 +41,13 @@ pub fn tornado(names: &[String], x: &[Vec<f64>], y: &[f64]) -> Vec<Effect> {
                     None => levels.push((v, out, 1)),
                 }
             }
-            let means = levels.iter().map(|(_, sum, n)| sum / *n as f64);
-            let low = means.clone().fold(f64::INFINITY, f64::min);
-            let high = means.fold(f64::NEG_INFINITY, f64::max);
+            let mean = |l: &(f64, f64, u64)| l.1 / l.2 as f64;
+            let lowest = levels.iter().min_by(|a, b| a.0.total_cmp(&b.0));
+            let highest = levels.iter().max_by(|a, b| a.0.total_cmp(&b.0));
+            let (low, high) = match (lowest, highest) {
+                (Some(l), Some(h)) => (mean(l), mean(h)),
+                _ => (f64::NAN, f64::NAN),
+            };
             Effect { parameter: name.clone(), low, high }
         })
         .collect();
@@ -71,12 +76,14 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
-        for row in col + 1..n {
-            let f = a[row][col] / a[col][col];
-            for k in col..n {
-                a[row][k] -= f * a[col][k];
+        let (above, below) = a.split_at_mut(col + 1);
+        let pivot_row = &above[col];
+        for (offset, row) in below.iter_mut().enumerate() {
+            let f = row[col] / pivot_row[col];
+            for (x, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
             }
-            b[row] -= f * b[col];
+            b[col + 1 + offset] -= f * b[col];
         }
     }
     let mut x = vec![0.0; n];
@@ -99,7 +106,8 @@ pub fn regression(names: &[String], x: &[Vec<f64>], y: &[f64]) -> Option<Vec<(Ef
     if y_sd == 0.0 {
         return None;
     }
-    let columns: Vec<(f64, f64)> = (0..p).map(|j| mean_sd(&x.iter().map(|r| r[j]).collect::<Vec<_>>())).collect();
+    let columns: Vec<(f64, f64)> =
+        (0..p).map(|j| mean_sd(&x.iter().map(|r| r[j]).collect::<Vec<_>>())).collect();
     let varying: Vec<usize> = (0..p).filter(|&j| columns[j].1 > 0.0).collect();
     let z = |row: &Vec<f64>, j: usize| (row[j] - columns[j].0) / columns[j].1;
     let k = varying.len();
@@ -122,7 +130,7 @@ pub fn regression(names: &[String], x: &[Vec<f64>], y: &[f64]) -> Option<Vec<(Ef
     let mut out: Vec<(Effect, f64)> = names
         .iter()
         .zip(&coefficients)
-        .map(|(name, &c)| (Effect { parameter: name.clone(), low: -c.abs() * y_sd, high: c.abs() * y_sd }, c))
+        .map(|(name, &c)| (Effect { parameter: name.clone(), low: -c * y_sd, high: c * y_sd }, c))
         .collect();
     out.sort_by(|a, b| b.0.size().total_cmp(&a.0.size()).then(a.0.parameter.cmp(&b.0.parameter)));
     Some(out)

@@ -1,0 +1,112 @@
+//! `blastradius compare`: several scenarios side by side with common random numbers.
+//! Replication i of every scenario runs with the same seed, so the same organisations and
+//! endpoints get the same dice and the differences come from the policies, not from chance.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::output::OutputDir;
+use super::progress::Progress;
+use super::run::{meta, read_scenario, replications, shell_word, threads};
+use super::{CliError, CliResult};
+use crate::engine::replicate::run_indexed;
+use crate::model::{RunConfig, run_replication};
+use crate::report::{RunSet, study};
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files or built-in names; the first is the baseline
+    #[arg(required = true, num_args = 2..)]
+    pub scenarios: Vec<String>,
+    /// Replications per scenario
+    #[arg(long, default_value_t = 10)]
+    pub reps: u64,
+    /// Seed shared by every scenario (default: the first scenario's)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores)
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Report folder (default: reports/compare)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no table on the terminal
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn compare(args: CompareArgs) -> CliResult {
+    let reps = replications(args.reps)?;
+    let threads = threads(args.threads)?;
+    // Read and validate every scenario before running any.
+    let (first_loaded, first_spec) = read_scenario(&args.scenarios[0], args.seed)?;
+    let seed = first_spec.seed;
+    let mut scenarios = vec![(first_loaded, first_spec)];
+    for reference in &args.scenarios[1..] {
+        scenarios.push(read_scenario(reference, Some(seed))?);
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (_, spec) in &scenarios {
+        let mut name = spec.name.clone();
+        let mut k = 2;
+        while names.contains(&name) {
+            name = format!("{}-{k}", spec.name);
+            k += 1;
+        }
+        names.push(name);
+    }
+    let out_path = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/compare"));
+    let mut out = OutputDir::prepare(&out_path, "--out")?;
+    let mut words = vec!["blastradius compare".to_string()];
+    words.extend(args.scenarios.iter().map(|s| shell_word(s)));
+    words.push(format!("--reps {reps} --seed {seed}"));
+    let command = words.join(" ");
+
+    let progress = Progress::new(args.quiet);
+    let jobs = scenarios.len() as u64 * reps;
+    progress.start_count(jobs, "runs");
+    let indices: Vec<u64> = (0..jobs).collect();
+    let specs: Vec<_> = scenarios.iter().map(|(_, s)| Arc::clone(s)).collect();
+    let results = run_indexed(
+        &indices,
+        threads,
+        |i| {
+            let spec = Arc::clone(&specs[(i / reps) as usize]);
+            run_replication(spec, RunConfig { replication: i % reps, threads: 1 })
+        },
+        |n| progress.set(n),
+    );
+    progress.finish();
+    let mut results = match results {
+        Ok(r) => r,
+        Err(e) => {
+            out.abandon();
+            return Err(CliError::Failed(e.into()));
+        }
+    };
+    let mut sets = Vec::new();
+    for (s, ((loaded, spec), name)) in scenarios.iter().zip(&names).enumerate().rev() {
+        let runs = results.split_off(s * reps as usize);
+        let mut m = meta(loaded, spec, reps, command.clone());
+        m.scenario = name.clone();
+        sets.push(RunSet { meta: m, runs });
+    }
+    sets.reverse();
+
+    out.write("summary.json", study::compare_json(&sets, &command).as_bytes())?;
+    out.write("compare.csv", study::compare_csv(&sets).as_bytes())?;
+    let charts = study::comparison_charts(&sets).map_err(|e| CliError::Failed(e.into()))?;
+    for chart in &charts {
+        out.write(&format!("{}.svg", chart.name), chart.svg.as_bytes())?;
+        out.write(&format!("{}.png", chart.name), &chart.png)?;
+    }
+    out.write("report.html", study::compare_html(&sets, &charts, &command).as_bytes())?;
+    if !args.quiet {
+        let mut text = study::compare_table(&sets);
+        text.push_str(&format!("\nreport: {}\n", out.path().join("report.html").display()));
+        super::scenarios::print(&text)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! `blastradius run`: the main job. Reads and validates the scenario, checks the output folder,
+//! runs the replications (in parallel when there are several, with the threads inside the run
+//! when there is one), prints the summary and writes the report folder.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::output::OutputDir;
+use super::progress::Progress;
+use super::{CliError, CliResult};
+use crate::engine::replicate::run_indexed;
+use crate::engine::{SimDuration, SimTime};
+use crate::model::spec::{OutputSpec, WorldSpec};
+use crate::model::{RunConfig, RunResult, World};
+use crate::report::{self, RunMeta, RunSet};
+use crate::scenario::{self, Loaded, builtin};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A scenario file, or the name of a built-in scenario
+    #[arg(default_value = builtin::DEFAULT)]
+    pub scenario: String,
+    /// Replications, run in parallel with common seeds 0..N
+    #[arg(long, default_value_t = 1)]
+    pub reps: u64,
+    /// Seed of every random stream (default: the scenario's own)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores)
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Report folder (default: reports/<scenario-name>)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no summary on the terminal
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The number of worker threads: the flag, or every core.
+pub fn threads(flag: Option<usize>) -> Result<usize, CliError> {
+    match flag {
+        Some(0) => Err(CliError::input(
+            "--threads 0: at least one thread is needed\n  hint: leave it out to use every core",
+        )),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// Checks `--reps`.
+pub fn replications(reps: u64) -> Result<u64, CliError> {
+    if reps == 0 {
+        return Err(CliError::input(
+            "--reps 0: at least one replication is needed\n  hint: use --reps 1 for a single run, --reps 20 for confidence intervals",
+        ));
+    }
+    if reps > 100_000 {
+        return Err(CliError::input(format!("--reps {reps}: more than 100,000 replications")));
+    }
+    Ok(reps)
+}
+
+/// Reads and validates a scenario, with `--seed` applied.
+pub fn read_scenario(
+    reference: &str,
+    seed: Option<u64>,
+) -> Result<(Loaded, Arc<WorldSpec>), CliError> {
+    let (mut loaded, mut spec) = scenario::read(reference)?;
+    if let Some(seed) = seed {
+        spec.seed = seed;
+        loaded.resolved.seed = Some(seed);
+    }
+    Ok((loaded, Arc::new(spec)))
+}
+
+/// What the outputs record about a run, including the command that reproduces it.
+pub fn meta(loaded: &Loaded, spec: &WorldSpec, reps: u64, command: String) -> RunMeta {
+    RunMeta {
+        scenario: spec.name.clone(),
+        description: spec.description.clone(),
+        seed: spec.seed,
+        replications: reps,
+        command,
+        program: format!("blastradius {}", env!("CARGO_PKG_VERSION")),
+        resolved_ron: loaded.to_ron(),
+        start_unix_s: spec.start_unix_s,
+        horizon_s: spec.horizon.as_secs_f64(),
+    }
+}
+
+/// Quotes a command-line word if the shell would need it.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+%".contains(c));
+    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+}
+
+/// Runs `reps` replications of a spec: in parallel when there are several (each on one
+/// thread), on all `threads` when there is one, reporting progress as it goes.
+pub fn run_replications(
+    spec: &Arc<WorldSpec>,
+    reps: u64,
+    threads: usize,
+    progress: &Progress,
+) -> Result<Vec<RunResult>, CliError> {
+    if reps == 1 {
+        return run_single(spec, threads, progress).map(|r| vec![r]);
+    }
+    progress.start_count(reps, "replications");
+    let indices: Vec<u64> = (0..reps).collect();
+    let results = run_indexed(
+        &indices,
+        threads,
+        |replication| {
+            let config = RunConfig { replication, threads: 1 };
+            crate::model::run_replication(Arc::clone(spec), config)
+        },
+        |done| progress.set(done),
+    )
+    .map_err(|e| CliError::Failed(e.into()))?;
+    progress.finish();
+    Ok(results)
+}
+
+/// One replication on several threads, stepping through simulated time for the progress bar.
+fn run_single(
+    spec: &Arc<WorldSpec>,
+    threads: usize,
+    progress: &Progress,
+) -> Result<RunResult, CliError> {
+    let fail = |e: crate::model::ModelError| CliError::Failed(e.into());
+    let mut world =
+        World::build(Arc::clone(spec), RunConfig { replication: 0, threads }).map_err(fail)?;
+    let horizon = world.horizon();
+    progress.start_time(horizon.as_hours_f64());
+    let step = SimDuration::from_hours(1);
+    let mut t = SimTime::ZERO;
+    while t < horizon {
+        t = (t + step).min(horizon);
+        world.run_until(t).map_err(fail)?;
+        progress.set_time(
+            t.as_hours_f64(),
+            &report::fmt::utc_datetime(spec.start_unix_s, t.as_secs_f64()),
+        );
+    }
+    progress.finish();
+    Ok(world.results())
+}
+
+/// Writes a run's report folder: summary, time series, charts and the HTML report.
+pub fn write_report(out: &mut OutputDir, set: &RunSet, outputs: &OutputSpec) -> CliResult {
+    let stats = report::summarize(&set.runs);
+    out.write("summary.json", report::summary_json(set).as_bytes())?;
+    if outputs.timeseries {
+        out.write("timeseries.csv", report::timeseries_csv(&set.runs).as_bytes())?;
+    }
+    let charts = if outputs.charts || outputs.html {
+        report::charts::run_charts(set).map_err(|e| CliError::Failed(e.into()))?
+    } else {
+        Vec::new()
+    };
+    if outputs.charts {
+        for chart in &charts {
+            out.write(&format!("{}.svg", chart.name), chart.svg.as_bytes())?;
+            if outputs.png {
+                out.write(&format!("{}.png", chart.name), &chart.png)?;
+            }
+        }
+    }
+    if outputs.html {
+        out.write("report.html", report::report_html(set, &stats, &charts).as_bytes())?;
+    }
+    Ok(())
+}
+
+pub fn run(args: RunArgs) -> CliResult {
+    let reps = replications(args.reps)?;
+    let threads = threads(args.threads)?;
+    let (loaded, spec) = read_scenario(&args.scenario, args.seed)?;
+    let out_path = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&spec.name));
+    let mut out = OutputDir::prepare(&out_path, "--out")?;
+    let command = format!(
+        "blastradius run {} --reps {reps} --seed {}",
+        shell_word(&args.scenario),
+        spec.seed
+    );
+    let progress = Progress::new(args.quiet);
+    let runs = match run_replications(&spec, reps, threads, &progress) {
+        Ok(runs) => runs,
+        Err(e) => {
+            out.abandon();
+            return Err(e);
+        }
+    };
+    let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs };
+    write_report(&mut out, &set, &spec.outputs)?;
+    if !args.quiet {
+        let stats = report::summarize(&set.runs);
+        let mut text = report::summary_table(&set, &stats);
+        text.push_str(&format!("\nreport: {}\n", out.path().join("report.html").display()));
+        super::scenarios::print(&text)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,404 @@
+//! `blastradius sweep` and `blastradius merge`: parameter sweeps, resumable, shardable.
+//!
+//! A sweep folder holds `sweep.json` (the plan) and `runs.csv` (one row per finished run,
+//! appended as runs finish). Running the same command into the same folder skips the runs
+//! already there, so an interrupted sweep loses nothing. When every run of the plan is in, the
+//! rows are rewritten in (point, replication) order and the aggregates and charts written; a
+//! shard (`--shard I/N`) writes only its rows, and `merge` combines shard folders into the same
+//! outputs an unsharded sweep writes.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use clap::{Args, ValueEnum};
+
+use super::output::OutputDir;
+use super::progress::Progress;
+use super::run::{replications, shell_word, threads};
+use super::{CliError, CliResult};
+use crate::engine::replicate::run_indexed;
+use crate::model::results::FIGURES;
+use crate::model::spec::WorldSpec;
+use crate::model::{RunConfig, run_replication};
+use crate::report;
+use crate::scenario::{self, overrides};
+use crate::study::design::{self, Design, RunId, Shard};
+use crate::study::{RunRow, SweepPlan};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DesignArg {
+    /// Every combination of the values
+    Grid,
+    /// A Latin hypercube of --samples points
+    Lhs,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// A scenario file, or the name of a built-in scenario
+    pub scenario: String,
+    /// A field and its values: PATH=a,b,c or PATH=low..high:count[:log] (numbers or durations)
+    #[arg(long = "set", value_name = "PATH=VALUES", required = true)]
+    pub sets: Vec<String>,
+    /// How points are chosen
+    #[arg(long, value_enum, default_value_t = DesignArg::Grid)]
+    pub design: DesignArg,
+    /// Points of a Latin hypercube design
+    #[arg(long)]
+    pub samples: Option<u64>,
+    /// Replications per point
+    #[arg(long, default_value_t = 1)]
+    pub reps: u64,
+    /// Run only the I-th of N disjoint slices of the runs (I from 0)
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Seed of the sweep (default: the scenario's own)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores)
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder (default: reports/sweep-<scenario-name>)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no summary on the terminal
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard folders of one sweep
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged sweep
+    #[arg(long)]
+    pub out: PathBuf,
+    /// No summary on the terminal
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Builds the plan and every point's validated spec, so that a bad path or value fails before
+/// anything runs.
+fn plan(args: &SweepArgs) -> Result<(SweepPlan, Vec<Arc<WorldSpec>>), CliError> {
+    let parameters = args
+        .sets
+        .iter()
+        .map(|s| design::parse_set(s).map_err(|e| CliError::input(format!("{e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut seen = Vec::new();
+    for p in &parameters {
+        if seen.contains(&p.path) {
+            return Err(CliError::input(format!("--set {}: the field is set twice", p.path)));
+        }
+        seen.push(p.path.clone());
+    }
+    let design = match (args.design, args.samples) {
+        (DesignArg::Grid, None) => Design::Grid,
+        (DesignArg::Grid, Some(_)) => {
+            return Err(CliError::input(
+                "--samples only applies to --design lhs\n  hint: drop --samples, or add --design lhs",
+            ));
+        }
+        (DesignArg::Lhs, Some(k)) => Design::Lhs(k),
+        (DesignArg::Lhs, None) => {
+            return Err(CliError::input(
+                "--design lhs needs --samples K\n  hint: e.g. --samples 100",
+            ));
+        }
+    };
+    let loaded = scenario::load(&args.scenario)?;
+    let base = loaded.resolved.clone();
+    // Every path must name a field, and every value fit it, before anything runs.
+    for p in &parameters {
+        overrides::get(&base, &p.path)
+            .map_err(|e| CliError::input(format!("--set {}: {e}", p.path)))?;
+    }
+    let base_spec = loaded.validate()?;
+    let seed = args.seed.unwrap_or(base_spec.seed);
+    let points = design::points(&parameters, design, seed).map_err(CliError::input)?;
+    let mut specs = Vec::with_capacity(points.len());
+    for point in &points {
+        let mut s = base.clone();
+        for (p, value) in parameters.iter().zip(&point.values) {
+            s = overrides::set(&s, &p.path, value)
+                .map_err(|e| CliError::input(format!("--set {}={value}: {e}", p.path)))?;
+        }
+        let point_loaded = scenario::Loaded { resolved: s, sources: loaded.sources.clone() };
+        let mut spec = point_loaded.validate().map_err(|e| {
+            let values: Vec<String> = parameters
+                .iter()
+                .zip(&point.values)
+                .map(|(p, v)| format!("{}={v}", p.path))
+                .collect();
+            CliError::input(format!("at sweep point {} ({}):\n{e}", point.index, values.join(", ")))
+        })?;
+        spec.seed = design::point_seed(seed, point.index);
+        specs.push(Arc::new(spec));
+    }
+    let mut figures: Vec<String> = FIGURES.iter().map(|s| s.to_string()).collect();
+    let mut sectors: Vec<_> = base_spec.archetypes.iter().map(|a| a.sector).collect();
+    sectors.sort();
+    sectors.dedup();
+    for prefix in ["loss_usd", "service_hours_lost", "endpoint_downtime_hours"] {
+        for s in &sectors {
+            figures.push(format!("{prefix}_{}", s.name()));
+        }
+    }
+    let plan = SweepPlan {
+        scenario: args.scenario.clone(),
+        name: base_spec.name.clone(),
+        seed,
+        design,
+        parameters,
+        replications: args.reps,
+        points,
+        figures,
+    };
+    Ok((plan, specs))
+}
+
+fn command(args: &SweepArgs, plan: &SweepPlan) -> String {
+    let mut words =
+        vec!["blastradius".to_string(), "sweep".to_string(), shell_word(&args.scenario)];
+    for s in &args.sets {
+        words.push("--set".into());
+        words.push(shell_word(s));
+    }
+    if let Design::Lhs(k) = plan.design {
+        words.push(format!("--design lhs --samples {k}"));
+    }
+    words.push(format!("--reps {} --seed {}", plan.replications, plan.seed));
+    words.join(" ")
+}
+
+/// Reads the rows already in a folder's `runs.csv`, after checking the folder holds this very
+/// sweep; a partial last line (an interrupted write) is dropped from the file.
+fn resume(dir: &Path, plan: &SweepPlan) -> Result<Vec<RunRow>, CliError> {
+    let manifest = dir.join("sweep.json");
+    if manifest.exists() {
+        let text = std::fs::read_to_string(&manifest)?;
+        let other = report::study::parse_manifest(&text)
+            .map_err(|e| CliError::input(format!("{}: {e}", manifest.display())))?;
+        if other.plan != report::study::plan_record(plan) {
+            return Err(CliError::input(format!(
+                "{} holds a different sweep (other scenario, values, design, seed or replications)\n  hint: use another --out folder, or the same command as before to resume",
+                dir.display()
+            )));
+        }
+    }
+    let runs = dir.join("runs.csv");
+    if !runs.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&runs)?;
+    let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
+    if complete.len() != text.len() {
+        std::fs::write(&runs, complete)?;
+    }
+    report::study::parse_runs(plan, complete)
+        .map_err(|e| CliError::input(format!("{}: {e}", runs.display())))
+}
+
+pub fn sweep(args: SweepArgs) -> CliResult {
+    let reps = replications(args.reps)?;
+    let threads = threads(args.threads)?;
+    let shard = match &args.shard {
+        Some(s) => Shard::parse(s).map_err(CliError::input)?,
+        None => Shard::ALL,
+    };
+    let (plan, specs) = plan(&SweepArgs { reps, ..args.clone_args() })?;
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("sweep-{}", plan.name)));
+    let mut out = OutputDir::prepare(&out_path, "--out")?;
+    let done = resume(out.path(), &plan)?;
+    let manifest = report::study::Manifest {
+        plan: report::study::plan_record(&plan),
+        shard: format!("{}/{}", shard.index, shard.count),
+        command: command(&args, &plan),
+    };
+    out.write("sweep.json", report::study::manifest_json(&manifest).as_bytes())?;
+
+    let finished: std::collections::BTreeSet<RunId> = done.iter().map(|r| r.id).collect();
+    let todo: Vec<RunId> = design::runs(plan.points.len() as u64, reps, shard)
+        .into_iter()
+        .filter(|r| !finished.contains(r))
+        .collect();
+    let runs_path = out.path().join("runs.csv");
+    let mut file = OpenOptions::new().create(true).append(true).open(&runs_path)?;
+    if done.is_empty() && file.metadata()?.len() == 0 {
+        file.write_all(report::study::runs_header(&plan).as_bytes())?;
+        file.flush()?;
+    }
+    let file = Mutex::new(file);
+    let progress = Progress::new(args.quiet);
+    progress.start_count(todo.len() as u64, "runs");
+    let numbers: Vec<u64> = (0..todo.len() as u64).collect();
+    let result = run_indexed(
+        &numbers,
+        threads,
+        |i| {
+            let id = todo[i as usize];
+            let spec = Arc::clone(&specs[id.point as usize]);
+            let run = run_replication(spec, RunConfig { replication: id.replication, threads: 1 })
+                .map_err(|e| CliError::Failed(e.into()))?;
+            let row = RunRow { id, figures: plan.figures.iter().map(|f| run.figure(f)).collect() };
+            let line = report::study::run_line(&plan, &row);
+            // Each row goes to disk as soon as its run finishes, whole, so nothing finished is
+            // lost if the sweep is killed.
+            let mut f = file
+                .lock()
+                .map_err(|_| CliError::Failed(anyhow::anyhow!("runs.csv lock poisoned")))?;
+            f.write_all(line.as_bytes()).and_then(|()| f.flush())?;
+            Ok::<RunRow, CliError>(row)
+        },
+        |n| progress.set(n),
+    );
+    progress.finish();
+    let new_rows = result?;
+    let mut rows = done;
+    rows.extend(new_rows);
+    finish(&mut out, &plan, rows, shard, args.quiet)
+}
+
+impl SweepArgs {
+    fn clone_args(&self) -> SweepArgs {
+        SweepArgs {
+            scenario: self.scenario.clone(),
+            sets: self.sets.clone(),
+            design: self.design,
+            samples: self.samples,
+            reps: self.reps,
+            shard: self.shard.clone(),
+            seed: self.seed,
+            threads: self.threads,
+            out: self.out.clone(),
+            quiet: self.quiet,
+        }
+    }
+}
+
+/// Rewrites `runs.csv` in run order and, when the plan is complete, writes the aggregates and
+/// charts.
+fn finish(
+    out: &mut OutputDir,
+    plan: &SweepPlan,
+    mut rows: Vec<RunRow>,
+    shard: Shard,
+    quiet: bool,
+) -> CliResult {
+    rows.sort_by_key(|r| r.id);
+    out.write("runs.csv", report::study::runs_csv(plan, &rows).as_bytes())?;
+    let expected = design::runs(plan.points.len() as u64, plan.replications, shard).len();
+    let mut summary = format!("{} of {} runs in {}\n", rows.len(), expected, out.path().display());
+    if shard == Shard::ALL && rows.len() as u64 == plan.runs_total() {
+        out.write("points.csv", report::study::points_csv(plan, &rows).as_bytes())?;
+        let charts =
+            report::study::sweep_charts(plan, &rows).map_err(|e| CliError::Failed(e.into()))?;
+        for chart in charts {
+            out.write(&format!("{}.svg", chart.name), chart.svg.as_bytes())?;
+            out.write(&format!("{}.png", chart.name), &chart.png)?;
+        }
+        summary.push_str(&report::study::sweep_summary(plan, &rows));
+    } else if shard != Shard::ALL {
+        summary
+            .push_str("shard done: combine the shards with `blastradius merge DIR... --out DIR`\n");
+    }
+    if !quiet {
+        super::scenarios::print(&summary)?;
+    }
+    Ok(())
+}
+
+pub fn merge(args: MergeArgs) -> CliResult {
+    let mut plan: Option<(SweepPlan, String)> = None;
+    let mut rows: BTreeMap<RunId, RunRow> = BTreeMap::new();
+    for dir in &args.dirs {
+        let manifest_path = dir.join("sweep.json");
+        let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+            CliError::input(format!(
+                "{}: cannot read it ({e})\n  hint: give folders written by `blastradius sweep`",
+                manifest_path.display()
+            ))
+        })?;
+        let manifest = report::study::parse_manifest(&text)
+            .map_err(|e| CliError::input(format!("{}: {e}", manifest_path.display())))?;
+        let this = rebuild_plan(&manifest.plan, &manifest_path)?;
+        match &plan {
+            None => plan = Some((this, manifest.command.clone())),
+            Some((p, _)) if *p != this => {
+                return Err(CliError::input(format!(
+                    "{} is part of a different sweep than {}\n  hint: merge only the shards of one sweep",
+                    dir.display(),
+                    args.dirs[0].display()
+                )));
+            }
+            Some(_) => {}
+        }
+        let (p, _) = plan.as_ref().expect("set above");
+        let runs_path = dir.join("runs.csv");
+        let text = std::fs::read_to_string(&runs_path)
+            .map_err(|e| CliError::input(format!("{}: {e}", runs_path.display())))?;
+        let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
+        for row in report::study::parse_runs(p, complete)
+            .map_err(|e| CliError::input(format!("{}: {e}", runs_path.display())))?
+        {
+            if let Some(existing) = rows.get(&row.id)
+                && *existing != row
+            {
+                return Err(CliError::input(format!(
+                    "run (point {}, replication {}) differs between shards\n  hint: the shards were made by different program versions",
+                    row.id.point, row.id.replication
+                )));
+            }
+            rows.insert(row.id, row);
+        }
+    }
+    let (plan, command) = plan.ok_or_else(|| CliError::input("no folders to merge"))?;
+    let missing = plan.runs_total() - rows.len() as u64;
+    if missing > 0 {
+        return Err(CliError::input(format!(
+            "{missing} of {} runs are missing from these folders\n  hint: rerun the missing shards (their commands resume), then merge again",
+            plan.runs_total()
+        )));
+    }
+    let mut out = OutputDir::prepare(&args.out, "--out")?;
+    let manifest = report::study::Manifest {
+        plan: report::study::plan_record(&plan),
+        shard: "0/1".to_string(),
+        command,
+    };
+    out.write("sweep.json", report::study::manifest_json(&manifest).as_bytes())?;
+    finish(&mut out, &plan, rows.into_values().collect(), Shard::ALL, args.quiet)
+}
+
+/// The full plan (with points) from a manifest's description of it.
+fn rebuild_plan(m: &report::study::PlanRecord, path: &Path) -> Result<SweepPlan, CliError> {
+    let bad = |e: String| CliError::input(format!("{}: {e}", path.display()));
+    let parameters = m
+        .parameters
+        .iter()
+        .map(|(p, values)| design::parse_set(&format!("{p}={values}")).map_err(&bad))
+        .collect::<Result<Vec<_>, _>>()?;
+    let design = match m.samples {
+        Some(k) => Design::Lhs(k),
+        None => Design::Grid,
+    };
+    let points = design::points(&parameters, design, m.seed).map_err(&bad)?;
+    Ok(SweepPlan {
+        scenario: m.scenario.clone(),
+        name: m.name.clone(),
+        seed: m.seed,
+        design,
+        parameters,
+        replications: m.replications,
+        points,
+        figures: m.figures.clone(),
+    })
+}

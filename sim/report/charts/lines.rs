@@ -1,0 +1,263 @@
+//! The line chart every line-shaped figure is drawn with: lines with optional uncertainty
+//! bands, on either a time axis (hours since the start, with UTC midnights marked) or a plain
+//! value axis, with the legend outside the plot.
+//!
+//! It knows plotters and the shared style; it knows nothing of results, sectors or scenarios:
+//! callers hand it finished lines.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::ChartError;
+use super::render::Figure;
+use super::style::{
+    self, AXIS, AXIS_DESC_PX, DAY_LINE, GRID, HEIGHT, HPos, LegendItem, MUTED, NOTE_PX, Pos,
+    Swatch, TEXT, TICK_PX, TickAxis, Unit, VPos, WIDTH, band_style, draw_error, text, text_size,
+};
+
+/// One line, optionally with a band (e.g. 5th to 95th percentile over replications).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub label: String,
+    pub colour: RGBColor,
+    /// (x, y), in x order.
+    pub points: Vec<(f64, f64)>,
+    /// (x, low, high), in x order; empty for no band.
+    pub band: Vec<(f64, f64, f64)>,
+    pub width: u32,
+    pub dashed: bool,
+    /// Whether to mark each point with a dot (for sparse data such as parameter values).
+    pub markers: bool,
+}
+
+/// What the x axis shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum XAxis {
+    /// Hours since the start, with UTC midnights marked; x values are in hours.
+    Hours { start_unix_s: i64 },
+    /// Plain values labelled in a unit.
+    Value(Unit),
+}
+
+/// A complete line chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineFigure {
+    pub title: String,
+    pub subtitle: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_axis: XAxis,
+    pub y_unit: Unit,
+    /// A fixed y range (e.g. 0 to 1 for capacity); otherwise fitted to the data and zero.
+    pub y_range: Option<(f64, f64)>,
+    pub lines: Vec<Line>,
+    /// Legend entries beyond one per line (e.g. what the bands mean).
+    pub legend_extra: Vec<LegendItem>,
+}
+
+impl LineFigure {
+    fn x_extent(&self) -> (f64, f64) {
+        let xs = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0).chain(l.band.iter().map(|b| b.0)));
+        extent(xs)
+    }
+
+    fn y_extent(&self) -> (f64, f64) {
+        let ys = self.lines.iter().flat_map(|l| {
+            l.points.iter().map(|p| p.1).chain(l.band.iter().flat_map(|b| [b.1, b.2]))
+        });
+        let (lo, hi) = extent(ys);
+        // Quantities here are amounts, so zero belongs on the axis.
+        (lo.min(0.0), hi.max(0.0))
+    }
+}
+
+/// The smallest and largest finite values, or (0, 1) when there are none.
+fn extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if lo <= hi { (lo, hi) } else { (0.0, 1.0) }
+}
+
+impl Figure for LineFigure {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let mut legend: Vec<LegendItem> = self
+            .lines
+            .iter()
+            .map(|l| LegendItem {
+                label: l.label.clone(),
+                colour: l.colour,
+                swatch: if l.dashed { Swatch::Dashed } else { Swatch::Line },
+            })
+            .collect();
+        legend.extend(self.legend_extra.iter().cloned());
+        let plot = style::frame(root, &self.title, &self.subtitle, &legend)?;
+
+        let (x_lo, x_hi) = self.x_extent();
+        let (x_lo, x_hi, x_ticks) = match self.x_axis {
+            XAxis::Hours { .. } => {
+                let hi = x_hi.max(x_lo + 1e-9);
+                let ticks = style::hour_ticks(hi);
+                (x_lo.min(0.0), hi, ticks)
+            }
+            XAxis::Value(_) => style::nice_axis(x_lo, x_hi, 8),
+        };
+        let (y_lo, y_hi, y_ticks) = match self.y_range {
+            Some((lo, hi)) => style::nice_axis(lo, hi, 5),
+            None => {
+                let (lo, hi) = self.y_extent();
+                style::nice_axis(lo, hi, 6)
+            }
+        };
+        let x_unit = match self.x_axis {
+            XAxis::Hours { .. } => Unit::Hours,
+            XAxis::Value(u) => u,
+        };
+        let y_unit = self.y_unit;
+        let mut y_label_width = 0;
+        for &t in &y_ticks {
+            y_label_width = y_label_width.max(text_size(&y_unit.tick(t), TICK_PX)?.0);
+        }
+        let midnights = match self.x_axis {
+            XAxis::Hours { start_unix_s } => style::utc_midnights(start_unix_s, x_hi),
+            XAxis::Value(_) => Vec::new(),
+        };
+
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_top(if midnights.is_empty() { 12 } else { 34 })
+            .margin_right(18)
+            .margin_bottom(6)
+            .x_label_area_size(58)
+            .y_label_area_size(y_label_width + 52)
+            .build_cartesian_2d(
+                TickAxis::new(x_lo, x_hi, x_ticks),
+                TickAxis::new(y_lo, y_hi, y_ticks),
+            )
+            .map_err(draw_error)?;
+        let x_format = |x: &f64| x_unit.tick(*x);
+        let y_format = |y: &f64| y_unit.tick(*y);
+        let mut mesh = chart.configure_mesh();
+        // With midnights marked, vertical grid lines at the hour ticks would double every
+        // vertical guide; the day lines take their place.
+        if !midnights.is_empty() {
+            mesh.disable_x_mesh();
+        }
+        mesh.bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(AXIS)
+            .label_style(text(TICK_PX, MUTED))
+            .axis_desc_style(text(AXIS_DESC_PX, TEXT))
+            .x_desc(self.x_label.as_str())
+            .y_desc(self.y_label.as_str())
+            .x_label_formatter(&x_format)
+            .y_label_formatter(&y_format)
+            .draw()
+            .map_err(draw_error)?;
+
+        // UTC midnights: dashed lines through the plot, the day's name just above it. When
+        // names would collide, every k-th day is named, k the same throughout, so the names
+        // keep an even rhythm.
+        let mut widest = 0;
+        for (_, day) in &midnights {
+            widest = widest.max(text_size(day, NOTE_PX)?.0 as i32);
+        }
+        let day_px = chart.backend_coord(&(24.0, y_hi)).0 - chart.backend_coord(&(0.0, y_hi)).0;
+        let stride = if day_px > 0 { ((widest + 12) / day_px + 1) as usize } else { 1 };
+        let right_edge = chart.plotting_area().get_pixel_range().0.end;
+        for (i, (hours, day)) in midnights.iter().enumerate() {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(*hours, y_lo), (*hours, y_hi)],
+                    4,
+                    4,
+                    DAY_LINE.stroke_width(1),
+                ))
+                .map_err(draw_error)?;
+            let (px, py) = chart.backend_coord(&(*hours, y_hi));
+            // The last name may reach into the margin, but not past it.
+            if i % stride == 0 && px + widest / 2 < right_edge + 30 {
+                let style = text(NOTE_PX, MUTED).pos(Pos::new(HPos::Center, VPos::Bottom));
+                root.draw(&Text::new(day.clone(), (px, py - 6), style)).map_err(draw_error)?;
+            }
+        }
+
+        // Bands first, so that every line stays visible on top of every band.
+        for line in &self.lines {
+            if line.band.len() < 2 {
+                continue;
+            }
+            let outline: Vec<(f64, f64)> = line
+                .band
+                .iter()
+                .map(|&(x, lo, _)| (x, lo))
+                .chain(line.band.iter().rev().map(|&(x, _, hi)| (x, hi)))
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(outline, band_style(line.colour))))
+                .map_err(draw_error)?;
+        }
+        for line in &self.lines {
+            let stroke = line.colour.stroke_width(line.width);
+            if line.dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(line.points.iter().copied(), 10, 6, stroke))
+                    .map_err(draw_error)?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(line.points.iter().copied(), stroke))
+                    .map_err(draw_error)?;
+            }
+            if line.markers {
+                chart
+                    .draw_series(
+                        line.points.iter().map(|&p| Circle::new(p, 4, line.colour.filled())),
+                    )
+                    .map_err(draw_error)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Drops interior points whose neighbours have the same values, which leaves the drawn line
+/// unchanged: long flat stretches (full capacity, no loss yet) then cost two points in the
+/// SVG instead of hundreds. `key` gives the values that must match.
+pub fn drop_flat<T: Copy, K: PartialEq>(points: &[T], key: impl Fn(&T) -> K) -> Vec<T> {
+    let n = points.len();
+    (0..n)
+        .filter(|&i| {
+            i == 0
+                || i + 1 == n
+                || key(&points[i - 1]) != key(&points[i])
+                || key(&points[i + 1]) != key(&points[i])
+        })
+        .map(|i| points[i])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_stretches_keep_their_ends() {
+        let p: [(f64, f64); 6] =
+            [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (3.0, 0.5), (4.0, 0.5), (5.0, 0.5)];
+        let kept = drop_flat(&p, |q| q.1.to_bits());
+        assert_eq!(kept, [(0.0, 1.0), (2.0, 1.0), (3.0, 0.5), (5.0, 0.5)]);
+        assert_eq!(drop_flat(&p[..1], |q| q.1.to_bits()), [(0.0, 1.0)]);
+    }
+
+    #[test]
+    fn extent_ignores_non_finite_values() {
+        assert_eq!(extent([1.0, f64::NAN, -2.0, f64::INFINITY].into_iter()), (-2.0, 1.0));
+        assert_eq!(extent(std::iter::empty()), (0.0, 1.0));
+    }
+}

@@ -1,0 +1,832 @@
+//! Exports for studies of many runs: scenario comparisons (summary JSON, tidy CSV, terminal
+//! table, HTML) and parameter sweeps (the plan manifest, `runs.csv` read and written,
+//! `points.csv`, charts of outcome against parameter, heatmaps and sensitivity).
+//!
+//! Like every exporter, these are pure functions of results; reading `runs.csv` and
+//! `sweep.json` back (to resume a sweep or merge shards) lives here because this module owns
+//! their formats.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::charts::generic::{ChartSpec, TornadoBar, heatmap, line_with_band, tornado};
+use super::charts::style::Unit;
+use super::charts::{Chart, ChartError, Compared, compare_charts};
+use super::html::escape;
+use super::stats::{Stat, paired_figure_diff, summarize};
+use super::{RunSet, fmt};
+use crate::model::results::FIGURES;
+use crate::study::design::{Design, RunId};
+use crate::study::sensitivity;
+use crate::study::{RunRow, SweepPlan};
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons.
+
+/// The figures a comparison table leads with, in this order.
+pub const KEY_FIGURES: [&str; 9] = [
+    "endpoints_crashed",
+    "endpoints_exposed",
+    "recovered_50pct_at_s",
+    "recovered_90pct_at_s",
+    "endpoint_downtime_hours",
+    "service_hours_lost_total",
+    "flights_cancelled",
+    "loss_usd_total",
+    "revert_published_at_s",
+];
+
+/// One figure of one scenario, with its difference from the first scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareRow {
+    pub scenario: String,
+    pub metric: String,
+    pub stat: Stat,
+    /// `this - first`, paired by replication (common random numbers); `None` for the first
+    /// scenario or when the figure is missing from paired replications.
+    pub difference: Option<Stat>,
+}
+
+/// Figure names in report order: the stable figures first, then per-sector ones by name.
+fn metric_order(sets: &[RunSet]) -> Vec<String> {
+    let mut all = BTreeSet::new();
+    for set in sets {
+        for run in &set.runs {
+            all.extend(run.figures.iter().filter(|(_, v)| v.is_some()).map(|(k, _)| k.clone()));
+        }
+    }
+    let mut order: Vec<String> =
+        FIGURES.iter().map(|f| f.to_string()).filter(|f| all.contains(f)).collect();
+    order.extend(all.into_iter().filter(|f| !FIGURES.contains(&f.as_str())));
+    order
+}
+
+/// Every figure of every scenario with its paired difference from the first.
+pub fn compare_rows(sets: &[RunSet]) -> Vec<CompareRow> {
+    let Some(first) = sets.first() else { return Vec::new() };
+    let mut rows = Vec::new();
+    for metric in metric_order(sets) {
+        for (i, set) in sets.iter().enumerate() {
+            let Some(stat) = summarize(&set.runs).remove(&metric) else { continue };
+            let difference =
+                if i == 0 { None } else { paired_figure_diff(&first.runs, &set.runs, &metric) };
+            rows.push(CompareRow {
+                scenario: set.meta.scenario.clone(),
+                metric: metric.clone(),
+                stat,
+                difference,
+            });
+        }
+    }
+    rows
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+#[derive(Serialize)]
+struct StatJson {
+    n: usize,
+    mean: Option<f64>,
+    ci95_low: Option<f64>,
+    ci95_high: Option<f64>,
+    p05: Option<f64>,
+    p50: Option<f64>,
+    p95: Option<f64>,
+}
+
+impl From<&Stat> for StatJson {
+    fn from(s: &Stat) -> StatJson {
+        StatJson {
+            n: s.n,
+            mean: finite(s.mean),
+            ci95_low: finite(s.ci95_low),
+            ci95_high: finite(s.ci95_high),
+            p05: finite(s.p05),
+            p50: finite(s.p50),
+            p95: finite(s.p95),
+        }
+    }
+}
+
+/// `compare/summary.json`, schema `blastradius.compare/1`. Keys, in order: `schema`,
+/// `baseline` (the first scenario's name), `seed`, `replications`, `command`, `program`, and
+/// `scenarios`: for each scenario `name`, `description`, `metrics` ({name: stat}) and
+/// `difference` ({name: stat of this minus the baseline, paired by replication}; empty for the
+/// baseline). A stat has `n`, `mean`, `ci95_low`, `ci95_high`, `p05`, `p50`, `p95`; numbers
+/// that are not finite are `null`.
+pub fn compare_json(sets: &[RunSet], command: &str) -> String {
+    #[derive(Serialize)]
+    struct Scenario {
+        name: String,
+        description: String,
+        metrics: BTreeMap<String, StatJson>,
+        difference: BTreeMap<String, StatJson>,
+    }
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        schema: &'static str,
+        baseline: String,
+        seed: u64,
+        replications: u64,
+        command: &'a str,
+        program: String,
+        scenarios: Vec<Scenario>,
+    }
+    let rows = compare_rows(sets);
+    let scenarios = sets
+        .iter()
+        .map(|set| {
+            let mine = rows.iter().filter(|r| r.scenario == set.meta.scenario);
+            Scenario {
+                name: set.meta.scenario.clone(),
+                description: set.meta.description.clone(),
+                metrics: mine
+                    .clone()
+                    .map(|r| (r.metric.clone(), StatJson::from(&r.stat)))
+                    .collect(),
+                difference: mine
+                    .filter_map(|r| {
+                        r.difference.as_ref().map(|d| (r.metric.clone(), StatJson::from(d)))
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let first = sets.first();
+    let doc = Doc {
+        schema: "blastradius.compare/1",
+        baseline: first.map(|s| s.meta.scenario.clone()).unwrap_or_default(),
+        seed: first.map_or(0, |s| s.meta.seed),
+        replications: first.map_or(0, |s| s.meta.replications),
+        command,
+        program: first.map(|s| s.meta.program.clone()).unwrap_or_default(),
+        scenarios,
+    };
+    let mut text =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// Formats a number for CSV: shortest round-trip form, empty when not finite.
+fn csv_number(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v}"),
+        _ => String::new(),
+    }
+}
+
+/// `compare.csv`: tidy, one row per (scenario, metric): `scenario,metric,n,mean,ci95_low,
+/// ci95_high,diff_mean,diff_ci95_low,diff_ci95_high` (the differences empty for the baseline).
+pub fn compare_csv(sets: &[RunSet]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "scenario",
+        "metric",
+        "n",
+        "mean",
+        "ci95_low",
+        "ci95_high",
+        "diff_mean",
+        "diff_ci95_low",
+        "diff_ci95_high",
+    ];
+    let _ = w.write_record(header);
+    for r in compare_rows(sets) {
+        let d = r.difference.as_ref();
+        let _ = w.write_record([
+            r.scenario.clone(),
+            r.metric.clone(),
+            r.stat.n.to_string(),
+            csv_number(Some(r.stat.mean)),
+            csv_number(Some(r.stat.ci95_low)),
+            csv_number(Some(r.stat.ci95_high)),
+            csv_number(d.map(|d| d.mean)),
+            csv_number(d.map(|d| d.ci95_low)),
+            csv_number(d.map(|d| d.ci95_high)),
+        ]);
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A figure's value in human form.
+fn human(metric: &str, v: f64) -> String {
+    if metric.starts_with("loss_usd") {
+        fmt::money(v)
+    } else if metric.ends_with("_at_s") {
+        fmt::duration(v)
+    } else {
+        fmt::thousands(v)
+    }
+}
+
+fn with_interval(metric: &str, s: &Stat) -> String {
+    if s.has_interval() {
+        format!(
+            "{} [{}, {}]",
+            human(metric, s.mean),
+            human(metric, s.ci95_low),
+            human(metric, s.ci95_high)
+        )
+    } else {
+        human(metric, s.mean)
+    }
+}
+
+/// A signed difference with its interval, marked `*` when the interval excludes zero.
+fn difference_text(metric: &str, d: &Stat) -> String {
+    let sign = |v: f64| {
+        if v > 0.0 {
+            format!("+{}", human(metric, v))
+        } else if v < 0.0 {
+            format!("-{}", human(metric, -v))
+        } else {
+            "0".to_string()
+        }
+    };
+    let marker =
+        if d.has_interval() && (d.ci95_low > 0.0 || d.ci95_high < 0.0) { " *" } else { "" };
+    if d.has_interval() {
+        format!("{} [{}, {}]{marker}", sign(d.mean), sign(d.ci95_low), sign(d.ci95_high))
+    } else {
+        sign(d.mean)
+    }
+}
+
+/// The terminal table of a comparison: key figures by scenario, then each scenario's
+/// difference from the first with its 95% interval.
+pub fn compare_table(sets: &[RunSet]) -> String {
+    let rows = compare_rows(sets);
+    let Some(first) = sets.first() else { return String::new() };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Comparison of {} scenarios, {} replications each, seed {} (common random numbers)",
+        sets.len(),
+        first.meta.replications,
+        first.meta.seed
+    );
+    let names: Vec<&str> = sets.iter().map(|s| s.meta.scenario.as_str()).collect();
+    let label_width = KEY_FIGURES.iter().map(|f| f.len()).max().unwrap_or(10) + 2;
+    for metric in KEY_FIGURES {
+        let mine: Vec<&CompareRow> = rows.iter().filter(|r| r.metric == metric).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{metric}");
+        for name in &names {
+            let Some(r) = mine.iter().find(|r| r.scenario == *name) else { continue };
+            let diff = r.difference.as_ref().map_or_else(String::new, |d| {
+                format!("   vs {}: {}", names[0], difference_text(metric, d))
+            });
+            let _ = writeln!(out, "  {name:<label_width$}{}{diff}", with_interval(metric, &r.stat));
+        }
+    }
+    let _ = writeln!(out, "\n* the 95% interval of the difference excludes zero");
+    out
+}
+
+/// The comparison charts, overlaying every scenario.
+pub fn comparison_charts(sets: &[RunSet]) -> Result<Vec<Chart>, ChartError> {
+    let compared: Vec<Compared<'_>> =
+        sets.iter().map(|s| Compared { name: &s.meta.scenario, set: s }).collect();
+    compare_charts(&compared)
+}
+
+/// `compare/report.html`: one self-contained page in the style of a run's report.
+pub fn compare_html(sets: &[RunSet], charts: &[Chart], command: &str) -> String {
+    let rows = compare_rows(sets);
+    let mut h = String::new();
+    let title = sets.iter().map(|s| s.meta.scenario.as_str()).collect::<Vec<_>>().join(" vs ");
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} - blastradius comparison</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n",
+        escape(&title),
+        super::html::CSS
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", escape(&title));
+    if let Some(first) = sets.first() {
+        let _ = writeln!(
+            h,
+            "<p class=\"meta\">{} replications per scenario, seed {}, common random numbers: replication <i>i</i> of every scenario uses the same dice for the same organisations and endpoints, so differences come from the policies.</p>",
+            first.meta.replications, first.meta.seed
+        );
+    }
+    let _ = write!(h, "<h2>Reproduce</h2>\n<pre><code>{}</code></pre>\n", escape(command));
+    h.push_str("<h2>Scenarios</h2>\n<ul>\n");
+    for set in sets {
+        let _ = writeln!(
+            h,
+            "<li><b>{}</b>: {}</li>",
+            escape(&set.meta.scenario),
+            escape(&set.meta.description)
+        );
+    }
+    h.push_str("</ul>\n<h2>Key figures</h2>\n<table>\n<thead><tr><th>figure</th><th>scenario</th><th>mean [95% CI]</th><th>difference from the first [95% CI]</th></tr></thead>\n<tbody>\n");
+    for metric in metric_order(sets) {
+        for r in rows.iter().filter(|r| r.metric == metric) {
+            let diff =
+                r.difference.as_ref().map_or_else(String::new, |d| difference_text(&metric, d));
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(&metric),
+                escape(&r.scenario),
+                escape(&with_interval(&metric, &r.stat)),
+                escape(&diff)
+            );
+        }
+    }
+    h.push_str("</tbody>\n</table>\n<p class=\"meta\">* the 95% interval of the difference excludes zero.</p>\n<h2>Charts</h2>\n");
+    for chart in charts {
+        let _ = write!(
+            h,
+            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            chart.svg,
+            escape(&chart.title)
+        );
+    }
+    if let Some(first) = sets.first() {
+        let _ = writeln!(h, "<p class=\"meta\">{}</p>", escape(&first.meta.program));
+    }
+    h.push_str("</main>\n</body>\n</html>\n");
+    h
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweeps.
+
+/// What defines a sweep, as recorded in `sweep.json`: the same record means the same runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRecord {
+    pub scenario: String,
+    pub name: String,
+    pub seed: u64,
+    /// Latin hypercube points; absent for a grid.
+    pub samples: Option<u64>,
+    pub replications: u64,
+    /// (field path, values as given after `=`).
+    pub parameters: Vec<(String, String)>,
+    pub figures: Vec<String>,
+}
+
+/// `sweep.json`, schema `blastradius.sweep/1`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub plan: PlanRecord,
+    /// `I/N`, or `0/1` for a whole sweep.
+    pub shard: String,
+    /// The command that made (or resumes) this folder.
+    pub command: String,
+}
+
+pub fn plan_record(plan: &SweepPlan) -> PlanRecord {
+    PlanRecord {
+        scenario: plan.scenario.clone(),
+        name: plan.name.clone(),
+        seed: plan.seed,
+        samples: match plan.design {
+            Design::Grid => None,
+            Design::Lhs(k) => Some(k),
+        },
+        replications: plan.replications,
+        parameters: plan.parameters.iter().map(|p| (p.path.clone(), p.source.clone())).collect(),
+        figures: plan.figures.clone(),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestDoc {
+    schema: String,
+    #[serde(flatten)]
+    manifest: Manifest,
+}
+
+const SWEEP_SCHEMA: &str = "blastradius.sweep/1";
+
+pub fn manifest_json(m: &Manifest) -> String {
+    let doc = ManifestDoc { schema: SWEEP_SCHEMA.to_string(), manifest: m.clone() };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+pub fn parse_manifest(text: &str) -> Result<Manifest, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not a sweep manifest: {e}"))?;
+    if value.get("schema").and_then(|s| s.as_str()) != Some(SWEEP_SCHEMA) {
+        return Err(format!("not a {SWEEP_SCHEMA} manifest"));
+    }
+    let mut object = value;
+    if let Some(map) = object.as_object_mut() {
+        map.remove("schema");
+    }
+    serde_json::from_value(object).map_err(|e| format!("damaged sweep manifest: {e}"))
+}
+
+fn header_fields(plan: &SweepPlan) -> Vec<String> {
+    let mut h = vec!["point".to_string(), "replication".to_string()];
+    h.extend(plan.parameter_paths());
+    h.extend(plan.figures.iter().cloned());
+    h
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(fields);
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The header line of `runs.csv`: `point,replication`, the parameter paths, the figures.
+pub fn runs_header(plan: &SweepPlan) -> String {
+    csv_line(&header_fields(plan))
+}
+
+/// One line of `runs.csv`.
+pub fn run_line(plan: &SweepPlan, row: &RunRow) -> String {
+    let mut fields = vec![row.id.point.to_string(), row.id.replication.to_string()];
+    fields.extend(plan.points[row.id.point as usize].values.iter().cloned());
+    fields.extend(row.figures.iter().map(|f| csv_number(*f)));
+    csv_line(&fields)
+}
+
+/// The whole `runs.csv` for these rows, in the order given.
+pub fn runs_csv(plan: &SweepPlan, rows: &[RunRow]) -> String {
+    let mut text = runs_header(plan);
+    for row in rows {
+        text.push_str(&run_line(plan, row));
+    }
+    text
+}
+
+/// Reads the complete lines of a `runs.csv` written for `plan`.
+pub fn parse_runs(plan: &SweepPlan, text: &str) -> Result<Vec<RunRow>, String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("unreadable header: {e}"))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header.is_empty() {
+        return Ok(Vec::new());
+    }
+    if header != header_fields(plan) {
+        return Err(
+            "its columns are not this sweep's (another sweep or program version wrote it)".into()
+        );
+    }
+    let params = plan.parameters.len();
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| format!("line {line}: {e}"))?;
+        let field = |k: usize| record.get(k).unwrap_or("");
+        let number = |k: usize| {
+            field(k)
+                .parse::<u64>()
+                .map_err(|_| format!("line {line}: \"{}\" is not a run number", field(k)))
+        };
+        let id = RunId { point: number(0)?, replication: number(1)? };
+        let point = plan
+            .points
+            .get(id.point as usize)
+            .ok_or_else(|| format!("line {line}: point {} is not in the plan", id.point))?;
+        if id.replication >= plan.replications {
+            return Err(format!("line {line}: replication {} is not in the plan", id.replication));
+        }
+        for (p, value) in point.values.iter().enumerate() {
+            if field(2 + p) != value {
+                return Err(format!(
+                    "line {line}: point {} should have {}={value}",
+                    id.point, plan.parameters[p].path
+                ));
+            }
+        }
+        let figures = (0..plan.figures.len())
+            .map(|f| {
+                let text = field(2 + params + f);
+                if text.is_empty() {
+                    Ok(None)
+                } else {
+                    text.parse::<f64>()
+                        .map(Some)
+                        .map_err(|_| format!("line {line}: \"{text}\" is not a number"))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.push(RunRow { id, figures });
+    }
+    Ok(rows)
+}
+
+/// The per-point statistics of one figure, over replications; `None` where it never happened.
+fn point_stats(plan: &SweepPlan, rows: &[RunRow], figure: usize) -> Vec<Option<Stat>> {
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); plan.points.len()];
+    for row in rows {
+        if let Some(Some(v)) = row.figures.get(figure) {
+            values[row.id.point as usize].push(*v);
+        }
+    }
+    values.iter().map(|v| Stat::of(v)).collect()
+}
+
+/// `points.csv`: tidy, one row per (point, figure): `point`, the parameter values, `metric`,
+/// `n`, `mean`, `ci95_low`, `ci95_high`.
+pub fn points_csv(plan: &SweepPlan, rows: &[RunRow]) -> String {
+    let mut header = vec!["point".to_string()];
+    header.extend(plan.parameter_paths());
+    header.extend(["metric", "n", "mean", "ci95_low", "ci95_high"].map(String::from));
+    let mut text = csv_line(&header);
+    let stats: Vec<Vec<Option<Stat>>> =
+        (0..plan.figures.len()).map(|f| point_stats(plan, rows, f)).collect();
+    for point in &plan.points {
+        for (f, figure) in plan.figures.iter().enumerate() {
+            let Some(s) = stats[f][point.index as usize] else { continue };
+            let mut fields = vec![point.index.to_string()];
+            fields.extend(point.values.iter().cloned());
+            fields.push(figure.clone());
+            fields.push(s.n.to_string());
+            fields.extend([s.mean, s.ci95_low, s.ci95_high].map(|v| csv_number(Some(v))));
+            text.push_str(&csv_line(&fields));
+        }
+    }
+    text
+}
+
+/// The outcomes charted against parameters, with their units.
+const OUTCOMES: [(&str, &str, Unit); 4] = [
+    ("loss_usd_total", "total loss (USD)", Unit::Usd),
+    ("endpoints_crashed", "endpoints crashed", Unit::Count),
+    ("endpoint_downtime_hours", "endpoint downtime (endpoint-hours)", Unit::Count),
+    ("recovered_90pct_at_s", "time to 90% recovered", Unit::Seconds),
+];
+
+fn figure_index(plan: &SweepPlan, name: &str) -> Option<usize> {
+    plan.figures.iter().position(|f| f == name)
+}
+
+fn short(path: &str) -> String {
+    path.rsplit('.').next().unwrap_or(path).to_string()
+}
+
+/// An axis label and unit for a parameter: durations are plotted in hours.
+fn axis(p: &crate::study::design::Parameter) -> (String, Unit) {
+    match p.kind {
+        crate::study::design::Kind::Duration => (format!("{} (hours)", p.path), Unit::Hours),
+        crate::study::design::Kind::Number => (p.path.clone(), Unit::Number),
+    }
+}
+
+/// The sweep's charts: each outcome against the parameter (one parameter), a heatmap of mean
+/// loss (two parameters on a grid), and the parameters ranked by their effect on loss (two or
+/// more): a tornado of one-way effects on a grid, standardized regression coefficients on a
+/// Latin hypercube.
+pub fn sweep_charts(plan: &SweepPlan, rows: &[RunRow]) -> Result<Vec<Chart>, ChartError> {
+    let mut charts = Vec::new();
+    let params = &plan.parameters;
+    let subtitle = format!(
+        "{}: mean over {} replications per point, band: 95% CI",
+        plan.name, plan.replications
+    );
+    if params.len() == 1 {
+        for (figure, label, unit) in OUTCOMES {
+            let Some(f) = figure_index(plan, figure) else { continue };
+            let stats = point_stats(plan, rows, f);
+            let points: Vec<(f64, f64, f64, f64)> = plan
+                .points
+                .iter()
+                .zip(&stats)
+                .filter_map(|(p, s)| s.map(|s| (p.numbers[0], s.mean, s.ci95_low, s.ci95_high)))
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            let spec = ChartSpec {
+                name: format!("{figure}_vs_{}", short(&params[0].path)),
+                title: format!("{label} against {}", short(&params[0].path)),
+                subtitle: subtitle.clone(),
+                x_label: params[0].path.clone(),
+                y_label: label.to_string(),
+                x_unit: if params[0].kind == crate::study::design::Kind::Duration {
+                    Unit::Hours
+                } else {
+                    Unit::Number
+                },
+                y_unit: unit,
+            };
+            charts.push(line_with_band(&spec, &points)?);
+        }
+    }
+    let loss = figure_index(plan, "loss_usd_total");
+    if params.len() == 2
+        && plan.design == Design::Grid
+        && let Some(f) = loss
+    {
+        let stats = point_stats(plan, rows, f);
+        let (nx, ny) = (params[0].values.len(), params[1].values.len());
+        // Grid points run with the last parameter fastest: point = ix * ny + iy.
+        let values: Vec<Vec<f64>> = (0..ny)
+            .map(|iy| (0..nx).map(|ix| stats[ix * ny + iy].map_or(f64::NAN, |s| s.mean)).collect())
+            .collect();
+        let spec = ChartSpec {
+            name: "heatmap_loss".into(),
+            title: format!(
+                "Mean total loss over {} and {}",
+                short(&params[0].path),
+                short(&params[1].path)
+            ),
+            subtitle: format!(
+                "{}: mean over {} replications per cell",
+                plan.name, plan.replications
+            ),
+            x_label: axis(&params[0]).0,
+            y_label: axis(&params[1]).0,
+            x_unit: axis(&params[0]).1,
+            y_unit: axis(&params[1]).1,
+        };
+        charts.push(heatmap(
+            &spec,
+            &params[0].numbers,
+            &params[1].numbers,
+            &values,
+            "mean total loss",
+            Unit::Usd,
+        )?);
+    }
+    if params.len() >= 2
+        && let Some(f) = loss
+    {
+        let names = plan.parameter_paths();
+        let (x, y): (Vec<Vec<f64>>, Vec<f64>) = rows
+            .iter()
+            .filter_map(|r| {
+                r.figures[f].map(|v| (plan.points[r.id.point as usize].numbers.clone(), v))
+            })
+            .unzip();
+        let (effects, title, note) = match plan.design {
+            Design::Grid => {
+                let overall = y.iter().sum::<f64>() / y.len().max(1) as f64;
+                let effects = sensitivity::tornado(&names, &x, &y)
+                    .into_iter()
+                    .map(|e| TornadoBar {
+                        label: e.parameter,
+                        low_effect: e.low - overall,
+                        high_effect: e.high - overall,
+                    })
+                    .collect::<Vec<_>>();
+                (
+                    effects,
+                    "Sensitivity of total loss (one-way effects)",
+                    "change in mean loss at each parameter's lowest and highest value, averaged over the others",
+                )
+            }
+            Design::Lhs(_) => {
+                let fit = sensitivity::regression(&names, &x, &y).unwrap_or_default();
+                let effects = fit
+                    .into_iter()
+                    .map(|(e, _)| TornadoBar {
+                        label: e.parameter,
+                        low_effect: e.low,
+                        high_effect: e.high,
+                    })
+                    .collect();
+                (
+                    effects,
+                    "Sensitivity of total loss (standardized regression)",
+                    "change in loss for one standard deviation of each parameter below and above its mean",
+                )
+            }
+        };
+        if !effects.is_empty() {
+            let spec = ChartSpec {
+                name: "sensitivity_loss".into(),
+                title: title.into(),
+                subtitle: format!("{}: {note}", plan.name),
+                x_label: "change in total loss (USD)".into(),
+                y_label: String::new(),
+                x_unit: Unit::Usd,
+                y_unit: Unit::Number,
+            };
+            charts.push(tornado(&spec, &effects)?);
+        }
+    }
+    Ok(charts)
+}
+
+/// A few lines for the terminal: the points with the lowest and highest mean loss.
+pub fn sweep_summary(plan: &SweepPlan, rows: &[RunRow]) -> String {
+    let mut out = String::new();
+    let Some(f) = figure_index(plan, "loss_usd_total") else { return out };
+    let stats = point_stats(plan, rows, f);
+    let mut ranked: Vec<(f64, usize)> =
+        stats.iter().enumerate().filter_map(|(i, s)| s.map(|s| (s.mean, i))).collect();
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let describe = |i: usize| {
+        plan.parameters
+            .iter()
+            .zip(&plan.points[i].values)
+            .map(|(p, v)| format!("{}={v}", p.path))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let (Some(best), Some(worst)) = (ranked.first(), ranked.last()) {
+        let _ = writeln!(
+            out,
+            "lowest mean loss  {} at point {} ({})",
+            fmt::money(best.0),
+            best.1,
+            describe(best.1)
+        );
+        let _ = writeln!(
+            out,
+            "highest mean loss {} at point {} ({})",
+            fmt::money(worst.0),
+            worst.1,
+            describe(worst.1)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::design::{self, Shard};
+
+    fn plan() -> SweepPlan {
+        let parameters =
+            vec![design::parse_set("a=1,2").unwrap(), design::parse_set("b=0.5..1.5:3").unwrap()];
+        let points = design::points(&parameters, Design::Grid, 1).unwrap();
+        SweepPlan {
+            scenario: "x".into(),
+            name: "x".into(),
+            seed: 1,
+            design: Design::Grid,
+            parameters,
+            replications: 2,
+            points,
+            figures: vec!["loss_usd_total".into(), "rollout_halted_at_s".into()],
+        }
+    }
+
+    fn rows(plan: &SweepPlan) -> Vec<RunRow> {
+        design::runs(plan.points.len() as u64, plan.replications, Shard::ALL)
+            .into_iter()
+            .map(|id| {
+                let p = &plan.points[id.point as usize];
+                let loss = 1000.0 * p.numbers[0] + 10.0 * p.numbers[1] + id.replication as f64;
+                RunRow { id, figures: vec![Some(loss), None] }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn runs_csv_reads_back_exactly() {
+        let p = plan();
+        let r = rows(&p);
+        let text = runs_csv(&p, &r);
+        assert!(text.starts_with("point,replication,a,b,loss_usd_total,rollout_halted_at_s\n"));
+        assert_eq!(parse_runs(&p, &text).unwrap(), r);
+        // A row claiming other parameter values is refused.
+        let tampered = text.replacen("\n0,0,1,0.5,", "\n0,0,1,0.75,", 1);
+        assert!(parse_runs(&p, &tampered).unwrap_err().contains("should have b=0.5"));
+    }
+
+    #[test]
+    fn the_manifest_round_trips() {
+        let p = plan();
+        let m = Manifest {
+            plan: plan_record(&p),
+            shard: "1/3".into(),
+            command: "blastradius sweep x".into(),
+        };
+        assert_eq!(parse_manifest(&manifest_json(&m)).unwrap(), m);
+        assert!(parse_manifest("{}").is_err());
+    }
+
+    #[test]
+    fn points_csv_averages_replications() {
+        let p = plan();
+        let text = points_csv(&p, &rows(&p));
+        // Point 0: a=1, b=0.5: losses 1005 and 1006.
+        assert!(text.contains("\n0,1,0.5,loss_usd_total,2,1005.5,"), "{text}");
+        assert!(!text.contains("rollout_halted_at_s"), "a figure that never happened has no row");
+    }
+
+    #[test]
+    fn sweep_charts_include_a_heatmap_and_sensitivity_for_two_parameters() {
+        let p = plan();
+        let charts = sweep_charts(&p, &rows(&p)).unwrap();
+        let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["heatmap_loss", "sensitivity_loss"]);
+    }
+}
