@@ -10,6 +10,7 @@
 pub mod builtin;
 pub mod layer;
 pub mod locate;
+pub mod overrides;
 pub mod raw;
 pub mod units;
 pub mod validate;
