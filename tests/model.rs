@@ -46,7 +46,7 @@ fn n_endpoints_s_technicians_fixed_repair_time_end_at_ceil_n_over_s_repair_times
     let (n, s, d) = (100.0, 7.0, 600.0);
     assert_eq!(figure(&r, "endpoints_crashed"), n);
     assert_eq!(figure(&r, "endpoints_repaired_onsite"), n);
-    let waves = (n / s as f64).ceil();
+    let waves = (n / s).ceil();
     assert_eq!(figure(&r, "recovered_all_at_s"), 30.0 + waves * d);
     // Wave k finishes at 30 s + k·d; 14 full waves of 7 and one of 2.
     let (q, rest) = ((n / s).floor(), n - (n / s).floor() * s);

@@ -88,7 +88,7 @@ fn plan(args: &SweepArgs) -> Result<(SweepPlan, Vec<Arc<WorldSpec>>), CliError> 
     let parameters = args
         .sets
         .iter()
-        .map(|s| design::parse_set(s).map_err(|e| CliError::input(format!("{e}"))))
+        .map(|s| design::parse_set(s).map_err(CliError::input))
         .collect::<Result<Vec<_>, _>>()?;
     let mut seen = Vec::new();
     for p in &parameters {

@@ -4,7 +4,8 @@
 //! path such as `vendor.rollout.rings[1].share`; [`locate`] and [`locate_key`] turn that path
 //! into the line and column of the value (or its key) so the message can read
 //! `file.ron:12:18: ...`. The other way round, [`path_at`] names the field that contains a
-//! position reported by ron.
+//! position reported by ron, and [`token_at`], [`token_before`] and [`unclosed`] say what is
+//! written there, what precedes it and which bracket a truncated file leaves open.
 //!
 //! This module owns a small, forgiving span scanner for RON text: a tokenizer, a parser that
 //! builds a tree of nodes with their spans, and path lookups over that tree. It never panics;
@@ -113,18 +114,56 @@ pub fn format_path(segments: &[Segment]) -> String {
 /// segment when that element is itself a list or tuple (`Some([5, 6])` at `[1]` is `6`). If a
 /// field appears twice, the last occurrence wins.
 pub fn locate(text: &str, path: &str) -> Option<Span> {
-    let segments = parse_path(path)?;
-    let root = parse(text)?;
-    resolve(&root, &segments)?.value.map(|node| node.span)
+    Document::parse(text).locate(path)
 }
 
 /// Span of the KEY of the field at `path` (for `share: 0.5`, the span of `share`), falling back
 /// to the value span for list elements. None if absent.
 pub fn locate_key(text: &str, path: &str) -> Option<Span> {
-    let segments = parse_path(path)?;
-    let root = parse(text)?;
-    let found = resolve(&root, &segments)?;
-    found.key.or(found.value.map(|node| node.span))
+    Document::parse(text).locate_key(path)
+}
+
+/// A document scanned once, for many lookups (one per problem found in a scenario).
+#[derive(Debug)]
+pub struct Document {
+    root: Option<Node>,
+}
+
+impl Document {
+    pub fn parse(text: &str) -> Document {
+        Document { root: parse(text) }
+    }
+
+    /// As [`locate`].
+    pub fn locate(&self, path: &str) -> Option<Span> {
+        self.locate_segments(&parse_path(path)?)
+    }
+
+    /// As [`locate_key`].
+    pub fn locate_key(&self, path: &str) -> Option<Span> {
+        self.locate_key_segments(&parse_path(path)?)
+    }
+
+    /// As [`locate`], for a parsed path.
+    pub fn locate_segments(&self, segments: &[Segment]) -> Option<Span> {
+        resolve(self.root.as_ref()?, segments)?.value.map(|node| node.span)
+    }
+
+    /// As [`locate`], for a parsed path, but inside named one-element tuples: the span of
+    /// `-2.0` in `All(-2.0)`, for a message about the value rather than its wrapper.
+    pub fn locate_inner_segments(&self, segments: &[Segment]) -> Option<Span> {
+        let mut node = resolve(self.root.as_ref()?, segments)?.value?;
+        while let Some(inner) = node.newtype_inner() {
+            node = inner;
+        }
+        Some(node.span)
+    }
+
+    /// As [`locate_key`], for a parsed path.
+    pub fn locate_key_segments(&self, segments: &[Segment]) -> Option<Span> {
+        let found = resolve(self.root.as_ref()?, segments)?;
+        found.key.or(found.value.map(|node| node.span))
+    }
 }
 
 /// The deepest path whose key or value span contains `pos` (e.g. ron reports an error at
@@ -143,6 +182,49 @@ pub fn path_at(text: &str, pos: Position) -> Option<String> {
     let mut path = Vec::new();
     collect_path(&root, pos, &mut path);
     (!path.is_empty()).then(|| format_path(&path))
+}
+
+/// The token that contains `pos`, or else the first one after it: its span and its text as
+/// written (quotes included). ron reports some errors inside a value (after the sign of `-3`)
+/// or in the space before it; messages point at the value's first character instead. None at
+/// the end of the text.
+pub fn token_at(text: &str, pos: Position) -> Option<(Span, String)> {
+    let (tokens, _) = tokenize(text);
+    let token = tokens.into_iter().find(|t| pos < t.span.end)?;
+    let (from, to) = token.chars;
+    Some((token.span, text.chars().skip(from).take(to - from).collect()))
+}
+
+/// The span of the last token that ends at or before `pos`: for "a comma is missing here",
+/// the value the comma should follow.
+pub fn token_before(text: &str, pos: Position) -> Option<Span> {
+    let (tokens, _) = tokenize(text);
+    tokens.iter().rev().find(|t| t.span.end <= pos).map(|t| t.span)
+}
+
+/// The innermost bracket still open at the end of `text`: its position and character. Brackets
+/// inside strings and comments do not count, and a closing bracket that matches nothing open
+/// is ignored. None if every bracket is closed.
+pub fn unclosed(text: &str) -> Option<(Position, char)> {
+    let (tokens, _) = tokenize(text);
+    let mut open: Vec<(Position, char)> = Vec::new();
+    for token in &tokens {
+        match token.kind {
+            TokKind::Open(c) => open.push((token.span.start, c)),
+            TokKind::Close(c) => {
+                let partner = match c {
+                    ')' => '(',
+                    ']' => '[',
+                    _ => '{',
+                };
+                if open.last().is_some_and(|&(_, o)| o == partner) {
+                    open.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    open.pop()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,6 +388,8 @@ struct Token {
     kind: TokKind,
     span: Span,
     text: String,
+    /// Char offsets of the token in the text, end exclusive.
+    chars: (usize, usize),
 }
 
 fn is_ident_start(c: char) -> bool {
@@ -354,6 +438,7 @@ impl Lexer {
     fn next_token(&mut self) -> Option<Token> {
         self.skip_trivia();
         let start = self.pos;
+        let from = self.i;
         let c = self.peek(0)?;
         let next = self.peek(1);
         let (kind, text) = match c {
@@ -398,7 +483,7 @@ impl Lexer {
                 (TokKind::Atom, c.to_string())
             }
         };
-        Some(Token { kind, span: Span { start, end: self.pos }, text })
+        Some(Token { kind, span: Span { start, end: self.pos }, text, chars: (from, self.i) })
     }
 
     /// Skips whitespace, a byte-order mark, `// line` and `/* nested block */` comments.
@@ -1198,6 +1283,60 @@ line two",
         for text in malformed {
             assert_eq!(parse_path(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn finds_tokens_around_positions() {
+        let text = "(a: \"78x\",\n  b: -3 /* c */ , c:   7)";
+        let at = |line, col| token_at(text, pos(line, col)).map(|(span, t)| (span.start, t));
+        // Inside a token: its start; in the space before one: the next one.
+        assert_eq!(at(1, 6), Some((pos(1, 5), "\"78x\"".to_string())));
+        assert_eq!(at(1, 4), Some((pos(1, 5), "\"78x\"".to_string())));
+        assert_eq!(at(2, 6), Some((pos(2, 6), "-3".to_string())));
+        assert_eq!(at(2, 7), Some((pos(2, 6), "-3".to_string())));
+        assert_eq!(at(2, 9), Some((pos(2, 17), ",".to_string())));
+        assert_eq!(at(2, 30), None);
+        assert_eq!(token_at("", pos(1, 1)), None);
+        assert_eq!(token_at("// only a comment", pos(1, 1)), None);
+        // The token a missing comma should follow.
+        let before = token_before(text, pos(2, 3)).unwrap();
+        assert_eq!((before.start, before.end), (pos(1, 10), pos(1, 11)));
+        assert_eq!(token_before(text, pos(1, 1)), None);
+    }
+
+    #[test]
+    fn finds_the_innermost_unclosed_bracket() {
+        let cases: &[(&str, Option<(Position, char)>)] = &[
+            ("(a: 1)", None),
+            ("", None),
+            ("(a: [1, 2", Some((pos(1, 5), '['))),
+            ("(a: [1, 2]", Some((pos(1, 1), '('))),
+            ("(\n  m: {\"k\": (x: 1),\n", Some((pos(2, 6), '{'))),
+            // Brackets in strings and comments do not count; a stray closer is ignored.
+            ("(s: \")]}\", /* ) */ t: 1", Some((pos(1, 1), '('))),
+            ("(a: 1)]", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(unclosed(text), *expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn documents_answer_many_lookups_from_one_scan() {
+        let doc = Document::parse(SAMPLE);
+        for path in ["seed", "vendor.rollout.rings[1].share", "fleet.é_site", "at[0]", "nope"] {
+            assert_eq!(doc.locate(path), locate(SAMPLE, path), "{path}");
+            assert_eq!(doc.locate_key(path), locate_key(SAMPLE, path), "{path}");
+        }
+        let inner = |path: &str| {
+            doc.locate_inner_segments(&parse_path(path).unwrap()).map(|span| slice(SAMPLE, span))
+        };
+        // Inside named one-element tuples, the value itself.
+        assert_eq!(inner("at").as_deref(), Some("\"78m\""));
+        assert_eq!(inner("policy").as_deref(), Some("(x: 1, y: [10, 20, 30])"));
+        assert_eq!(inner("seed").as_deref(), Some("42"));
+        assert_eq!(inner("nope"), None);
+        assert_eq!(Document::parse("").locate("a"), None);
     }
 
     #[test]

@@ -21,12 +21,13 @@ use std::path::{Path, PathBuf};
 use crate::model::spec::WorldSpec;
 
 use layer::Layer;
-use locate::Position;
+use locate::{Position, Segment};
 
 /// One problem, located as precisely as the files allow.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
-    /// The file (or built-in) it is in; `None` for a default value.
+    /// The file (or built-in) it is in, or the file asked for when the value is a default
+    /// (`position` is then `None`).
     pub file: Option<String>,
     pub position: Option<Position>,
     /// The field path, e.g. `vendor.rollout.rings[1].share`.
@@ -40,7 +41,7 @@ impl fmt::Display for Problem {
         match (&self.file, self.position) {
             (Some(file), Some(p)) => write!(f, "{file}:{}:{}: ", p.line, p.col)?,
             (Some(file), None) => write!(f, "{file}: ")?,
-            (None, _) => write!(f, "(built-in default): ")?,
+            (None, _) => {}
         }
         if let Some(path) = &self.path {
             write!(f, "`{path}`: ")?;
@@ -128,35 +129,266 @@ pub fn to_ron(s: &raw::Scenario) -> String {
         .unwrap_or_else(|e| format!("// {e}\n{s:#?}"))
 }
 
-fn hint_for(code: &ron::Error) -> &'static str {
+/// The hint for a problem with no more specific advice.
+const GENERIC_HINT: &str =
+    "compare with a built-in scenario (`blastradius scenarios --show crowdstrike-2024`)";
+
+/// Turns a ron error into a message and a hint a planner can act on. `text` is the layer's
+/// text, `at` where ron stopped, `written` the token there and `path` its field, if any.
+fn describe(
+    code: &ron::Error,
+    text: &str,
+    at: Position,
+    written: Option<&str>,
+    path: Option<&str>,
+) -> (String, String) {
     use ron::Error as E;
-    match code {
-        E::NoSuchStructField { .. } => {
-            "check the spelling against the fields listed; `blastradius validate <file>` prints every field with its default"
+    // What is written where ron stopped, for "expected a number, found `"twenty"`".
+    let found = match written {
+        Some(written) if written.chars().count() <= 40 => format!(", found `{written}`"),
+        _ => String::new(),
+    };
+    let (message, hint): (String, String) = match code {
+        E::NoSuchStructField { expected, found, outer } => {
+            let within = outer.as_deref().map(|o| format!(" in {o}")).unwrap_or_default();
+            let mut hint = match suggest(found, expected) {
+                Some(s) => format!("did you mean `{s}`? "),
+                None => String::new(),
+            };
+            hint.push_str(&format!("the fields here are: {}", expected.join(", ")));
+            if path.is_some_and(|p| p.contains(['.', '['])) {
+                hint.push_str(&format!(
+                    "; if `{found}` belongs to an enclosing record, a closing bracket is missing \
+                     before it"
+                ));
+            }
+            (format!("unknown field `{found}`{within}"), hint)
         }
-        E::NoSuchEnumVariant { .. } => "use one of the variants listed",
-        E::DuplicateStructField { .. } => "remove one of the two",
-        E::ExpectedStructLikeEnd | E::ExpectedArrayEnd | E::ExpectedMapEnd => {
-            "a comma or closing bracket is missing before this point"
+        E::NoSuchEnumVariant { expected, found, outer } => {
+            let of = outer.as_deref().map(|o| format!(" for {o}")).unwrap_or_default();
+            let mut hint = match suggest(found, expected) {
+                Some(s) => format!("did you mean `{s}`? "),
+                None => String::new(),
+            };
+            hint.push_str(&format!("use one of: {}", expected.join(", ")));
+            (format!("unknown value `{found}`{of}"), hint)
         }
-        E::Eof => "the file ends early: a closing bracket is missing",
-        _ => "compare with a built-in scenario (`blastradius scenarios --show crowdstrike-2024`)",
+        E::DuplicateStructField { field, .. } => {
+            (format!("`{field}` is set twice"), "remove one of the two".into())
+        }
+        E::MissingStructField { field, outer } => {
+            let within = outer.as_deref().map(|o| format!(" of {o}")).unwrap_or_default();
+            (format!("the field `{field}`{within} is missing"), format!("add `{field}: ...`"))
+        }
+        E::ExpectedComma => {
+            let hint = match token_before_hint(text, at) {
+                Some(line) => format!(
+                    "separate fields and list items with commas: add one at the end of line {line}"
+                ),
+                None => "separate fields and list items with commas".into(),
+            };
+            ("a comma is missing before this".into(), hint)
+        }
+        E::ExpectedInteger => (
+            format!("expected a whole number{found}"),
+            "write digits without quotes or a decimal point, e.g. 42".into(),
+        ),
+        E::ExpectedFloat => (
+            format!("expected a number{found}"),
+            "write a number without quotes, e.g. 0.5 or 12.0".into(),
+        ),
+        E::ExpectedBoolean => {
+            (format!("expected true or false{found}"), "write true or false".into())
+        }
+        E::ExpectedString | E::ExpectedStringEnd => (
+            format!("expected a string in double quotes{found}"),
+            "e.g. \"crowdstrike-2024\"; durations are strings too, e.g. \"78m\"".into(),
+        ),
+        E::IntegerOutOfBounds => (
+            format!("the number{} is out of range here", found.replace(", found", "")),
+            "counts are whole numbers from 0 up (they cannot be negative); hours of the day are \
+             0 to 24"
+                .into(),
+        ),
+        E::InvalidIntegerDigit { digit, .. } => (
+            format!("{digit:?} cannot appear in a whole number"),
+            "write digits only, e.g. 42".into(),
+        ),
+        E::InvalidValueForType { expected, found } => {
+            (format!("expected {expected}, not {found}"), GENERIC_HINT.into())
+        }
+        E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => (
+            format!("expected a record in parentheses{found}"),
+            "write e.g. (name: \"canary\", share: 0.01); an enum with data is Name(value)".into(),
+        ),
+        E::ExpectedMap => (
+            format!("expected a map in braces{found}"),
+            "write e.g. { Workstation: 0.7, Server: 0.3 }".into(),
+        ),
+        E::ExpectedArray => (
+            format!("expected a list in square brackets{found}"),
+            "write e.g. [(name: \"canary\", share: 0.01), (name: \"rest\", share: 0.99)]".into(),
+        ),
+        E::ExpectedStructLikeEnd | E::ExpectedOptionEnd => (
+            "expected `)` here".into(),
+            "a comma or a closing `)` is missing before this point".into(),
+        ),
+        E::ExpectedArrayEnd => (
+            "expected `]` here".into(),
+            "a comma or a closing `]` is missing before this point".into(),
+        ),
+        E::ExpectedMapEnd => (
+            "expected `}` here".into(),
+            "a comma or a closing `}` is missing before this point".into(),
+        ),
+        E::ExpectedMapColon => {
+            ("a colon is missing after the key".into(), "write entries as `key: value`".into())
+        }
+        E::ExpectedIdentifier => (
+            "expected a field name here".into(),
+            "remove a stray comma or bracket, or add a closing bracket missing before this point"
+                .into(),
+        ),
+        E::Eof => (
+            "the file ends early".into(),
+            "a closing bracket is missing: check that every `(`, `[` and `{` has its partner"
+                .into(),
+        ),
+        E::TrailingCharacters => (
+            "there is text after the end of the scenario".into(),
+            "a scenario is one record `( ... )`: remove what follows its closing `)`, or an \
+             extra `)` before it"
+                .into(),
+        ),
+        E::SuggestRawIdentifier(name) | E::InvalidIdentifier(name) => (
+            format!("`{name}` is not a field name"),
+            "field names are letters, digits and `_`; a map key with other characters needs \
+             double quotes, e.g. \"us-bank-contractors\""
+                .into(),
+        ),
+        E::ExpectedDifferentStructName { found, .. } => (
+            format!("expected the scenario's opening `(`, found `{found}`"),
+            "a scenario file is one record `( ... )`; comment lines start with `//`".into(),
+        ),
+        E::UnclosedBlockComment => {
+            ("a `/*` comment is never closed".into(), "close it with `*/`".into())
+        }
+        E::UnexpectedChar(c) => (
+            format!("unexpected character {c:?}"),
+            "strings need double quotes; fields are written `name: value` and separated by \
+             commas"
+                .into(),
+        ),
+        E::Message(m) => match m.split_once(&format!("; {}", units::DURATION_HINT)) {
+            Some((what, rest)) => (format!("{what}{rest}"), units::DURATION_HINT.into()),
+            None => (m.clone(), GENERIC_HINT.into()),
+        },
+        other => (other.to_string(), GENERIC_HINT.into()),
+    };
+    (message, hint)
+}
+
+/// The line of the value a missing comma should follow.
+fn token_before_hint(text: &str, at: Position) -> Option<usize> {
+    locate::token_before(text, at).map(|span| span.end.line)
+}
+
+/// The closest of `options` to a misspelt `found`, if it is close enough to be a typo.
+fn suggest<'a>(found: &str, options: &[&'a str]) -> Option<&'a str> {
+    let limit = (found.chars().count() / 3).max(1);
+    options
+        .iter()
+        .map(|o| (edit_distance(found, o), *o))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, o)| o)
+}
+
+/// Levenshtein distance, over chars, ignoring ASCII case.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
     }
+    row[b.len()]
 }
 
 /// Parses one layer, reporting a syntax or type error at its line and column, with the field
 /// it is in.
 fn parse_layer(source: &Source) -> Result<raw::Scenario, ScenarioError> {
     ron_options().from_str::<raw::Scenario>(&source.text).map_err(|e| {
-        let position = Position { line: e.span.start.line, col: e.span.start.col };
-        let path = locate::path_at(&source.text, position);
+        let text = &source.text;
+        let reported = Position { line: e.span.start.line, col: e.span.start.col };
+        let token = locate::token_at(text, reported);
+        let empty = locate::token_at(text, Position { line: 1, col: 1 }).is_none();
+        let (position, path, message, hint) = match (&token, locate::unclosed(text)) {
+            _ if empty => (
+                Position { line: 1, col: 1 },
+                None,
+                "the file has no scenario in it".to_string(),
+                "a scenario is one record `( ... )`; `blastradius scenarios --show \
+                 crowdstrike-2024` prints one to start from"
+                    .to_string(),
+            ),
+            // At the end of the file, the bracket left open says more than the end does.
+            (None, Some((open, bracket))) => {
+                let path = locate::path_at(text, open);
+                let close = match bracket {
+                    '(' => ')',
+                    '[' => ']',
+                    _ => '}',
+                };
+                (
+                    open,
+                    path,
+                    format!("the file ends before this `{bracket}` is closed"),
+                    format!(
+                        "add the missing `{close}` where it ends, and check the brackets in between"
+                    ),
+                )
+            }
+            // ron reads `1.5` as a whole number `1` followed by something that is not a comma.
+            (Some((span, written)), _)
+                if matches!(e.code, ron::Error::ExpectedComma)
+                    && span.start < reported
+                    && written
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') =>
+            {
+                let path = locate::path_at(text, span.start);
+                (
+                    span.start,
+                    path,
+                    format!("expected a whole number, found `{written}`"),
+                    "write digits without a decimal point, e.g. 42".to_string(),
+                )
+            }
+            _ => {
+                let position = token.as_ref().map_or(reported, |(span, _)| span.start);
+                let path = locate::path_at(text, position).or_else(|| match &e.code {
+                    // Where the text around is too broken to place it, the field itself.
+                    ron::Error::NoSuchStructField { found, .. } => Some(found.clone()),
+                    _ => None,
+                });
+                let written = token.as_ref().map(|(_, w)| w.as_str());
+                let (message, hint) = describe(&e.code, text, position, written, path.as_deref());
+                (position, path, message, hint)
+            }
+        };
         ScenarioError {
             problems: vec![Problem {
                 file: Some(source.name.clone()),
                 position: Some(position),
                 path,
-                message: e.code.to_string(),
-                hint: Some(hint_for(&e.code).to_string()),
+                message,
+                hint: Some(hint),
             }],
         }
     })
@@ -180,23 +412,56 @@ fn open(
         Some(d) if Path::new(reference).is_relative() => d.join(reference),
         _ => PathBuf::from(reference),
     };
-    match std::fs::read_to_string(&path) {
+    match read_scenario_file(&path) {
         Ok(text) => Ok(Source {
             name: path.display().to_string(),
             text,
             dir: Some(path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)),
         }),
         Err(e) => {
-            let what = if e.kind() == std::io::ErrorKind::NotFound {
-                format!("no scenario file or built-in named \"{reference}\"")
+            let builtins = builtin::names().join(", ");
+            let (what, hint) = if e.kind() == std::io::ErrorKind::NotFound {
+                let looked = if path.display().to_string() == reference {
+                    String::new()
+                } else {
+                    format!(" (looked for {})", path.display())
+                };
+                (
+                    match from {
+                        Some(_) => {
+                            format!("no scenario file or built-in named \"{reference}\"{looked}")
+                        }
+                        None => "no such file, and no built-in scenario has this name".into(),
+                    },
+                    format!(
+                        "give the path of a .ron file (relative to the file that names it), or a \
+                         built-in: {builtins}"
+                    ),
+                )
+            } else if e.kind() == std::io::ErrorKind::InvalidData {
+                (
+                    format!("\"{}\" is not UTF-8 text", path.display()),
+                    "save the scenario as UTF-8 text".to_string(),
+                )
+            } else if e.kind() == std::io::ErrorKind::InvalidInput {
+                (
+                    format!("cannot read \"{}\": {e}", path.display()),
+                    format!("give the path of a .ron file, or a built-in: {builtins}"),
+                )
+            } else if path.is_dir() {
+                (
+                    format!("\"{}\" is a directory, not a scenario file", path.display()),
+                    format!("give the path of a .ron file in it, or a built-in: {builtins}"),
+                )
             } else {
-                format!("cannot read \"{}\": {e}", path.display())
+                (
+                    format!("cannot read \"{}\": {e}", path.display()),
+                    format!("give the path of a readable .ron file, or a built-in: {builtins}"),
+                )
             };
-            let hint = format!(
-                "give a path to a .ron file, or a built-in: {}",
-                builtin::names().join(", ")
-            );
-            let mut err = ScenarioError::one(from.map(|s| s.name.clone()), what, hint);
+            // A bad command-line argument names itself; a bad `extends` names its file and line.
+            let file = from.map_or_else(|| reference.to_string(), |s| s.name.clone());
+            let mut err = ScenarioError::one(Some(file), what, hint);
             if let Some(from) = from {
                 let p = &mut err.problems[0];
                 p.path = Some("extends".into());
@@ -205,6 +470,28 @@ fn open(
             Err(err)
         }
     }
+}
+
+/// Largest scenario file read: far above any real one, far below what would exhaust memory.
+const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads a scenario file (or a pipe such as `/dev/stdin`), refusing a directory and anything
+/// longer than [`MAX_FILE_BYTES`] (`/dev/zero` would never end).
+fn read_scenario_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    if std::fs::metadata(path)?.is_dir() {
+        return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("it is larger than {} MiB", MAX_FILE_BYTES >> 20),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
 }
 
 /// The identity of a source for cycle detection.
@@ -242,14 +529,25 @@ fn load_source(first: Source) -> Result<Loaded, ScenarioError> {
         let Some(base) = extends else { break };
         let from = sources.last().expect("at least one source");
         let next = open(&base, from.dir.as_deref(), Some(from))?;
-        if seen.contains(&identity(&next)) || sources.len() >= MAX_EXTENDS {
+        let cycle = seen.contains(&identity(&next));
+        if cycle || sources.len() >= MAX_EXTENDS {
             let chain: Vec<&str> =
                 sources.iter().map(|s| s.name.as_str()).chain([next.name.as_str()]).collect();
-            let mut err = ScenarioError::one(
-                Some(from.name.clone()),
-                format!("`extends` goes round in a cycle: {}", chain.join(" -> ")),
-                "break the cycle: a scenario cannot extend itself, directly or through others",
-            );
+            let (message, hint) = if cycle {
+                (
+                    format!("`extends` goes round in a cycle: {}", chain.join(" -> ")),
+                    "break the cycle: a scenario cannot extend itself, directly or through others",
+                )
+            } else {
+                (
+                    format!(
+                        "`extends` goes more than {MAX_EXTENDS} files deep: {}",
+                        chain.join(" -> ")
+                    ),
+                    "extend a built-in or a file closer to it",
+                )
+            };
+            let mut err = ScenarioError::one(Some(from.name.clone()), message, hint);
             err.problems[0].path = Some("extends".into());
             err.problems[0].position = locate::locate(&from.text, "extends").map(|s| s.start);
             return Err(err);
@@ -287,34 +585,150 @@ fn apply_templates(s: &mut raw::Scenario) {
 impl Loaded {
     /// Validates the resolved scenario, locating each problem in the file that set the value.
     pub fn validate(&self) -> Result<WorldSpec, ScenarioError> {
-        validate::validate(&self.resolved).map_err(|diagnostics| ScenarioError {
-            problems: diagnostics.into_iter().map(|d| self.place(d)).collect(),
+        validate::validate(&self.resolved).map_err(|diagnostics| {
+            let documents: Vec<locate::Document> =
+                self.sources.iter().map(|s| locate::Document::parse(&s.text)).collect();
+            ScenarioError {
+                problems: diagnostics.into_iter().map(|d| self.place(&documents, d)).collect(),
+            }
         })
     }
 
-    /// Finds the file, line and column of a problem's field: in the file asked for, else in
-    /// what it extends, else it is a default.
-    fn place(&self, d: validate::Diagnostic) -> Problem {
-        let found = self.sources.iter().find_map(|s| {
-            locate::locate(&s.text, &d.path)
-                .or_else(|| parent_of(&d.path).and_then(|p| locate::locate_key(&s.text, &p)))
-                .map(|span| (s, span))
+    /// Finds the file, line and column of a problem's field: the layer whose value is used
+    /// (the file asked for, else what it extends, else an archetype's sector template), or the
+    /// nearest enclosing field a file sets when the value is a default.
+    fn place(&self, documents: &[locate::Document], d: validate::Diagnostic) -> Problem {
+        let unplaced = |d: validate::Diagnostic, note: String| Problem {
+            file: self.sources.first().map(|s| s.name.clone()),
+            position: None,
+            path: Some(d.path),
+            message: d.message + &note,
+            hint: d.hint,
+        };
+        let Some(segments) = locate::parse_path(&d.path).filter(|s| !s.is_empty()) else {
+            return unplaced(d, String::new());
+        };
+        let archetype = match (segments.first(), segments.get(1)) {
+            (Some(Segment::Field(f)), Some(Segment::Field(name))) if f == "fleet" => {
+                self.resolved.fleet.as_ref().and_then(|fleet| fleet.get(name)).map(|a| (name, a))
+            }
+            _ => None,
+        };
+        let template = archetype.map(|(_, a)| {
+            let sector = a.sector();
+            (sector, locate::Document::parse(builtin::sector_template_text(sector)))
         });
-        match found {
-            Some((source, span)) => Problem {
-                file: Some(source.name.clone()),
-                position: Some(span.start),
-                path: Some(d.path),
-                message: d.message,
-                hint: d.hint,
-            },
-            None => Problem {
-                file: self.sources.first().map(|s| s.name.clone()),
-                position: None,
-                path: Some(d.path),
-                message: d.message,
-                hint: d.hint,
-            },
+
+        // Walk down the path. At each depth, the layers that set that field are the ones that
+        // can set anything below it; a list is replaced whole, so below a list only the
+        // highest layer that sets it counts.
+        let mut layers: Vec<usize> = (0..documents.len()).collect();
+        let mut deepest: Option<(usize, usize)> = None; // (depth, source)
+        let mut template_depth = 0;
+        for depth in 1..=segments.len() {
+            let prefix = &segments[..depth];
+            layers.retain(|&i| documents[i].locate_key_segments(prefix).is_some());
+            let Some(&top) = layers.first() else { break };
+            deepest = Some((depth, top));
+            if matches!(segments.get(depth), Some(Segment::Index(_))) {
+                layers.truncate(1);
+            }
+        }
+        let source_depth = deepest.map_or(0, |(depth, _)| depth);
+        // The template lies under every file, and matters only if no file replaces the list
+        // or value on the way down.
+        if let Some((_, t)) = &template {
+            for depth in 3..=segments.len() {
+                if depth <= source_depth {
+                    continue;
+                }
+                if t.locate_key_segments(&segments[2..depth]).is_none() {
+                    break;
+                }
+                template_depth = depth;
+            }
+            if source_depth > 2 && source_depth < segments.len() {
+                // A file sets part of the path: if what it sets is a list, the template's list
+                // was replaced and cannot be where the value came from.
+                let below = &segments[..source_depth];
+                let replaced = matches!(segments.get(source_depth), Some(Segment::Index(_)))
+                    || below.iter().any(|s| matches!(s, Segment::Index(_)));
+                if replaced {
+                    template_depth = 0;
+                }
+            }
+        }
+
+        if let (Some(((name, _), (sector, _))), true) =
+            (archetype.zip(template.as_ref()), template_depth > source_depth)
+        {
+            // From the sector template: point at the archetype's `sector` (or its name), in the
+            // highest file that defines the archetype.
+            let archetype_path = [Segment::Field("fleet".into()), Segment::Field(name.clone())];
+            let mut sector_path = archetype_path.to_vec();
+            sector_path.push(Segment::Field("sector".into()));
+            let found = (0..documents.len()).find_map(|i| {
+                let doc = &documents[i];
+                let span = doc
+                    .locate_segments(&sector_path)
+                    .or_else(|| doc.locate_key_segments(&archetype_path))?;
+                Some((i, span))
+            });
+            let field = match &segments[2] {
+                Segment::Field(f) => f.clone(),
+                Segment::Index(_) => String::new(),
+            };
+            let hint = format!(
+                "{}{}to change it, set `{field}` in `fleet.{name}`",
+                d.hint.as_deref().unwrap_or(""),
+                if d.hint.is_some() { "; " } else { "" },
+            );
+            let message = format!("{} (from the {sector:?} sector template)", d.message);
+            return match found {
+                Some((i, span)) => Problem {
+                    file: Some(self.sources[i].name.clone()),
+                    position: Some(span.start),
+                    path: Some(d.path),
+                    message,
+                    hint: Some(hint),
+                },
+                None => Problem { message, hint: Some(hint), ..unplaced(d, String::new()) },
+            };
+        }
+
+        match deepest {
+            Some((depth, i)) => {
+                let doc = &documents[i];
+                let position = if depth == segments.len() {
+                    doc.locate_inner_segments(&segments)
+                        .or_else(|| doc.locate_key_segments(&segments))
+                } else {
+                    doc.locate_key_segments(&segments[..depth])
+                };
+                let note = if depth == segments.len() {
+                    String::new()
+                } else {
+                    let unset = locate::format_path(&segments[depth..]);
+                    format!(
+                        " (`{}` is not set here, so it has its default)",
+                        unset.trim_start_matches('.')
+                    )
+                };
+                Problem {
+                    file: Some(self.sources[i].name.clone()),
+                    position: position.map(|s| s.start),
+                    path: Some(d.path),
+                    message: d.message + &note,
+                    hint: d.hint,
+                }
+            }
+            None => {
+                let note = format!(
+                    " (not set in {}, so it has its default)",
+                    if self.sources.len() > 1 { "the file or what it extends" } else { "the file" }
+                );
+                unplaced(d, note)
+            }
         }
     }
 
@@ -324,16 +738,69 @@ impl Loaded {
     }
 }
 
-/// `a.b[2].c` -> `a.b[2]`; `a.b[2]` -> `a.b`.
-fn parent_of(path: &str) -> Option<String> {
-    let mut segments = locate::parse_path(path)?;
-    segments.pop()?;
-    (!segments.is_empty()).then(|| locate::format_path(&segments))
-}
-
 /// Reads and validates a scenario in one step.
 pub fn read(reference: &str) -> Result<(Loaded, WorldSpec), ScenarioError> {
     let loaded = load(reference)?;
     let spec = loaded.validate()?;
     Ok((loaded, spec))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_spellings_only() {
+        let fields = ["horizon", "name", "technicians_per_1000", "technicians_min"];
+        assert_eq!(suggest("horizn", &fields), Some("horizon"));
+        assert_eq!(suggest("Horizon", &fields), Some("horizon"));
+        assert_eq!(suggest("technicans_per_1000", &fields), Some("technicians_per_1000"));
+        assert_eq!(suggest("nme", &fields), Some("name"));
+        assert_eq!(suggest("budget", &fields), None);
+        assert_eq!(suggest("", &fields), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("é", "e"), 1);
+    }
+
+    fn problems(text: &str) -> Vec<Problem> {
+        match load_text("t.ron", text).and_then(|l| l.validate().map(|_| ())) {
+            Ok(()) => vec![],
+            Err(e) => e.problems,
+        }
+    }
+
+    /// A fleet-wide policy is reported once, at the policy, not once per archetype.
+    #[test]
+    fn a_bad_policy_is_reported_once_at_the_policy() {
+        let found =
+            problems("(extends: \"crowdstrike-2024\", policies: (content_lag_share: All(1.5)))");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path.as_deref(), Some("policies.content_lag_share"));
+        assert_eq!(found[0].position, Some(Position { line: 1, col: 65 }));
+    }
+
+    /// A value from a sector template points at the archetype's `sector`, and says so.
+    #[test]
+    fn a_bad_template_value_points_at_the_sector() {
+        let text = "(name: \"x\", fleet: {\"h\": (sector: Hospital, sites: [(name: \"hq\")])})";
+        let found = problems(text);
+        assert!(!found.is_empty());
+        for p in &found {
+            assert_eq!(p.position, Some(Position { line: 1, col: 35 }), "{p}");
+            assert!(p.message.contains("(from the Hospital sector template)"), "{p}");
+        }
+    }
+
+    /// A list replaced by a higher layer hides the lower layer's elements, even where the
+    /// lower layer sets a field the higher one leaves to its default.
+    #[test]
+    fn a_default_in_a_replacing_list_points_into_that_list() {
+        let text = "(extends: \"canary-rings\", vendor: (rollout: (rings: [(share: 1.0), ()])))";
+        let found = problems(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].file.as_deref(), Some("t.ron"));
+        assert_eq!(found[0].position, Some(Position { line: 1, col: 68 }));
+        assert!(found[0].message.contains("`share` is not set here"));
+    }
 }

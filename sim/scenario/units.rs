@@ -55,7 +55,9 @@ impl FromStr for Duration {
             return Err(format!("empty duration; {DURATION_HINT}"));
         }
         if s.starts_with('-') {
-            return Err(format!("duration \"{text}\" is negative; durations cannot be"));
+            return Err(format!(
+                "duration \"{text}\" is negative, and durations cannot be; {DURATION_HINT}"
+            ));
         }
         let mut rest = s;
         let mut total: f64 = 0.0;

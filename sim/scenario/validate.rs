@@ -27,6 +27,8 @@ pub const MAX_ORG_SIZE: u32 = 20_000_000;
 /// Most output samples per run.
 const MAX_SAMPLES: u64 = 200_000;
 const SUM_TOLERANCE: f64 = 1e-6;
+const GENERIC_HINT: &str =
+    "compare with a built-in scenario (`blastradius scenarios --show crowdstrike-2024`)";
 
 struct Checker {
     problems: Vec<Diagnostic>,
@@ -34,11 +36,15 @@ struct Checker {
 
 impl Checker {
     fn fail(&mut self, path: impl Into<String>, message: impl Into<String>, hint: &str) {
-        self.problems.push(Diagnostic {
-            path: path.into(),
-            message: message.into(),
-            hint: (!hint.is_empty()).then(|| hint.to_string()),
-        });
+        // Every problem says how to fix it; a check written without a hint still points to an
+        // example.
+        let hint = if hint.is_empty() { GENERIC_HINT } else { hint };
+        let problem =
+            Diagnostic { path: path.into(), message: message.into(), hint: Some(hint.to_string()) };
+        // A fleet-wide policy is checked once per archetype; say it once.
+        if !self.problems.contains(&problem) {
+            self.problems.push(problem);
+        }
     }
 
     fn share(&mut self, path: &str, v: f64) -> Share {
@@ -57,7 +63,12 @@ impl Checker {
 
     fn non_negative(&mut self, path: &str, v: f64) -> f64 {
         if !(v.is_finite() && v >= 0.0) {
-            self.fail(path, format!("{v} must be a finite number not below 0"), "");
+            let what = if v.is_finite() { "is negative" } else { "is not a finite number" };
+            self.fail(
+                path,
+                format!("{v} {what}: it must be 0 or more"),
+                "write a number of 0 or more, e.g. 0.0 or 8.0",
+            );
             return 0.0;
         }
         v
@@ -65,7 +76,11 @@ impl Checker {
 
     fn positive(&mut self, path: &str, v: f64) -> f64 {
         if !(v.is_finite() && v > 0.0) {
-            self.fail(path, format!("{v} must be a finite number above 0"), "");
+            self.fail(
+                path,
+                format!("{v} must be a finite number above 0"),
+                "write a positive number, e.g. 0.25 or 1000.0",
+            );
             return 1.0;
         }
         v
@@ -235,7 +250,11 @@ pub fn validate(s: &raw::Scenario) -> Result<m::WorldSpec, Vec<Diagnostic>> {
     if output_interval > horizon {
         c.fail(
             "output_interval",
-            "the output interval is longer than the horizon",
+            format!(
+                "the output interval \"{}\" is longer than the horizon \"{}\"",
+                Duration(output_interval),
+                Duration(horizon)
+            ),
             "use an interval shorter than the horizon",
         );
     }
@@ -524,6 +543,14 @@ fn setting<T: Clone>(s: &Setting<T>, own: T) -> T {
     }
 }
 
+/// Where a value that a fleet-wide policy may set comes from: the policy, or the archetype.
+fn setting_path<T>(s: &Setting<T>, policy: &str, own: String) -> String {
+    match s {
+        Setting::Archetype => own,
+        Setting::All(_) => policy.to_string(),
+    }
+}
+
 fn archetype(
     c: &mut Checker,
     name: &str,
@@ -556,7 +583,11 @@ fn archetype(
         );
     }
     if size.max < size.min {
-        c.fail(format!("{p}.size.max"), format!("max {} is below min {}", size.max, size.min), "");
+        c.fail(
+            format!("{p}.size.max"),
+            format!("max {} is below min {}", size.max, size.min),
+            "make max at least min",
+        );
     }
     if size.max > MAX_ORG_SIZE {
         c.fail(
@@ -569,7 +600,11 @@ fn archetype(
         );
     }
     if a.organisations() > 10_000_000 {
-        c.fail(format!("{p}.organisations"), "more than ten million organisations", "");
+        c.fail(
+            format!("{p}.organisations"),
+            "more than ten million organisations",
+            "model fewer, larger organisations",
+        );
     }
 
     let mix_raw = a.class_mix().0;
@@ -738,7 +773,8 @@ fn archetype(
                 c.fail(
                     &shp,
                     format!("hours {from} to {to} are not a shift within a day"),
-                    "from_hour must be below to_hour, and to_hour at most 24",
+                    "from_hour must be below to_hour, and to_hour at most 24; split a night shift \
+                     in two, e.g. 20 to 24 and 0 to 8",
                 );
             }
             m::ShiftSpec {
@@ -765,14 +801,18 @@ fn archetype(
                 c.fail(
                     format!("{stp}.surge.pool"),
                     format!("no contractor pool named \"{pool_name}\""),
-                    &format!(
-                        "define it under contractor_pools, or use one of: {}",
-                        if pool_names.is_empty() {
-                            "(none defined)".to_string()
-                        } else {
+                    &if pool_names.is_empty() {
+                        format!(
+                            "no pools are defined: add one, e.g. contractor_pools: \
+                             {{ \"{pool_name}\": (contractors: 100, dispatch_delay: \"6h\") }}, \
+                             or set pool: \"\" for a private contract"
+                        )
+                    } else {
+                        format!(
+                            "use one of: {}; or define it under contractor_pools",
                             pool_names.join(", ")
-                        }
-                    ),
+                        )
+                    },
                 );
             }
             index
@@ -810,7 +850,11 @@ fn archetype(
     }
     let staff = m::StaffSpec {
         technicians_per_1000: c.non_negative(
-            &format!("{stp}.technicians_per_1000"),
+            &setting_path(
+                &policies.technicians_per_1000(),
+                "policies.technicians_per_1000",
+                format!("{stp}.technicians_per_1000"),
+            ),
             setting(&policies.technicians_per_1000(), st.technicians_per_1000()),
         ),
         technicians_min: st.technicians_min(),
@@ -845,7 +889,11 @@ fn archetype(
         }
     }
     if r.key_escrow_servers() > 100 {
-        c.fail(format!("{rp}.key_escrow_servers"), "more than 100 key-escrow servers", "");
+        c.fail(
+            format!("{rp}.key_escrow_servers"),
+            "more than 100 key-escrow servers",
+            "use 100 or fewer; 2 is typical",
+        );
     }
     let repair = m::RepairSpec {
         order: order(setting(&policies.repair_order(), r.order())),
@@ -1009,7 +1057,11 @@ fn archetype(
         services,
         economics,
         lag_share: c.share(
-            &format!("{p}.update.lag_share"),
+            &setting_path(
+                &policies.content_lag_share(),
+                "policies.content_lag_share",
+                format!("{p}.update.lag_share"),
+            ),
             setting(&policies.content_lag_share(), u.lag_share()),
         ),
         lag: u.lag().0,
