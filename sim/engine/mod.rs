@@ -6,13 +6,12 @@
 //!
 //! # Guarantees
 //! - **Ordering.** Each LP handles its events in nondecreasing time. Events at equal times run
-//!   in this order (the tie-break): lower priority class first ([`Model::priority`]), then
-//!   arrival order. Arrival order is the order of `schedule` calls for an LP's own events, and
-//!   for messages the order (sender LP id, sender's send order), delivered at the end of the
-//!   window in which they were sent, after any local event scheduled in that window.
+//!   in this order (the tie-break): lower priority class first ([`Model::priority`]); then the
+//!   LP's own events, in the order they were scheduled; then messages, by send time, then
+//!   sender LP id, then the sender's send order.
 //! - **Determinism.** Given the same models, initial events, seed and replication, every LP
 //!   handles the same events in the same order and draws the same random numbers, for any
-//!   number of threads.
+//!   number of threads and wherever `run_until` stops.
 //! - **Bounds.** Nothing at or after the horizon is handled; a message inside the lookahead, an
 //!   event scheduled in the past, or more events than the budget end the run with an
 //!   [`EngineError`], never a panic.

@@ -264,12 +264,18 @@ fn initial_stream(seed: u64, lp: LpId) -> LpRng {
 /// Runs PHOLD on the engine.
 pub fn run(config: &PholdConfig, trace: bool) -> Result<PholdOutcome, EngineError> {
     let mut sim = build(config, trace)?;
-    let counters = sim.run()?;
+    sim.run()?;
+    Ok(outcome(sim, trace))
+}
+
+/// What a finished PHOLD simulation produced.
+pub fn outcome(sim: Simulation<PholdLp>, trace: bool) -> PholdOutcome {
+    let counters = sim.counters();
     let models = sim.into_models();
     let sum = checksum(models.iter().map(|m| (m.handled, m.last, m.time_hash)));
     let traces = trace
         .then(|| models.into_iter().map(|m| m.trace.map(|t| *t).unwrap_or_default()).collect());
-    Ok(PholdOutcome { events: counters.events, counters, checksum: sum, traces })
+    PholdOutcome { events: counters.events, counters, checksum: sum, traces }
 }
 
 /// The same PHOLD as a plain sequential loop over one `std::collections::BinaryHeap` of

@@ -1,7 +1,7 @@
 //! Pending-event queues: the hot path of the engine.
 //!
-//! Every event carries a [`Key`]: its time, then a priority class, then an arrival sequence
-//! number, packed into two integers compared in order. Lower keys run first. That packing *is* the tie-break rule (see `engine/mod.rs`).
+//! Every event carries a [`Key`]: its time, then a priority class, then how it arrived (see
+//! [`Key`]), packed into three integers compared in order. Lower keys run first. That packing *is* the tie-break rule (see `engine/mod.rs`).
 //!
 //! The candidates share the [`PendingQueue`] trait so they can be measured against each other
 //! on the same workload (`benches/engine.rs`, group `queue_hold`): `std`'s binary heap with a
@@ -15,22 +15,46 @@ use std::collections::BinaryHeap;
 
 use super::time::SimTime;
 
-/// Ordering key of a pending event: time, then `priority << 56 | sequence`. Two `u64`s (not a
-/// `u128`) so that a key is 8-byte aligned and an entry with a small event packs into 24 bytes.
+/// Ordering key of a pending event: time, then priority class, then how it arrived. An LP's
+/// own events come before messages at the same time and priority, in the order they were
+/// scheduled; messages follow in (send time, sender, sender's send order). None of this depends
+/// on when a message was delivered, so neither does the order of events: not the number of
+/// threads, not where windows or `run_until` stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key {
     time: u64,
+    /// `priority << 56 | is_message << 55 | (scheduling sequence, or send time)`.
     tie: u64,
+    /// For messages, `sender << 32 | sender's send order`; zero for an LP's own events.
+    origin: u64,
 }
 
-/// The largest arrival sequence number a key can hold (56 bits).
-pub const MAX_SEQUENCE: u64 = (1 << 56) - 1;
+/// The largest scheduling sequence number (and send time, in ticks) a key can hold: 55 bits.
+pub const MAX_SEQUENCE: u64 = (1 << 55) - 1;
+const MESSAGE: u64 = 1 << 55;
 
 impl Key {
+    /// The key of an LP's own event, the `sequence`-th it scheduled.
     #[inline]
     pub fn new(time: SimTime, priority: u8, sequence: u64) -> Key {
         debug_assert!(sequence <= MAX_SEQUENCE);
-        Key { time: time.0, tie: (u64::from(priority) << 56) | sequence }
+        Key { time: time.0, tie: (u64::from(priority) << 56) | sequence, origin: 0 }
+    }
+
+    /// The key of a message sent at `sent_at` by LP `sender` as its `send_order`-th message.
+    #[inline]
+    pub fn message(
+        time: SimTime,
+        priority: u8,
+        sent_at: SimTime,
+        sender: u32,
+        send_order: u64,
+    ) -> Key {
+        Key {
+            time: time.0,
+            tie: (u64::from(priority) << 56) | MESSAGE | sent_at.0.min(MAX_SEQUENCE),
+            origin: (u64::from(sender) << 32) | (send_order & 0xFFFF_FFFF),
+        }
     }
     #[inline]
     pub fn time(self) -> SimTime {
@@ -40,6 +64,12 @@ impl Key {
     pub fn priority(self) -> u8 {
         (self.tie >> 56) as u8
     }
+    /// Whether the event is a message from another LP.
+    #[inline]
+    pub fn is_message(self) -> bool {
+        self.tie & MESSAGE != 0
+    }
+    /// The scheduling sequence of an LP's own event (the send time of a message).
     #[inline]
     pub fn sequence(self) -> u64 {
         self.tie & MAX_SEQUENCE
@@ -299,6 +329,19 @@ mod tests {
             out.push(k);
         }
         out
+    }
+
+    #[test]
+    fn messages_follow_own_events_and_order_by_send_time_sender_and_send_order() {
+        let t = SimTime(100);
+        let own = Key::new(t, 1, 999);
+        let early = Key::message(t, 1, SimTime(10), 7, 5);
+        let late = Key::message(t, 1, SimTime(20), 3, 0);
+        let late_other = Key::message(t, 1, SimTime(20), 4, 0);
+        let late_again = Key::message(t, 1, SimTime(20), 4, 1);
+        assert!(own < early && early < late && late < late_other && late_other < late_again);
+        assert!(Key::message(t, 0, SimTime(99), 1, 1) < own, "priority still comes first");
+        assert!(early.is_message() && !own.is_message());
     }
 
     #[test]

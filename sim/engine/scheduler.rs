@@ -22,11 +22,10 @@
 //! below the configured one): LPs that send rarely or never widen the windows, and idle LPs do
 //! not count at all.
 //!
-//! Why it is deterministic: partitions are contiguous LP ranges processed in LP order, so the
-//! messages a partition emits are sorted by (sender, send order); inboxes are drained in
-//! partition order, so every LP receives its messages in (sender, send order) whatever the
-//! number of partitions or threads. Each arrival gets the LP's next sequence number, and events
-//! run in (time, priority, sequence) order.
+//! Why it is deterministic: every event's key says how it arrived, not when it was delivered
+//! (see `queue::Key`): an LP's own events in scheduling order, then messages by (send time,
+//! sender, sender's send order). So the order of events depends neither on the number of
+//! partitions or threads nor on where windows end or `run_until` stops.
 
 use std::fmt;
 
@@ -125,6 +124,8 @@ pub struct Counters {
 pub struct Ctx<'a, E> {
     now: SimTime,
     id: LpId,
+    /// Messages this LP has sent, for their ordering keys.
+    sent: &'a mut u64,
     lookahead: SimDuration,
     lps: u32,
     queue: &'a mut EventQueue<E>,
@@ -201,7 +202,9 @@ impl<E> Ctx<'_, E> {
         let priority = (self.priority)(&event);
         self.outbox.min_time = self.outbox.min_time.min(at);
         self.outbox.count += 1;
-        self.outbox.by_partition[part].push(Message { to, at, priority, event });
+        let key = Key::message(at, priority, self.now, self.id, *self.sent);
+        *self.sent += 1;
+        self.outbox.by_partition[part].push(Message { to, key, event });
     }
 
     fn fail(&mut self, error: EngineError) {
@@ -229,8 +232,7 @@ fn partition_of(bounds: &[LpId], lp: LpId) -> usize {
 
 struct Message<E> {
     to: LpId,
-    at: SimTime,
-    priority: u8,
+    key: Key,
     event: E,
 }
 
@@ -245,6 +247,7 @@ struct Lp<M: Model> {
     queue: EventQueue<M::Event>,
     rng: LpRng,
     sequence: u64,
+    sent: u64,
     handled: u64,
 }
 
@@ -272,11 +275,16 @@ struct Partition<M: Model> {
 
 impl<M: Model> Partition<M> {
     fn push_local(&mut self, local: usize, at: SimTime, priority: u8, event: M::Event) -> bool {
-        let lp = &mut self.lps[local];
-        let Some(key) = next_key(at, priority, &mut lp.sequence) else {
+        let Some(key) = next_key(at, priority, &mut self.lps[local].sequence) else {
             return false;
         };
-        lp.queue.push(key, event);
+        self.push_keyed(local, key, event);
+        true
+    }
+
+    fn push_keyed(&mut self, local: usize, key: Key, event: M::Event) {
+        let at = key.time();
+        self.lps[local].queue.push(key, event);
         if at.0 < self.heads[local] {
             self.heads[local] = at.0;
             self.reach[local] = at.0.saturating_add(self.lookaheads[local]);
@@ -284,7 +292,6 @@ impl<M: Model> Partition<M> {
             self.block_min[b] = self.block_min[b].min(at.0);
             self.block_reach[b] = self.block_reach[b].min(self.reach[local]);
         }
-        true
     }
 
     fn deliver_inbox(&mut self) {
@@ -292,9 +299,7 @@ impl<M: Model> Partition<M> {
         for from_part in inbox.iter_mut() {
             for msg in from_part.drain(..) {
                 let local = (msg.to - self.first) as usize;
-                if !self.push_local(local, msg.at, msg.priority, msg.event) {
-                    self.error.get_or_insert(EngineError::SequenceExhausted { lp: msg.to });
-                }
+                self.push_keyed(local, msg.key, msg.event);
             }
         }
         self.inbox = inbox;
@@ -363,6 +368,7 @@ impl<M: Model> Partition<M> {
             let mut ctx = Ctx {
                 now: key.time(),
                 id,
+                sent: &mut lp.sent,
                 lookahead,
                 lps,
                 queue: &mut lp.queue,
@@ -442,6 +448,7 @@ impl<M: Model> Simulation<M> {
                     queue: EventQueue::default(),
                     rng: lp_stream(config.seed, config.replication, id),
                     sequence: 0,
+                    sent: 0,
                     handled: 0,
                 })
                 .collect();
