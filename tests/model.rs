@@ -174,3 +174,42 @@ fn endpoint_states_add_up_and_nothing_is_left_in_repair() {
     assert!(org.endpoints.iter().all(|e| e.state() == State::RepairedOnsite));
     assert_eq!(figure(&r, "endpoints_down_at_end"), 0.0);
 }
+
+#[test]
+fn where_a_run_stops_changes_nothing() {
+    // A tabletop session stops wherever the room likes; the outcome must not depend on it.
+    for name in ["hospital-tabletop", "bank-branches"] {
+        let (_, spec) = scenario::read(name).unwrap();
+        let spec = Arc::new(spec);
+        let straight = blastradius::model::run_replication(
+            Arc::clone(&spec),
+            RunConfig { replication: 0, threads: 1 },
+        )
+        .unwrap();
+        let mut world =
+            World::build(Arc::clone(&spec), RunConfig { replication: 0, threads: 2 }).unwrap();
+        let mut t = SimTime::ZERO;
+        let steps = [7u64, 53, 1, 240, 31];
+        let mut i = 0;
+        while t < world.horizon() {
+            t += blastradius::engine::SimDuration::from_mins(steps[i % steps.len()]);
+            i += 1;
+            world.run_until(t).unwrap();
+        }
+        let stepped = world.results();
+        assert_eq!(stepped.figures, straight.figures, "{name}");
+        assert_eq!(stepped.series, straight.series, "{name}");
+    }
+}
+
+#[test]
+fn remote_workers_laptops_wait_out_of_reach_then_take_longer() {
+    // 100 laptops crash at 30 s, come within reach at 6h 30s, and take 20 minutes each with
+    // 7 technicians: 15 waves of 20 minutes.
+    let (_, r) = run_checked(spec("remote"), 1);
+    assert_eq!(figure(&r, "endpoints_crashed"), 100.0);
+    let first_wave = 30.0 + 6.0 * 3_600.0 + 1_200.0;
+    let all = figure(&r, "recovered_all_at_s");
+    assert_eq!(all, 30.0 + 6.0 * 3_600.0 + 15.0 * 1_200.0);
+    assert!(figure(&r, "recovered_50pct_at_s") >= first_wave);
+}

@@ -54,6 +54,13 @@ pub enum Event {
     SelfHeal {
         endpoint: u32,
     },
+    /// A remote worker's laptop can now be reached for repair.
+    Reachable {
+        endpoint: u32,
+    },
+    /// The vendor withdrew the content from distribution (a halt): fetches from now on get
+    /// nothing new.
+    Withdrawn,
     /// A technician finished; `crew` is the site whose staff it was, `site` where it worked.
     RepairDone {
         endpoint: u32,
@@ -114,12 +121,14 @@ impl Event {
             | Event::Released { .. }
             | Event::Available { .. }
             | Event::RevertArrived
+            | Event::Withdrawn
             | Event::WorkaroundArrived
             | Event::WorkaroundFound
             | Event::ToolAvailable { .. }
             | Event::ToolReleased(_) => 10,
             Event::FetchNext { .. }
             | Event::SelfHeal { .. }
+            | Event::Reachable { .. }
             | Event::RepairDone { .. }
             | Event::CloudRepairDone { .. }
             | Event::ToolRepairDone { .. } => 20,

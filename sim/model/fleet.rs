@@ -18,7 +18,8 @@ use super::spec::{ArchetypeSpec, Class, Os};
 pub struct Endpoint {
     /// Bits 0-1 class, 2-3 OS, then the `AGENT`, `BITLOCKER`, `WIRED`, `CRITICAL` flags.
     kind: u8,
-    /// A `State`, plus the `EXPOSED` bit once it fetched bad content.
+    /// A `State`, plus the `EXPOSED` bit once it fetched bad content and the `QUEUED` bit
+    /// while it waits in a technicians' queue.
     state: u8,
     pub site: u16,
     /// When it went down, in milliseconds of simulated time (the horizon is at most 49 days).
@@ -30,6 +31,7 @@ const BITLOCKER: u8 = 1 << 5;
 const WIRED: u8 = 1 << 6;
 const CRITICAL: u8 = 1 << 7;
 const EXPOSED: u8 = 1 << 7;
+const QUEUED: u8 = 1 << 6;
 
 /// Where an endpoint is in its lifecycle (`model/org/mod.rs` draws the transitions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,11 +109,23 @@ impl Endpoint {
     }
     #[inline]
     pub fn set_state(&mut self, s: State) {
-        self.state = (self.state & EXPOSED) | s as u8;
+        self.state = (self.state & (EXPOSED | QUEUED)) | s as u8;
     }
     #[inline]
     pub fn exposed(self) -> bool {
         self.state & EXPOSED != 0
+    }
+    #[inline]
+    pub fn queued(self) -> bool {
+        self.state & QUEUED != 0
+    }
+    #[inline]
+    pub fn set_queued(&mut self, queued: bool) {
+        if queued {
+            self.state |= QUEUED;
+        } else {
+            self.state &= !QUEUED;
+        }
     }
     #[inline]
     pub fn mark_exposed(&mut self) {

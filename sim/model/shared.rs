@@ -21,6 +21,8 @@ pub mod purpose {
     pub const REPORT: u64 = 9;
     pub const LAG: u64 = 10;
     pub const CLOUD: u64 = 11;
+    pub const REMOTE: u64 = 12;
+    pub const REMOTE_DELAY: u64 = 13;
 }
 
 /// Service dependencies of an archetype, precomputed as endpoint groups.

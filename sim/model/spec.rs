@@ -372,6 +372,9 @@ pub struct StaffSpec {
     pub incident_detection: SimDuration,
     pub call_in_share: Share,
     pub call_in_delay: SimDuration,
+    /// Local hours in which called-in staff work.
+    pub call_in_from_hour: u8,
+    pub call_in_to_hour: u8,
     pub wage_hour_usd: f64,
     pub overtime_multiplier: f64,
     pub cloud_admins_per_1000_vms: f64,
@@ -430,6 +433,9 @@ pub struct RepairSpec {
     pub key_escrow_servers: u32,
     pub offline_key_escrow: bool,
     pub offline_key_retrieval: SimDuration,
+    pub remote_worker_share: Share,
+    pub remote_worker_delay: DistSpec,
+    pub remote_worker_time_factor: f64,
 }
 
 #[derive(Clone, Debug)]

@@ -122,8 +122,12 @@ impl Vendor {
                 }
             }
             Event::Halt => {
-                if self.halted_at.is_none() {
+                if self.halted_at.is_none() && self.reverted_at.is_none() {
                     self.halted_at = Some(now);
+                    // Halting stops the distribution too: customers who have not fetched the
+                    // content yet will not get it.
+                    let at = now + vendor.propagation;
+                    self.broadcast(at, ctx, || Event::Withdrawn);
                     if let RevertSpec::AfterHalt(delay) = vendor.revert {
                         ctx.schedule(now + delay, Event::Revert);
                     }

@@ -465,6 +465,10 @@ layered! {
         /// Share of all technicians on duty once called in.
         call_in_share: f64 = 0.6,
         call_in_delay: Duration = Duration::hours(2),
+        /// Called-in staff work extended days, not around the clock: local hours from
+        /// `call_in_from_hour` to `call_in_to_hour`.
+        call_in_from_hour: u8 = 6,
+        call_in_to_hour: u8 = 22,
         wage_hour_usd: f64 = 45.0,
         overtime_multiplier: f64 = 1.5,
         cloud_admins_per_1000_vms: f64 = 5.0,
@@ -534,6 +538,13 @@ layered! {
         /// Keys kept offline too, so retrieval works while the escrow servers are down.
         offline_key_escrow: bool = false,
         offline_key_retrieval: Duration = Duration::mins(10),
+        /// Share of workstations that are laptops of remote workers: out of technicians' reach
+        /// until their users bring them in or are walked through the fix.
+        remote_worker_share: f64 = 0.0,
+        /// From the crash to a remote laptop being reachable.
+        remote_worker_delay: Dist = Dist::new(Duration::days(2), 0.6),
+        /// How much longer a remote laptop's repair takes (by phone, or a drop-in).
+        remote_worker_time_factor: f64 = 2.0,
     }
 }
 

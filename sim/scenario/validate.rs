@@ -833,6 +833,17 @@ fn archetype(
                 .non_negative(&format!("{stp}.surge.wage_hour_usd"), surge_raw.wage_hour_usd()),
         }
     });
+    if st.call_in_from_hour() >= st.call_in_to_hour() || st.call_in_to_hour() > 24 {
+        c.fail(
+            format!("{stp}.call_in_from_hour"),
+            format!(
+                "hours {} to {} are not a working window within a day",
+                st.call_in_from_hour(),
+                st.call_in_to_hour()
+            ),
+            "call_in_from_hour must be below call_in_to_hour, and call_in_to_hour at most 24",
+        );
+    }
     let overtime = st.overtime_multiplier();
     if !(overtime.is_finite() && overtime >= 1.0) {
         c.fail(
@@ -862,6 +873,8 @@ fn archetype(
         incident_detection: st.incident_detection().0,
         call_in_share: c.share(&format!("{stp}.call_in_share"), st.call_in_share()),
         call_in_delay: st.call_in_delay().0,
+        call_in_from_hour: st.call_in_from_hour(),
+        call_in_to_hour: st.call_in_to_hour(),
         wage_hour_usd: c.non_negative(&format!("{stp}.wage_hour_usd"), st.wage_hour_usd()),
         overtime_multiplier: overtime.max(1.0),
         cloud_admins_per_1000_vms: c.non_negative(
@@ -903,6 +916,19 @@ fn archetype(
         key_escrow_servers: r.key_escrow_servers(),
         offline_key_escrow: setting(&policies.offline_key_escrow(), r.offline_key_escrow()),
         offline_key_retrieval: r.offline_key_retrieval().0,
+        remote_worker_share: c.share(&format!("{rp}.remote_worker_share"), r.remote_worker_share()),
+        remote_worker_delay: c.dist(&format!("{rp}.remote_worker_delay"), &r.remote_worker_delay()),
+        remote_worker_time_factor: {
+            let f = r.remote_worker_time_factor();
+            if !(f.is_finite() && f >= 1.0) {
+                c.fail(
+                    format!("{rp}.remote_worker_time_factor"),
+                    format!("{f} is below 1"),
+                    "a remote repair takes at least as long as one at the desk: use 1.0 or more",
+                );
+            }
+            f.max(1.0)
+        },
     };
 
     let services_raw = a.services();

@@ -67,8 +67,9 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
-        if self.revert_at.is_some() {
-            // The revert got here first: the organisation never takes the bad content.
+        if self.revert_at.is_some() || self.withdrawn_at.is_some() {
+            // The revert (or the halt) got here first: the organisation never takes the bad
+            // content.
             return;
         }
         let targets = self.shared.targets_os[usize::from(content)];
@@ -135,8 +136,10 @@ impl Org {
             if fetch + delay > now {
                 break;
             }
-            if self.revert_at.is_some_and(|r| fetch >= r) {
-                // Good content from here on, for this fetch and every later one.
+            if self.revert_at.is_some_and(|r| fetch >= r)
+                || self.withdrawn_at.is_some_and(|w| fetch >= w)
+            {
+                // Good content (or none) from here on, for this fetch and every later one.
                 self.cursors[index].clear();
                 return;
             }
@@ -175,6 +178,12 @@ impl Org {
             self.crashed_before_revert.push(endpoint);
         }
         self.route_crashed(endpoint, class, now, ctx);
+    }
+
+    /// The vendor stopped serving the halted content: endpoints that fetch from now on get
+    /// nothing new. Machines already crashed stay crashed; only the revert heals them.
+    pub(super) fn withdrawn(&mut self, now: SimTime) {
+        self.withdrawn_at.get_or_insert(now);
     }
 
     pub(super) fn revert_arrived(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
@@ -233,17 +242,16 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
-        if class == Class::CloudVm {
-            self.cloud.queue.push_back(endpoint);
-        } else {
-            self.enqueue_for_technician(endpoint);
-        }
         if self.try_remote_tools(endpoint, now, ctx) {
             return;
         }
         if class == Class::CloudVm {
+            self.cloud.queue.push_back(endpoint);
             self.dispatch_cloud(now, ctx);
+        } else if let Some(delay) = self.remote_worker_delay(endpoint) {
+            ctx.schedule(now + delay, Event::Reachable { endpoint });
         } else {
+            self.enqueue_for_technician(endpoint);
             self.dispatch(now, ctx);
         }
     }

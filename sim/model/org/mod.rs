@@ -82,6 +82,8 @@ pub struct Org {
     cursors: Vec<Cursor>,
     /// When the revert reached this organisation.
     pub revert_at: Option<SimTime>,
+    /// When the halted content stopped being served to this organisation.
+    pub withdrawn_at: Option<SimTime>,
     crashed_before_revert: Vec<u32>,
     lag: SimDuration,
 
@@ -157,6 +159,7 @@ impl Org {
             waiting_locked: 0,
             cursors: Vec::new(),
             revert_at: None,
+            withdrawn_at: None,
             crashed_before_revert: Vec::new(),
             lag: if lagged { spec.lag } else { SimDuration::ZERO },
             incident_declared: false,
@@ -525,11 +528,9 @@ impl Org {
                 ));
             }
         }
-        let waiting = self
-            .endpoints
-            .iter()
-            .filter(|e| e.state() == State::Crashed && e.class() != Class::CloudVm)
-            .count() as u64;
+        let waiting =
+            self.endpoints.iter().filter(|e| e.state() == State::Crashed && e.queued()).count()
+                as u64;
         let site_waiting: u64 = self.sites.iter().map(|s| u64::from(s.waiting())).sum();
         if waiting != site_waiting || waiting != self.waiting_ready + self.waiting_locked {
             return Err(format!(
@@ -574,6 +575,8 @@ impl Org {
                     self.come_up(endpoint, State::SelfHealed, now, ctx);
                 }
             }
+            Event::Reachable { endpoint } => self.reachable(endpoint, now, ctx),
+            Event::Withdrawn => self.withdrawn(now),
             Event::RepairDone { endpoint, crew, site } => {
                 self.repair_done(endpoint, usize::from(crew), usize::from(site), now, ctx)
             }

@@ -221,6 +221,7 @@ impl Org {
     }
 
     pub(super) fn enqueue_for_technician(&mut self, endpoint: u32) {
+        self.endpoints[endpoint as usize].set_queued(true);
         let e = self.endpoints[endpoint as usize];
         self.push_job(endpoint);
         let site = &mut self.sites[usize::from(e.site)];
@@ -245,9 +246,10 @@ impl Org {
     /// it no longer does.
     pub(super) fn left_crashed(&mut self, endpoint: u32) {
         let e = self.endpoints[endpoint as usize];
-        if e.class() == Class::CloudVm {
+        if !e.queued() {
             return;
         }
+        self.endpoints[endpoint as usize].set_queued(false);
         let site = &mut self.sites[usize::from(e.site)];
         if e.bitlocker() {
             site.waiting_locked -= 1;
@@ -255,6 +257,34 @@ impl Org {
         } else {
             site.waiting_ready -= 1;
             self.waiting_ready -= 1;
+        }
+    }
+
+    /// Whether a workstation is a remote worker's laptop (its own dice decide).
+    pub fn is_remote_worker(&self, endpoint: u32) -> bool {
+        let e = self.endpoints[endpoint as usize];
+        let share = self.spec().repair.remote_worker_share.get();
+        e.class() == Class::Workstation
+            && share > 0.0
+            && keyed::chance(&[self.endpoint_key(endpoint), purpose::REMOTE], share)
+    }
+
+    /// How long a crashed remote laptop stays out of reach, if it is one.
+    pub(super) fn remote_worker_delay(&self, endpoint: u32) -> Option<SimDuration> {
+        if !self.is_remote_worker(endpoint) {
+            return None;
+        }
+        let d = self.spec().repair.remote_worker_delay;
+        let key = self.endpoint_key(endpoint);
+        let ms = keyed::lognormal_mean_cv(&[key, purpose::REMOTE_DELAY], d.mean.0 as f64, d.cv);
+        Some(SimDuration(ms.round() as u64))
+    }
+
+    /// A remote laptop came within reach: it joins its site's queue if still crashed.
+    pub(super) fn reachable(&mut self, endpoint: u32, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        if self.endpoints[endpoint as usize].state() == State::Crashed {
+            self.enqueue_for_technician(endpoint);
+            self.dispatch(now, ctx);
         }
     }
 
@@ -390,7 +420,10 @@ impl Org {
             Some(t) => (t.repair_time, t.needs_key),
             None => (repair.time[e.class().index()], true),
         };
-        let ms = keyed::lognormal_mean_cv(&[key, purpose::REPAIR], dist.mean.0 as f64, dist.cv);
+        let mut ms = keyed::lognormal_mean_cv(&[key, purpose::REPAIR], dist.mean.0 as f64, dist.cv);
+        if self.is_remote_worker(endpoint) {
+            ms *= repair.remote_worker_time_factor;
+        }
         let mut time = SimDuration(ms.round() as u64);
         if e.bitlocker() && needs_key {
             time += if repair.offline_key_escrow {
@@ -464,7 +497,9 @@ impl Org {
             let local = self.sites[crew].clock.local(now);
             let share = staff.duty_share(local.weekday, local.hour);
             let mut scheduled = (f64::from(c.home) * share).round() as u32;
-            if self.call_in_active {
+            let waking = (u32::from(staff.call_in_from_hour)..u32::from(staff.call_in_to_hour))
+                .contains(&local.hour);
+            if self.call_in_active && waking {
                 scheduled =
                     scheduled.max((f64::from(c.home) * staff.call_in_share.get()).round() as u32);
             }
