@@ -226,6 +226,56 @@ impl Figure for LineFigure {
     }
 }
 
+/// When the lines stop changing: the latest x at which any line (or its band) last changed.
+/// Lines are expected to have gone through [`drop_flat`], so a flat tail is two points.
+pub fn settled_at(lines: &[Line]) -> f64 {
+    let mut settled: f64 = 0.0;
+    for line in lines {
+        let n = line.points.len();
+        let flat_tail = n >= 2 && line.points[n - 1].1 == line.points[n - 2].1;
+        let band_flat = line.band.len() < 2 || {
+            let m = line.band.len();
+            (line.band[m - 1].1, line.band[m - 1].2) == (line.band[m - 2].1, line.band[m - 2].2)
+        };
+        let changed = match (n, flat_tail && band_flat) {
+            (0, _) => 0.0,
+            (1, _) => line.points[0].0,
+            (_, true) => line.points[n - 2].0,
+            (_, false) => line.points[n - 1].0,
+        };
+        settled = settled.max(changed);
+    }
+    settled
+}
+
+/// Cuts every line and band at `end`, keeping the value they hold there, so a chart can show
+/// the part of a long run where something happens.
+pub fn trim_to(lines: &mut [Line], end: f64) {
+    for line in lines {
+        if let Some(&(_, y)) = line.points.iter().rev().find(|p| p.0 <= end) {
+            line.points.retain(|p| p.0 <= end);
+            if line.points.last().is_some_and(|p| p.0 < end) {
+                line.points.push((end, y));
+            }
+        }
+        if let Some(&(_, lo, hi)) = line.band.iter().rev().find(|b| b.0 <= end) {
+            line.band.retain(|b| b.0 <= end);
+            if line.band.last().is_some_and(|b| b.0 < end) {
+                line.band.push((end, lo, hi));
+            }
+        }
+    }
+}
+
+/// Where a time axis should end to show a run whose lines settle at `settled` hours out of
+/// `total`: a margin past the last change, rounded to whole days (or to 6 hours in the
+/// first two days); `None` when the lines change until near the end anyway.
+pub fn focus_end(settled: f64, total: f64) -> Option<f64> {
+    let step = if settled < 42.0 { 6.0 } else { 24.0 };
+    let end = ((settled * 1.15 + 6.0) / step).ceil() * step;
+    (end < total * 0.85).then_some(end)
+}
+
 /// Drops interior points whose neighbours have the same values, which leaves the drawn line
 /// unchanged: long flat stretches (full capacity, no loss yet) then cost two points in the
 /// SVG instead of hundreds. `key` gives the values that must match.
@@ -245,6 +295,34 @@ pub fn drop_flat<T: Copy, K: PartialEq>(points: &[T], key: impl Fn(&T) -> K) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(points: Vec<(f64, f64)>) -> Line {
+        Line {
+            label: String::new(),
+            colour: plotters::style::RGBColor(0, 0, 0),
+            points,
+            band: Vec::new(),
+            width: 1,
+            dashed: false,
+            markers: false,
+        }
+    }
+
+    #[test]
+    fn a_long_flat_tail_is_trimmed_after_the_last_change() {
+        let mut lines = vec![
+            line(vec![(0.0, 0.0), (10.0, 5.0), (30.0, 0.0), (336.0, 0.0)]),
+            line(vec![(0.0, 1.0), (20.0, 1.0), (40.0, 2.0), (336.0, 2.0)]),
+        ];
+        assert_eq!(settled_at(&lines), 40.0);
+        let end = focus_end(40.0, 336.0).unwrap();
+        assert_eq!(end, 54.0);
+        trim_to(&mut lines, end);
+        assert_eq!(lines[0].points.last(), Some(&(54.0, 0.0)));
+        assert_eq!(lines[1].points, vec![(0.0, 1.0), (20.0, 1.0), (40.0, 2.0), (54.0, 2.0)]);
+        // A run that changes to the end keeps its whole axis.
+        assert_eq!(focus_end(300.0, 336.0), None);
+    }
 
     #[test]
     fn flat_stretches_keep_their_ends() {

@@ -158,6 +158,19 @@ fn sectors(runs: &[RunResult]) -> Vec<Sector> {
     all
 }
 
+/// Shows the part of the run where something happens: when every line has settled well
+/// before the horizon, the axis ends a margin after the last change and the subtitle says so.
+fn focus(lines: &mut [Line], total_hours: f64, subtitle: &mut String) {
+    if let Some(end) = super::lines::focus_end(super::lines::settled_at(lines), total_hours) {
+        super::lines::trim_to(lines, end);
+        subtitle.push_str(&format!(
+            "; nothing changes after {} of the {} run",
+            crate::report::fmt::duration(end * 3_600.0),
+            crate::report::fmt::duration(total_hours * 3_600.0)
+        ));
+    }
+}
+
 /// "mean of 20 replications; bands: 5th to 95th percentile", or "one replication".
 fn replication_note(n: usize) -> String {
     match n {
@@ -194,9 +207,11 @@ pub fn by_sector(set: &RunSet, quantity: Quantity) -> Result<Chart, ChartError> 
         });
         lines.push(summary.line(sector.name().to_string(), sector_colour(sector), bands));
     }
+    let mut subtitle = format!("{}: {}", set.meta.scenario, replication_note(runs.len()));
+    focus(&mut lines, set.meta.horizon_s / 3_600.0, &mut subtitle);
     let figure = LineFigure {
         title: quantity.by_sector_title().to_string(),
-        subtitle: format!("{}: {}", set.meta.scenario, replication_note(runs.len())),
+        subtitle,
         x_label: hours_label(set.meta.start_unix_s),
         y_label: quantity.y_label().to_string(),
         x_axis: XAxis::Hours { start_unix_s: set.meta.start_unix_s },
@@ -248,10 +263,12 @@ pub fn compare(quantity: Quantity, scenarios: &[Compared<'_>]) -> Result<Chart, 
     let x_label =
         if same_start { hours_label(start) } else { "hours since each scenario's start".into() };
     let names: Vec<&str> = scenarios.iter().map(|c| c.name).collect();
-    let subtitle = match max_reps {
+    let mut subtitle = match max_reps {
         0 | 1 => names.join(" vs "),
         _ => format!("{}: means; bands: 5th to 95th percentile", names.join(" vs ")),
     };
+    let total_hours = scenarios.iter().map(|c| c.set.meta.horizon_s).fold(0.0, f64::max) / 3_600.0;
+    focus(&mut lines, total_hours, &mut subtitle);
     let figure = LineFigure {
         title: quantity.compare_title().to_string(),
         subtitle,
