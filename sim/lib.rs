@@ -7,3 +7,4 @@ pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod study;
+pub mod tabletop;

@@ -8,6 +8,7 @@ pub mod progress;
 pub mod run;
 pub mod scenarios;
 pub mod sweep;
+pub mod tabletop;
 
 use std::fmt;
 
@@ -38,6 +39,8 @@ pub enum Command {
     /// Measure the engine and the model
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Step through an outage as a tabletop exercise, deciding as it unfolds
+    Tabletop(tabletop::TabletopArgs),
 }
 
 /// How a command failed: bad input (exit code 2) or a failure while running (exit code 1).
@@ -100,5 +103,6 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Validate(a) => scenarios::validate(a),
         Command::Scenarios(a) => scenarios::list(a),
         Command::Bench(b) => bench::run(b),
+        Command::Tabletop(a) => tabletop::run(a),
     }
 }

@@ -7,6 +7,7 @@
 //! problem, syntactic or semantic, is reported with the file, line and column that caused it
 //! (`locate.rs` finds them) and a hint, before anything is simulated.
 
+pub mod actions;
 pub mod builtin;
 pub mod layer;
 pub mod locate;
