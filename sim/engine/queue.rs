@@ -1,7 +1,8 @@
 //! Pending-event queues: the hot path of the engine.
 //!
 //! Every event carries a [`Key`]: its time, then a priority class, then how it arrived (see
-//! [`Key`]), packed into three integers compared in order. Lower keys run first. That packing *is* the tie-break rule (see `engine/mod.rs`).
+//! [`Key`]), packed into three integers compared in order. Lower keys run first. That packing
+//! *is* the tie-break rule (see `engine/mod.rs`).
 //!
 //! The candidates share the [`PendingQueue`] trait so they can be measured against each other
 //! on the same workload (`benches/engine.rs`, group `queue_hold`): `std`'s binary heap with a

@@ -10,7 +10,7 @@ use crate::engine::{SimDuration, SimTime};
 
 use super::spec::OnlineSpec;
 
-const MS_PER_HOUR: i64 = 3_600_000;
+pub const MS_PER_HOUR: i64 = 3_600_000;
 const MS_PER_DAY: i64 = 86_400_000;
 const MS_PER_WEEK: i64 = 7 * MS_PER_DAY;
 

@@ -377,13 +377,13 @@ impl Org {
     }
 
     fn tick(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
-        let backlog_before: Vec<f64> = self.services.iter().map(|s| s.backlog_hours).collect();
+        let backlogged = self.backlogged();
         self.accrue(now);
-        self.note_cleared_backlogs(&backlog_before, now);
+        self.note_cleared_backlogs(backlogged, now);
         self.refresh_staffing(now);
         self.dispatch(now, ctx);
         self.refresh_services(now, ctx);
-        if self.disturbed() {
+        if self.needs_tick() {
             let next = now + self.shared.tick;
             if next < self.shared.horizon {
                 ctx.schedule(next, Event::Tick);
@@ -393,10 +393,14 @@ impl Org {
         self.ticking = false;
     }
 
-    /// Whether anything still needs the periodic tick: endpoints down, services short,
-    /// backlog left.
-    fn disturbed(&self) -> bool {
-        self.counts.down > 0 || self.services.iter().any(|s| s.ops < 1.0 || s.backlog_hours > 0.0)
+    /// Whether anything still needs the periodic tick: a service short or with a backlog
+    /// (money accrues), or a job waiting for a technician or a cloud slot (a shift starting may
+    /// take it). An organisation whose only down endpoints are out of reach, in repair or
+    /// healing by themselves does not tick: nothing accrues, and the events that bring work
+    /// (an endpoint coming within reach, a crash) restart the tick.
+    fn needs_tick(&self) -> bool {
+        self.services.iter().any(|s| s.ops < 1.0 || s.backlog_hours > 0.0)
+            || (self.counts.down > 0 && self.jobs_waiting())
     }
 
     fn incident_over(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
@@ -624,7 +628,12 @@ impl Org {
             Event::Tick => self.tick(now, ctx),
             Event::ServiceTimer { service, kind } => self.service_timer(service, kind, now, ctx),
             Event::TelemetryFlush => self.flush_telemetry(now, ctx),
-            Event::Inject(action) => self.apply(*action, now, ctx),
+            Event::Inject(action) => {
+                self.apply(*action, now, ctx);
+                if self.needs_tick() {
+                    self.start_tick(now, ctx);
+                }
+            }
             Event::Publish { .. }
             | Event::ReleaseRing { .. }
             | Event::Telemetry { .. }

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use crate::engine::keyed;
 use crate::engine::{Ctx, SimDuration, SimTime};
-use crate::model::calendar::Clock;
+use crate::model::calendar::{Clock, MS_PER_HOUR};
 use crate::model::event::Event;
 use crate::model::fleet::{SiteInfo, State};
 use crate::model::shared::purpose;
@@ -32,6 +32,11 @@ pub struct Crew {
     /// Present now: busy, or free to take a job.
     pub present: u32,
     pub busy: u32,
+    /// The local hour (hours since the epoch, local time) the shift figures below are for.
+    shift_hour: Option<i64>,
+    /// Scheduled (shift) and call-in presence for that hour.
+    shift_scheduled: u32,
+    call_in_scheduled: u32,
 }
 
 impl Crew {
@@ -260,12 +265,14 @@ impl Org {
         }
     }
 
-    /// Whether a workstation is a remote worker's laptop (its own dice decide).
+    /// Whether a workstation is a remote worker's laptop (its own dice decide; a key-escrow
+    /// server never is).
     pub fn is_remote_worker(&self, endpoint: u32) -> bool {
         let e = self.endpoints[endpoint as usize];
         let share = self.spec().repair.remote_worker_share.get();
         e.class() == Class::Workstation
             && share > 0.0
+            && !self.key_servers.contains(&endpoint)
             && keyed::chance(&[self.endpoint_key(endpoint), purpose::REMOTE], share)
     }
 
@@ -285,7 +292,15 @@ impl Org {
         if self.endpoints[endpoint as usize].state() == State::Crashed {
             self.enqueue_for_technician(endpoint);
             self.dispatch(now, ctx);
+            if self.needs_tick() {
+                self.start_tick(now, ctx);
+            }
         }
+    }
+
+    /// Whether a job waits for a technician or a cloud slot.
+    pub(super) fn jobs_waiting(&self) -> bool {
+        self.waiting_ready > 0 || self.waiting_locked > 0 || !self.cloud.queue.is_empty()
     }
 
     /// Whether any technician job can start anywhere now.
@@ -370,8 +385,12 @@ impl Org {
     /// Gives work to every free technician that can have some.
     pub(super) fn dispatch(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
         self.dispatch_cloud(now, ctx);
-        if !self.repairs_enabled() {
+        if !self.repairs_enabled() || !self.work_anywhere() {
             return;
+        }
+        if !self.ticking {
+            // Without the tick, presence was last settled at the last event: settle it now.
+            self.refresh_staffing(now);
         }
         // Local work first: nobody travels while there is work at home.
         for crew in 0..self.crews.len() {
@@ -492,17 +511,28 @@ impl Org {
         let target = if crew == self.sites.len() {
             self.private_contractors + self.pool_contractors
         } else {
-            let staff = &self.spec().staff;
-            let c = &self.crews[crew];
-            let local = self.sites[crew].clock.local(now);
-            let share = staff.duty_share(local.weekday, local.hour);
-            let mut scheduled = (f64::from(c.home) * share).round() as u32;
-            let waking = (u32::from(staff.call_in_from_hour)..u32::from(staff.call_in_to_hour))
-                .contains(&local.hour);
-            if self.call_in_active && waking {
-                scheduled =
-                    scheduled.max((f64::from(c.home) * staff.call_in_share.get()).round() as u32);
+            // Shifts and the call-in window change on the local hour: work them out once an hour.
+            let clock = self.sites[crew].clock;
+            let hour = clock.local_ms(now).div_euclid(MS_PER_HOUR);
+            if self.crews[crew].shift_hour != Some(hour) {
+                let staff = &self.spec().staff;
+                let local = clock.local(now);
+                let home = f64::from(self.crews[crew].home);
+                let scheduled = (home * staff.duty_share(local.weekday, local.hour)).round() as u32;
+                let waking = (u32::from(staff.call_in_from_hour)..u32::from(staff.call_in_to_hour))
+                    .contains(&local.hour);
+                let call_in = if waking {
+                    scheduled.max((home * staff.call_in_share.get()).round() as u32)
+                } else {
+                    scheduled
+                };
+                let c = &mut self.crews[crew];
+                (c.shift_hour, c.shift_scheduled, c.call_in_scheduled) =
+                    (Some(hour), scheduled, call_in);
             }
+            let c = &self.crews[crew];
+            let scheduled =
+                if self.call_in_active { c.call_in_scheduled } else { c.shift_scheduled };
             scheduled + c.extra
         };
         let c = &mut self.crews[crew];

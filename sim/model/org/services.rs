@@ -142,7 +142,7 @@ impl Org {
     /// Loss in USD up to `t`, including what accrued since the last booking.
     pub fn loss_at(&self, t: SimTime) -> f64 {
         if !self.ticking {
-            // Undisturbed: every service at full capacity, no backlog, nothing accrues.
+            // Not ticking: every service at full capacity, no backlog, nothing accrues.
             return self.accounts.total_usd();
         }
         let a = self.accrual(self.accounts.last, t);
@@ -232,7 +232,7 @@ impl Org {
             st.ops =
                 if st.backlog_hours > 0.0 { effective * (1.0 - impairment) } else { effective };
         }
-        if self.disturbed() {
+        if self.needs_tick() {
             self.start_tick(now, ctx);
         }
     }
@@ -268,17 +268,21 @@ impl Org {
         self.refresh_services(now, ctx);
     }
 
-    /// Notes services whose backlog ran out since the last tick.
-    pub(super) fn note_cleared_backlogs(&mut self, before: &[f64], now: SimTime) {
-        let cleared: Vec<u8> = self
-            .services
+    /// A bit per service with a backlog.
+    pub(super) fn backlogged(&self) -> u32 {
+        self.services
             .iter()
             .enumerate()
-            .filter(|(i, s)| before.get(*i).is_some_and(|&b| b > 0.0) && s.backlog_hours == 0.0)
-            .map(|(i, _)| i as u8)
-            .collect();
-        for service in cleared {
-            self.note(now, Note::BacklogCleared { service });
+            .filter(|(_, s)| s.backlog_hours > 0.0)
+            .fold(0, |mask, (i, _)| mask | 1 << i)
+    }
+
+    /// Notes services whose backlog ran out since `before` (from [`Org::backlogged`]).
+    pub(super) fn note_cleared_backlogs(&mut self, before: u32, now: SimTime) {
+        for service in 0..self.services.len() {
+            if before & (1 << service) != 0 && self.services[service].backlog_hours == 0.0 {
+                self.note(now, Note::BacklogCleared { service: service as u8 });
+            }
         }
     }
 }
