@@ -177,6 +177,7 @@ struct Shared {
 
 /// One PHOLD LP: it counts what it handles and folds the handled times into a running hash.
 /// It is kept small (parameters shared, trace boxed) because a window touches every busy LP.
+#[derive(Clone)]
 pub struct PholdLp {
     handled: u64,
     last: SimTime,

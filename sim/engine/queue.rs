@@ -115,6 +115,7 @@ pub const ADAPTIVE_THRESHOLD: usize = 16_384;
 /// separate keys once it holds more than [`ADAPTIVE_THRESHOLD`] events (fewer cache misses per
 /// level). Measured on the hold workload, each wins in its own range; a logical process's queue
 /// can be 16 events (PHOLD) or a hundred thousand (a large organisation's pending repairs).
+#[derive(Clone)]
 pub enum AdaptiveQueue<E> {
     Small(StdBinaryHeap<E>),
     /// Boxed, so that the common small case keeps the enum (and every LP) compact.
@@ -173,10 +174,12 @@ impl<E> PendingQueue<E> for AdaptiveQueue<E> {
 }
 
 /// `std::collections::BinaryHeap` with the order reversed into a min-heap.
+#[derive(Clone)]
 pub struct StdBinaryHeap<E> {
     heap: BinaryHeap<MinEntry<E>>,
 }
 
+#[derive(Clone)]
 struct MinEntry<E> {
     key: Key,
     event: E,
@@ -226,6 +229,7 @@ impl<E> PendingQueue<E> for StdBinaryHeap<E> {
 /// An implicit 4-ary min-heap with keys stored apart from events, so that sifting compares
 /// densely packed keys (four children share a cache line) and moves events only along the
 /// path that changes.
+#[derive(Clone)]
 pub struct QuaternaryHeap<E> {
     keys: Vec<Key>,
     events: Vec<E>,

@@ -28,6 +28,7 @@
 //! partitions or threads nor on where windows end or `run_until` stops.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -230,12 +231,14 @@ fn partition_of(bounds: &[LpId], lp: LpId) -> usize {
     bounds.partition_point(|&first| first <= lp) - 1
 }
 
+#[derive(Clone)]
 struct Message<E> {
     to: LpId,
     key: Key,
     event: E,
 }
 
+#[derive(Clone)]
 struct Outbox<E> {
     by_partition: Vec<Vec<Message<E>>>,
     min_time: SimTime,
@@ -404,8 +407,70 @@ pub struct Simulation<M: Model> {
     /// Earliest time a message could arrive from any LP: the end of the next window.
     reach: SimTime,
     counters: Counters,
-    pool: Option<rayon::ThreadPool>,
+    /// Shared by clones: a clone runs on the same worker threads.
+    pool: Option<Arc<rayon::ThreadPool>>,
     failed: Option<EngineError>,
+}
+
+impl<M: Model + Clone> Clone for Lp<M>
+where
+    M::Event: Clone,
+{
+    fn clone(&self) -> Self {
+        Lp {
+            model: self.model.clone(),
+            queue: self.queue.clone(),
+            rng: self.rng.clone(),
+            sequence: self.sequence,
+            sent: self.sent,
+            handled: self.handled,
+        }
+    }
+}
+
+impl<M: Model + Clone> Clone for Partition<M>
+where
+    M::Event: Clone,
+{
+    fn clone(&self) -> Self {
+        Partition {
+            first: self.first,
+            lps: self.lps.clone(),
+            heads: self.heads.clone(),
+            lookaheads: self.lookaheads.clone(),
+            reach: self.reach.clone(),
+            block_min: self.block_min.clone(),
+            block_reach: self.block_reach.clone(),
+            outbox: self.outbox.clone(),
+            inbox: self.inbox.clone(),
+            events: self.events,
+            error: self.error.clone(),
+        }
+    }
+}
+
+/// A clone is the whole simulation state, pending events and random streams included: running
+/// the clone gives exactly what running the original would (a snapshot to return to).
+impl<M: Model + Clone> Clone for Simulation<M>
+where
+    M::Event: Clone,
+{
+    fn clone(&self) -> Self {
+        Simulation {
+            parts: self.parts.clone(),
+            bounds: self.bounds.clone(),
+            lps: self.lps,
+            lookahead: self.lookahead,
+            horizon: self.horizon,
+            event_budget: self.event_budget,
+            clock: self.clock,
+            next: self.next,
+            reach: self.reach,
+            counters: self.counters,
+            pool: self.pool.clone(),
+            failed: self.failed.clone(),
+        }
+    }
 }
 
 /// Partitions per worker thread: more than one lets rayon balance uneven windows.
@@ -428,7 +493,7 @@ impl<M: Model> Simulation<M> {
                 .num_threads(config.threads)
                 .build()
                 .map_err(|e| EngineError::InvalidConfig(format!("thread pool: {e}")))?;
-            Some(pool)
+            Some(Arc::new(pool))
         } else {
             None
         };

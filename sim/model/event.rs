@@ -8,7 +8,7 @@ use super::spec::{ActionSpec, ToolSpec};
 /// An event. The vendor LP handles the rollout, telemetry and revert; organisation LPs handle
 /// everything that happens to their endpoints, staff and services; contractor-pool LPs handle
 /// requests and releases of shared contractors.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Event {
     // The vendor.
     /// Begin the rollout of a content version.

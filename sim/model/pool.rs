@@ -8,6 +8,7 @@ use crate::engine::{Ctx, LpId, SimDuration};
 
 use super::event::Event;
 
+#[derive(Clone)]
 pub struct Pool {
     pub name: String,
     pub available: u32,

@@ -22,6 +22,7 @@ pub struct GateTrip {
     pub count: u64,
 }
 
+#[derive(Clone)]
 pub struct Vendor {
     shared: Arc<Shared>,
     /// Agent endpoints on targeted OSes in the whole fleet (the gates' population).

@@ -24,6 +24,7 @@ use super::spec::{ActionSpec, Class, Os, RevertSpec, Sector, TargetSpec, ToolSpe
 use super::vendor::Vendor;
 
 /// One logical process of the outage world.
+#[derive(Clone)]
 pub enum Lp {
     Vendor(Vendor),
     Pool(Pool),
@@ -91,6 +92,7 @@ pub struct SectorStatus {
     pub staff_present: u64,
 }
 
+#[derive(Clone)]
 pub struct World {
     pub spec: Arc<WorldSpec>,
     shared: Arc<Shared>,

@@ -10,8 +10,9 @@
 //!                           └─► end ──► baseline without the decisions ──► debrief
 //! ```
 //!
-//! Undo is deterministic replay: the session logs every `run_until` and every decision, and
-//! going back rebuilds the world from the spec and repeats the log up to the undo point. The
+//! Undo restores a snapshot (a clone of the world) kept for the latest few steps, or, further
+//! back, replays: the session logs every `run_until` and every decision, and going back
+//! rebuilds the world from the spec and repeats the log up to the undo point. The
 //! engine is deterministic, so the same calls give the same state, bit for bit; the log keeps
 //! the calls exactly (not merged), because where a run stops can decide the order of
 //! simultaneous events. The debrief's baseline is the same log without the decisions.
@@ -96,14 +97,22 @@ struct View {
 }
 
 /// A point `undo` can return to: the state before a step or decision.
-#[derive(Clone, Debug)]
 struct Mark {
     ops: usize,
     view: View,
     command: String,
     /// The decision this command took, if it was one.
     decision: Option<usize>,
+    /// The world as it was, kept for the latest few marks so that `undo` is immediate; older
+    /// marks are reached by replaying the log, which gives the same state.
+    snapshot: Option<Box<World>>,
 }
+
+/// How many endpoints' worth of snapshots a session keeps (a snapshot of a large world is a
+/// few hundred megabytes): eight steps back on a small world, two on `crowdstrike-2024`, none
+/// on `global-windows`, where `undo` replays instead.
+const SNAPSHOT_ENDPOINTS: u64 = 40_000_000;
+const MAX_SNAPSHOTS: u64 = 8;
 
 pub struct Session {
     spec: Arc<WorldSpec>,
@@ -332,12 +341,37 @@ impl Session {
     }
 
     fn mark(&mut self, command: &str, decision: Option<usize>) {
+        let keep = self.snapshots_kept();
+        if keep > 0 {
+            let older = self.marks.len().saturating_sub(keep - 1);
+            for mark in &mut self.marks[..older] {
+                mark.snapshot = None;
+            }
+        }
         self.marks.push(Mark {
             ops: self.log.len(),
             view: self.view.clone(),
             command: command.to_string(),
             decision,
+            snapshot: (keep > 0).then(|| Box::new(self.world.clone())),
         });
+    }
+
+    /// How many of the latest marks keep a snapshot, by the size of the world.
+    fn snapshots_kept(&self) -> usize {
+        let endpoints: u64 =
+            self.world.organisations().iter().map(|o| o.endpoints.len() as u64).sum();
+        (SNAPSHOT_ENDPOINTS / endpoints.max(1)).min(MAX_SNAPSHOTS) as usize
+    }
+
+    /// The world as it was at a mark: its snapshot, or the log replayed up to it.
+    fn restore(&mut self, mark: &mut Mark) -> Result<(), SessionError> {
+        self.log.truncate(mark.ops);
+        self.world = match mark.snapshot.take() {
+            Some(world) => *world,
+            None => replay(&self.spec, self.config, &self.log, true)?,
+        };
+        Ok(())
     }
 
     /// Runs the world to `to` and tells the step: header, table, narrative.
@@ -642,8 +676,9 @@ impl Session {
         self.mark(line, Some(self.decisions.len()));
         if let Err(e) = self.world.inject(spec.clone()) {
             // Leave the world exactly as it was, whatever the failed call did to it.
-            self.marks.pop();
-            self.world = replay(&self.spec, self.config, &self.log, true)?;
+            if let Some(mut mark) = self.marks.pop() {
+                self.restore(&mut mark)?;
+            }
             return Err(SessionError::Input(format!("`{line}`: {e}")));
         }
         self.log.push(Op::Inject(spec.clone()));
@@ -757,8 +792,8 @@ impl Session {
                 "`undo` takes back the last `next`, `run`, `until` or `inject`",
             )));
         };
-        self.log.truncate(mark.ops);
-        self.world = replay(&self.spec, self.config, &self.log, true)?;
+        let mut mark = mark;
+        self.restore(&mut mark)?;
         self.view = mark.view;
         if let Some(d) = mark.decision {
             self.decisions[d].undone = true;

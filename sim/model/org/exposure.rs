@@ -22,7 +22,7 @@ use super::Org;
 const NEAR: SimDuration = SimDuration::from_hours(3);
 
 /// The pending fetches of one released (content, ring), in time order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Cursor {
     content: u8,
     base: SimTime,

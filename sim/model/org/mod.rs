@@ -59,6 +59,7 @@ pub struct Counts {
     pub in_repair: u64,
 }
 
+#[derive(Clone)]
 pub struct Org {
     pub shared: Arc<Shared>,
     pub archetype: usize,
