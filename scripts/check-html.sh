@@ -6,7 +6,7 @@
 #   scripts/check-html.sh                       # runs hospital-tabletop into a temporary folder
 #   scripts/check-html.sh reports/x/report.html # checks an existing report
 #
-# Needs chromium (apt-get install chromium). Exits 1 if the page asks for anything external or
+# Needs chromium (apt-get install chromium) and python3. Exits 1 if the page asks for anything external or
 # renders no chart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,9 +38,22 @@ shot="$(dirname "$html")/report-screenshot.png"
 "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking \
     --no-first-run --dump-dom "file://$html" 2>/dev/null >"$work/dom.html"
 
-# URLs the page asked for: anything but the report itself (and Chromium's own data: URLs).
-external=$(grep -oE '"url":"[^"]*"' "$work/netlog.json" | sort -u \
-    | grep -vE "\"url\":\"(file://$html|data:)" || true)
+# Requests the page made: Chromium's own background traffic (component updates, time, spelling
+# dictionaries) has no initiator ("not an origin"); anything the page asks for has one.
+external=$(python3 - "$work/netlog.json" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+try:
+    log = json.loads(text)
+except json.JSONDecodeError:  # a log cut short at exit lacks its closing brackets
+    log = json.loads(text.rstrip().rstrip(",") + "]}")
+start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+for event in log["events"]:
+    params = event.get("params", {})
+    if event["type"] == start and "url" in params and params.get("initiator") != "not an origin":
+        print(params.get("url"), "(initiator:", params.get("initiator"), ")")
+PY
+)
 if [ -n "$external" ]; then
     echo "check-html: the report made requests other than its own file:" >&2
     echo "$external" >&2

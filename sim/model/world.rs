@@ -454,7 +454,7 @@ impl World {
             s.crashed += org.counts.crashed;
             s.loss_usd += org.loss_at(now);
             s.staff_busy += u64::from(org.staff_busy());
-            s.staff_present += u64::from(org.staff_present());
+            s.staff_present += u64::from(org.staff_present_at(now));
             weighted[org.sector.index()] += revenue_weight(org) * org.ops_capacity();
         }
         by_sector

@@ -512,32 +512,57 @@ impl Org {
             self.private_contractors + self.pool_contractors
         } else {
             // Shifts and the call-in window change on the local hour: work them out once an hour.
-            let clock = self.sites[crew].clock;
-            let hour = clock.local_ms(now).div_euclid(MS_PER_HOUR);
+            let hour = self.sites[crew].clock.local_ms(now).div_euclid(MS_PER_HOUR);
             if self.crews[crew].shift_hour != Some(hour) {
-                let staff = &self.spec().staff;
-                let local = clock.local(now);
-                let home = f64::from(self.crews[crew].home);
-                let scheduled = (home * staff.duty_share(local.weekday, local.hour)).round() as u32;
-                let waking = (u32::from(staff.call_in_from_hour)..u32::from(staff.call_in_to_hour))
-                    .contains(&local.hour);
-                let call_in = if waking {
-                    scheduled.max((home * staff.call_in_share.get()).round() as u32)
-                } else {
-                    scheduled
-                };
+                let (scheduled, call_in) = self.shift_figures(crew, now);
                 let c = &mut self.crews[crew];
                 (c.shift_hour, c.shift_scheduled, c.call_in_scheduled) =
                     (Some(hour), scheduled, call_in);
             }
             let c = &self.crews[crew];
-            let scheduled =
-                if self.call_in_active { c.call_in_scheduled } else { c.shift_scheduled };
+            let scheduled = if self.call_in_active { c.call_in_scheduled } else { c.shift_scheduled };
             scheduled + c.extra
         };
         let c = &mut self.crews[crew];
         c.target = target;
         c.settle();
+    }
+
+    /// A site crew's presence by its shifts at `now`, and by the call-in too: (scheduled,
+    /// called in).
+    fn shift_figures(&self, crew: usize, now: SimTime) -> (u32, u32) {
+        let staff = &self.spec().staff;
+        let local = self.sites[crew].clock.local(now);
+        let home = f64::from(self.crews[crew].home);
+        let scheduled = (home * staff.duty_share(local.weekday, local.hour)).round() as u32;
+        let waking = (u32::from(staff.call_in_from_hour)..u32::from(staff.call_in_to_hour))
+            .contains(&local.hour);
+        let call_in = if waking {
+            scheduled.max((home * staff.call_in_share.get()).round() as u32)
+        } else {
+            scheduled
+        };
+        (scheduled, call_in)
+    }
+
+    /// Technicians present at `now` (busy, or free to take a job), over all crews, as the
+    /// shifts have it then, whether or not an event has settled presence since; plus the cloud
+    /// admins, who work around the clock.
+    pub fn staff_present_at(&self, now: SimTime) -> u32 {
+        let sites = self.sites.len();
+        let crews: u32 = (0..self.crews.len())
+            .map(|crew| {
+                let c = &self.crews[crew];
+                let target = if crew == sites {
+                    self.private_contractors + self.pool_contractors
+                } else {
+                    let (scheduled, call_in) = self.shift_figures(crew, now);
+                    (if self.call_in_active { call_in } else { scheduled }) + c.extra
+                };
+                target.max(c.busy)
+            })
+            .sum();
+        crews + self.cloud.admins
     }
 
     pub(super) fn refresh_staffing(&mut self, now: SimTime) {

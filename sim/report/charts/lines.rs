@@ -226,24 +226,39 @@ impl Figure for LineFigure {
     }
 }
 
-/// When the lines stop changing: the latest x at which any line (or its band) last changed.
-/// Lines are expected to have gone through [`drop_flat`], so a flat tail is two points.
+/// How close to its final value a line must stay, as a share of its range, to count as
+/// settled: a long tail of a few stragglers (177 machines still down out of 2 million at the
+/// peak) is invisible at chart scale and should not stretch the axis.
+pub const SETTLED_SHARE: f64 = 0.005;
+
+/// When the lines settle: the latest x after which every line (and band) stays within
+/// [`SETTLED_SHARE`] of its range from its final value.
 pub fn settled_at(lines: &[Line]) -> f64 {
+    fn last_away(points: impl DoubleEndedIterator<Item = (f64, f64)> + Clone) -> f64 {
+        let (lo, hi) = points.clone().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
+        let Some(last) = points.clone().next_back() else { return 0.0 };
+        let tolerance = (hi - lo) * SETTLED_SHARE;
+        let mut rev = points.rev().peekable();
+        // The last point still away from the final value; the line settles at the next one.
+        let mut settled = last.0;
+        while let Some(p) = rev.next() {
+            if (p.1 - last.1).abs() > tolerance {
+                return settled;
+            }
+            settled = p.0;
+            if rev.peek().is_none() {
+                return settled;
+            }
+        }
+        settled
+    }
     let mut settled: f64 = 0.0;
     for line in lines {
-        let n = line.points.len();
-        let flat_tail = n >= 2 && line.points[n - 1].1 == line.points[n - 2].1;
-        let band_flat = line.band.len() < 2 || {
-            let m = line.band.len();
-            (line.band[m - 1].1, line.band[m - 1].2) == (line.band[m - 2].1, line.band[m - 2].2)
-        };
-        let changed = match (n, flat_tail && band_flat) {
-            (0, _) => 0.0,
-            (1, _) => line.points[0].0,
-            (_, true) => line.points[n - 2].0,
-            (_, false) => line.points[n - 1].0,
-        };
-        settled = settled.max(changed);
+        settled = settled.max(last_away(line.points.iter().copied()));
+        settled = settled.max(last_away(line.band.iter().map(|b| (b.0, b.1))));
+        settled = settled.max(last_away(line.band.iter().map(|b| (b.0, b.2))));
     }
     settled
 }
@@ -322,6 +337,16 @@ mod tests {
         assert_eq!(lines[1].points, vec![(0.0, 1.0), (20.0, 1.0), (40.0, 2.0), (54.0, 2.0)]);
         // A run that changes to the end keeps its whole axis.
         assert_eq!(focus_end(300.0, 336.0), None);
+    }
+
+    #[test]
+    fn a_tail_within_half_a_percent_of_the_range_counts_as_settled() {
+        // Falls from 1,000 to 4 by hour 50, then creeps to 1 by hour 300: settled at 50.
+        let lines = vec![line(vec![(0.0, 1_000.0), (50.0, 4.0), (300.0, 1.0), (336.0, 1.0)])];
+        assert_eq!(settled_at(&lines), 50.0);
+        // Still 10 above the final value (more than 0.5% of 999) at hour 50: settled at 300.
+        let lines = vec![line(vec![(0.0, 1_000.0), (50.0, 11.0), (300.0, 1.0), (336.0, 1.0)])];
+        assert_eq!(settled_at(&lines), 300.0);
     }
 
     #[test]

@@ -159,12 +159,13 @@ fn sectors(runs: &[RunResult]) -> Vec<Sector> {
 }
 
 /// Shows the part of the run where something happens: when every line has settled well
-/// before the horizon, the axis ends a margin after the last change and the subtitle says so.
+/// before the horizon (stays within half a percent of its range from its final value), the
+/// axis ends a margin after that and the subtitle says so.
 fn focus(lines: &mut [Line], total_hours: f64, subtitle: &mut String) {
     if let Some(end) = super::lines::focus_end(super::lines::settled_at(lines), total_hours) {
         super::lines::trim_to(lines, end);
         subtitle.push_str(&format!(
-            "; nothing changes after {} of the {} run",
+            "; first {} of the {} run shown: every line is within 0.5% of its final value by then",
             crate::report::fmt::duration(end * 3_600.0),
             crate::report::fmt::duration(total_hours * 3_600.0)
         ));
