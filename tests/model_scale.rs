@@ -51,3 +51,33 @@ fn the_smaller_shipped_worlds_give_identical_results_on_1_2_and_4_threads() {
         }
     }
 }
+
+#[test]
+fn slow_crew_carriers_stay_disrupted_for_days_after_their_it_is_back() {
+    use blastradius::model::World;
+    use blastradius::model::org::Note;
+    let (_, spec) = scenario::read("airline-crew-backlog").unwrap();
+    let mut world = World::build(Arc::new(spec), RunConfig { replication: 0, threads: 2 }).unwrap();
+    world.run().unwrap();
+    let hours = |t: blastradius::engine::SimTime| t.0 as f64 / 3.6e6;
+    for org in world.organisations() {
+        let spec = org.spec();
+        let crew = spec.services.iter().position(|s| s.name == "crew-scheduling").unwrap() as u8;
+        let cleared: Vec<f64> = org
+            .notes
+            .iter()
+            .filter(|(_, n)| *n == Note::BacklogCleared { service: crew })
+            .map(|(t, _)| hours(*t))
+            .collect();
+        let last = *cleared.last().unwrap_or_else(|| panic!("{} never cleared", spec.name));
+        match spec.name.as_str() {
+            // 0.02 demand-hours an hour: cleared about three days after the crash.
+            "slow_crew_carrier" => assert!((48.0..120.0).contains(&last), "slow: {last} h"),
+            // 2 an hour: cleared within the first day.
+            "fast_crew_carrier" => assert!(last < 24.0, "fast: {last} h"),
+            other => panic!("unexpected archetype {other}"),
+        }
+        // Either way, the crew system is clear of its backlog once IT is back at the end.
+        assert_eq!(org.services[usize::from(crew)].backlog_hours, 0.0);
+    }
+}

@@ -378,9 +378,7 @@ impl Org {
     }
 
     fn tick(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
-        let backlogged = self.backlogged();
         self.accrue(now);
-        self.note_cleared_backlogs(backlogged, now);
         self.refresh_staffing(now);
         self.dispatch(now, ctx);
         self.refresh_services(now, ctx);

@@ -520,7 +520,8 @@ impl Org {
                     (Some(hour), scheduled, call_in);
             }
             let c = &self.crews[crew];
-            let scheduled = if self.call_in_active { c.call_in_scheduled } else { c.shift_scheduled };
+            let scheduled =
+                if self.call_in_active { c.call_in_scheduled } else { c.shift_scheduled };
             scheduled + c.extra
         };
         let c = &mut self.crews[crew];

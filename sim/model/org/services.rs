@@ -134,8 +134,13 @@ impl Org {
         acc.backlog_usd += a.backlog_usd;
         acc.flights_cancelled += a.flights_cancelled;
         acc.service_hours_lost += a.service_hours_lost;
-        for (i, s) in self.services.iter_mut().enumerate() {
-            s.backlog_hours = if a.backlog_hours[i] < 1e-9 { 0.0 } else { a.backlog_hours[i] };
+        for i in 0..self.services.len() {
+            let before = self.services[i].backlog_hours;
+            let after = if a.backlog_hours[i] < 1e-9 { 0.0 } else { a.backlog_hours[i] };
+            self.services[i].backlog_hours = after;
+            if before > 0.0 && after == 0.0 {
+                self.note(now, Note::BacklogCleared { service: i as u8 });
+            }
         }
     }
 
@@ -266,23 +271,5 @@ impl Org {
             self.note(now, note);
         }
         self.refresh_services(now, ctx);
-    }
-
-    /// A bit per service with a backlog.
-    pub(super) fn backlogged(&self) -> u32 {
-        self.services
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.backlog_hours > 0.0)
-            .fold(0, |mask, (i, _)| mask | 1 << i)
-    }
-
-    /// Notes services whose backlog ran out since `before` (from [`Org::backlogged`]).
-    pub(super) fn note_cleared_backlogs(&mut self, before: u32, now: SimTime) {
-        for service in 0..self.services.len() {
-            if before & (1 << service) != 0 && self.services[service].backlog_hours == 0.0 {
-                self.note(now, Note::BacklogCleared { service: service as u8 });
-            }
-        }
     }
 }

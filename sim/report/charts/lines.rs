@@ -235,9 +235,9 @@ pub const SETTLED_SHARE: f64 = 0.005;
 /// [`SETTLED_SHARE`] of its range from its final value.
 pub fn settled_at(lines: &[Line]) -> f64 {
     fn last_away(points: impl DoubleEndedIterator<Item = (f64, f64)> + Clone) -> f64 {
-        let (lo, hi) = points.clone().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-            (lo.min(p.1), hi.max(p.1))
-        });
+        let (lo, hi) = points
+            .clone()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
         let Some(last) = points.clone().next_back() else { return 0.0 };
         let tolerance = (hi - lo) * SETTLED_SHARE;
         let mut rev = points.rev().peekable();
