@@ -508,9 +508,8 @@ impl Org {
 
     /// Sets one crew's target from its shift, call-in and additions, and settles presence.
     fn refresh_crew(&mut self, crew: usize, now: SimTime) {
-        let target = if crew == self.sites.len() {
-            self.private_contractors + self.pool_contractors
-        } else {
+        let mut shift = (0, 0);
+        if crew < self.sites.len() {
             // Shifts and the call-in window change on the local hour: work them out once an hour.
             let hour = self.sites[crew].clock.local_ms(now).div_euclid(MS_PER_HOUR);
             if self.crews[crew].shift_hour != Some(hour) {
@@ -519,14 +518,22 @@ impl Org {
                 (c.shift_hour, c.shift_scheduled, c.call_in_scheduled) =
                     (Some(hour), scheduled, call_in);
             }
-            let c = &self.crews[crew];
-            let scheduled =
-                if self.call_in_active { c.call_in_scheduled } else { c.shift_scheduled };
-            scheduled + c.extra
-        };
+            shift = (self.crews[crew].shift_scheduled, self.crews[crew].call_in_scheduled);
+        }
+        let target = self.crew_target(crew, shift);
         let c = &mut self.crews[crew];
         c.target = target;
         c.settle();
+    }
+
+    /// How many of a crew should be present, given its shift figures (from
+    /// [`Org::shift_figures`]; ignored for the contractors' crew).
+    fn crew_target(&self, crew: usize, (scheduled, call_in): (u32, u32)) -> u32 {
+        if crew == self.sites.len() {
+            self.private_contractors + self.pool_contractors
+        } else {
+            (if self.call_in_active { call_in } else { scheduled }) + self.crews[crew].extra
+        }
     }
 
     /// A site crew's presence by its shifts at `now`, and by the call-in too: (scheduled,
@@ -553,14 +560,9 @@ impl Org {
         let sites = self.sites.len();
         let crews: u32 = (0..self.crews.len())
             .map(|crew| {
-                let c = &self.crews[crew];
-                let target = if crew == sites {
-                    self.private_contractors + self.pool_contractors
-                } else {
-                    let (scheduled, call_in) = self.shift_figures(crew, now);
-                    (if self.call_in_active { call_in } else { scheduled }) + c.extra
-                };
-                target.max(c.busy)
+                let shift = if crew < sites { self.shift_figures(crew, now) } else { (0, 0) };
+                // Settling keeps whoever is busy: presence is the target, or the busy if more.
+                self.crew_target(crew, shift).max(self.crews[crew].busy)
             })
             .sum();
         crews + self.cloud.admins
