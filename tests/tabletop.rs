@@ -134,6 +134,28 @@ fn undo_then_the_same_commands_reproduce_the_state() {
 }
 
 #[test]
+fn undo_further_back_than_the_snapshots_replays_to_the_same_state() {
+    // A small world keeps snapshots for the latest eight marks; twelve steps back, the first
+    // four undos must rebuild the world by replay, and land exactly where a fresh session is.
+    let mut reference = session("hospital-tabletop", "30m");
+    play(&mut reference, &["next", "inject technicians hospital 10"]);
+    let mut s = session("hospital-tabletop", "30m");
+    play(&mut s, &["next", "inject technicians hospital 10"]);
+    let steps = ["next"; 12];
+    play(&mut s, &steps);
+    let undos = ["undo"; 12];
+    let replies = play(&mut s, &undos);
+    assert!(replies.iter().all(|r| r.text.starts_with("Undid `next`")), "{replies:?}");
+    assert_eq!(s.world().clock(), reference.world().clock());
+    assert_eq!(s.world().status(), reference.world().status());
+    assert_eq!(s.world().results(), reference.world().results());
+    // And the world goes on as the reference does.
+    play(&mut s, &["run 6h"]);
+    play(&mut reference, &["run 6h"]);
+    assert_eq!(s.world().results(), reference.world().results());
+}
+
+#[test]
 fn invalid_commands_explain_themselves_and_change_nothing() {
     let mut s = session("hospital-tabletop", "1h");
     play(&mut s, &["next"]);
