@@ -442,3 +442,24 @@ fn the_slurm_script_runs_one_shard_per_array_task_then_merges() {
     );
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_revert_nothing_triggers_is_warned_about_but_still_valid() {
+    let dir = scratch("warn");
+    let file = dir.join("never-reverted.ron");
+    fs::write(
+        &file,
+        r#"(extends: "crowdstrike-2024", name: "never-reverted",
+            vendor: (rollout: (policy: Rings, rings: [(name: "all", share: 1.0, bake: "0s")]),
+                     revert: AfterHalt("15m")))"#,
+    )
+    .unwrap();
+    let out = run(&["validate", s(&file)]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with(&format!("warning: {}: vendor.revert is AfterHalt", s(&file))));
+    assert!(stderr.contains("hint:"), "{stderr}");
+    // A shipped scenario has nothing to warn about.
+    let out = run(&["validate", "canary-rings"]);
+    assert!(out.status.success() && out.stderr.is_empty());
+}

@@ -69,11 +69,19 @@ pub fn read_scenario(
     seed: Option<u64>,
 ) -> Result<(Loaded, Arc<WorldSpec>), CliError> {
     let (mut loaded, mut spec) = scenario::read(reference)?;
+    warn(reference, &spec);
     if let Some(seed) = seed {
         spec.seed = seed;
         loaded.resolved.seed = Some(seed);
     }
     Ok((loaded, Arc::new(spec)))
+}
+
+/// Prints the scenario's warnings (valid, but probably not meant) on stderr.
+pub fn warn(reference: &str, spec: &WorldSpec) {
+    for warning in scenario::warnings(spec) {
+        eprintln!("warning: {reference}: {warning}");
+    }
 }
 
 /// What the outputs record about a run, including the command that reproduces it.

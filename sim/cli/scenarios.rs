@@ -30,7 +30,8 @@ pub fn print(text: &str) -> CliResult {
 }
 
 pub fn validate(args: ValidateArgs) -> CliResult {
-    let (loaded, _spec) = scenario::read(&args.scenario)?;
+    let (loaded, spec) = scenario::read(&args.scenario)?;
+    super::run::warn(&args.scenario, &spec);
     print(&loaded.to_ron())
 }
 

@@ -119,6 +119,7 @@ fn plan(args: &SweepArgs) -> Result<(SweepPlan, Vec<Arc<WorldSpec>>), CliError> 
             .map_err(|e| CliError::input(format!("--set {}: {e}", p.path)))?;
     }
     let base_spec = loaded.validate()?;
+    super::run::warn(&args.scenario, &base_spec);
     let seed = args.seed.unwrap_or(base_spec.seed);
     let points = design::points(&parameters, design, seed).map_err(CliError::input)?;
     let mut specs = Vec::with_capacity(points.len());

@@ -746,9 +746,53 @@ pub fn read(reference: &str) -> Result<(Loaded, WorldSpec), ScenarioError> {
     Ok((loaded, spec))
 }
 
+/// Valid but probably not what the author meant: each a sentence with a hint, to print as a
+/// warning before running. A tabletop may still mean them (a facilitator can halt by hand).
+pub fn warnings(spec: &WorldSpec) -> Vec<String> {
+    use crate::model::spec::{ActionSpec, RevertSpec};
+    let mut out = Vec::new();
+    let halted_by_decision =
+        spec.injects.iter().any(|i| matches!(i.action, ActionSpec::HaltRollout));
+    if matches!(spec.vendor.revert, RevertSpec::AfterHalt(_))
+        && spec.vendor.gates.is_empty()
+        && !halted_by_decision
+    {
+        out.push(
+            "vendor.revert is AfterHalt, but nothing halts the rollout (no health gate in \
+             vendor.rollout.gates, no HaltRollout decision in injects), so the revert never \
+             comes unless someone halts by hand at the tabletop\n  hint: add a gate, schedule \
+             a HaltRollout decision, or revert at a fixed time: revert: At(\"78m\")"
+                .to_string(),
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_revert_after_a_halt_that_nothing_triggers_is_warned_about() {
+        let text = r#"(extends: "crowdstrike-2024", name: "w",
+            vendor: (rollout: (policy: Rings, rings: [(name: "all", share: 1.0, bake: "0s")]),
+                     revert: AfterHalt("15m")))"#;
+        let spec = load_text("w.ron", text).unwrap().validate().unwrap();
+        let w = warnings(&spec);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("vendor.revert is AfterHalt") && w[0].contains("hint:"), "{w:?}");
+        // With a gate, or a scheduled halt, or the shipped scenarios: nothing to say.
+        let gated = text.replace(
+            "bake: \"0s\")]",
+            "bake: \"0s\")], gates: [(signal: CrashReports, threshold_count: 10)]",
+        );
+        let spec = load_text("w.ron", &gated).unwrap().validate().unwrap();
+        assert!(warnings(&spec).is_empty());
+        for name in builtin::names() {
+            let (_, spec) = read(name).unwrap();
+            assert!(warnings(&spec).is_empty(), "{name}: {:?}", warnings(&spec));
+        }
+    }
 
     #[test]
     fn suggests_close_spellings_only() {
