@@ -71,6 +71,8 @@ fn a_scripted_hospital_session_is_the_same_bytes_every_run_and_debriefs_against_
     assert!(debrief.contains("Compared with the same scenario and seed without your decisions"));
     assert!(debrief.contains("hospital endpoint downtime (hours)"));
     assert!(debrief.contains("Your decisions saved"), "{debrief}");
+    // The session ends at T+17h; the debrief carries both runs on to the horizon too.
+    assert!(debrief.contains("Carried on to the scenario's horizon"), "{debrief}");
     let decisions = std::fs::read_to_string(a.join("decisions.txt")).unwrap();
     assert!(decisions.contains("undone"));
     assert!(decisions.contains("action: AddTechnicians(to: Sector(Hospital), count: 20)"));
@@ -104,6 +106,27 @@ fn adding_technicians_lowers_hospital_downtime_against_the_baseline() {
     assert!(d.text.contains("Your decisions saved"), "{}", d.text);
     // Both runs end at the same time, so the comparison is like for like.
     assert_eq!(d.result.end, d.baseline.end);
+    // Carried on to the horizon with no further decisions, the saving holds for the whole
+    // outage, which is no shorter than the session's part of it.
+    let horizon = s.world().horizon();
+    assert!(d.result.end < horizon);
+    assert_eq!((d.full.end, d.full_baseline.end), (horizon, horizon));
+    assert!(hours(&d.full) < 0.9 * hours(&d.full_baseline));
+    assert!(hours(&d.full_baseline) >= hours(&d.baseline));
+    assert!(d.text.contains("Carried on to the scenario's horizon"), "{}", d.text);
+}
+
+#[test]
+fn a_session_that_reaches_the_horizon_debriefs_there_and_carries_nothing_on() {
+    let mut s = session("hospital-tabletop", "1d");
+    play(&mut s, &["next", "inject technicians hospital 30", "run 30d"]);
+    assert_eq!(s.world().clock(), s.world().horizon());
+    s.execute("end").unwrap();
+    let d = s.debrief().unwrap();
+    assert_eq!(d.full, d.result);
+    assert_eq!(d.full_baseline, d.baseline);
+    assert!(!d.text.contains("Carried on"), "{}", d.text);
+    assert!(!d.text.contains("carry the session on"), "{}", d.text);
 }
 
 #[test]

@@ -129,7 +129,7 @@ pub fn run(args: TabletopArgs) -> CliResult {
         step
     );
     command.push_str(" --script commands.txt");
-    let set = RunSet { meta: meta(&loaded, &spec, 1, command), runs: vec![debrief.result.clone()] };
+    let set = RunSet { meta: meta(&loaded, &spec, 1, command), runs: vec![debrief.full.clone()] };
     write_report(&mut out, &set, &spec.outputs)?;
     out.write("transcript.txt", session.transcript().as_bytes())?;
     out.write("debrief.txt", debrief.text.as_bytes())?;

@@ -134,7 +134,9 @@ pub const COMMANDS: [(&str, &str, &str, &str); 8] = [
         "end",
         "end the exercise and show the debrief",
         "Ends the session and compares the outcome with the same scenario and seed without your \
-         decisions. End of input does the same.",
+         decisions: now, and with both runs carried on to the scenario's horizon with no further \
+         decisions. The report folder follows the session to the horizon. End of input does the \
+         same.",
     ),
 ];
 

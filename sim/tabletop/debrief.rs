@@ -20,6 +20,11 @@ pub struct Debrief {
     pub result: RunResult,
     /// The same scenario and seed, without the participants' decisions, to the same time.
     pub baseline: RunResult,
+    /// The session carried on to the scenario's horizon with no further decisions (the same
+    /// as `result` when the session ended there). The report folder shows this run.
+    pub full: RunResult,
+    /// The baseline carried on to the horizon.
+    pub full_baseline: RunResult,
 }
 
 /// A figure, 0 when absent.
@@ -216,6 +221,7 @@ pub fn text(
     decisions: &[Decision],
     result: &RunResult,
     baseline: &RunResult,
+    full: Option<&(RunResult, RunResult)>,
 ) -> String {
     let start = spec.start_unix_s;
     let end_s = result.end.as_secs_f64();
@@ -230,6 +236,16 @@ pub fn text(
         ),
         0,
     );
+    if let Some((full, _)) = full {
+        out.push_str(&super::wrap(
+            &format!(
+                "The report's charts and figures carry the session on to the scenario's horizon \
+                 ({}) with no further decisions.",
+                fmt::utc_datetime(start, full.end.as_secs_f64())
+            ),
+            0,
+        ));
+    }
     out.push('\n');
     let kept = decisions.iter().filter(|d| !d.undone).count();
     let undone = decisions.len() - kept;
@@ -259,6 +275,20 @@ pub fn text(
         fmt::utc_datetime(start, end_s)
     ));
     out.push_str(&comparison(result, baseline));
+    if let Some((full, full_baseline)) = full {
+        let horizon_s = full.end.as_secs_f64();
+        out.push('\n');
+        out.push_str(&super::wrap(
+            &format!(
+                "Carried on to the scenario's horizon, {} ({} after the start), with no \
+                 further decisions:",
+                fmt::utc_datetime(start, horizon_s),
+                fmt::duration(horizon_s)
+            ),
+            0,
+        ));
+        out.push_str(&comparison(full, full_baseline));
+    }
     out
 }
 

@@ -804,18 +804,38 @@ impl Session {
         Ok(text)
     }
 
+    /// The debrief: the outcome so far against the baseline to the same time and, when the
+    /// clock is short of the horizon, both runs carried on to it with no further decisions,
+    /// because most of what a decision saves (or costs) comes after a session's last hour.
     fn end(&mut self) -> Result<Reply, SessionError> {
         let result = self.world.results();
         let decided = self.decisions.iter().any(|d| !d.undone);
+        let horizon = self.world.horizon();
+        let carry_on = self.world.clock() < horizon;
         // Without decisions the baseline is the same log, so the same state.
-        let baseline = if decided {
-            replay(&self.spec, self.config, &self.log, false)?.results()
+        let mut without =
+            if decided { Some(replay(&self.spec, self.config, &self.log, false)?) } else { None };
+        let baseline = without.as_ref().map_or_else(|| result.clone(), World::results);
+        let full = if carry_on {
+            let mut with = self.world.clone();
+            with.run_until(horizon)?;
+            let full = with.results();
+            let full_baseline = match without.as_mut() {
+                Some(w) => {
+                    w.run_until(horizon)?;
+                    w.results()
+                }
+                None => full.clone(),
+            };
+            Some((full, full_baseline))
         } else {
-            result.clone()
+            None
         };
-        let text = debrief::text(&self.spec, &self.decisions, &result, &baseline);
+        let text = debrief::text(&self.spec, &self.decisions, &result, &baseline, full.as_ref());
         let decisions = debrief::decisions_text(&self.spec, &self.decisions);
-        self.debrief = Some(Debrief { text: text.clone(), decisions, result, baseline });
+        let (full, full_baseline) = full.unwrap_or_else(|| (result.clone(), baseline.clone()));
+        self.debrief =
+            Some(Debrief { text: text.clone(), decisions, result, baseline, full, full_baseline });
         Ok(Reply { text, ended: true })
     }
 }
