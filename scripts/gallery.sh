@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the committed report gallery (reports/gallery/) that the README shows: one run of
-# each shipped scenario and a side-by-side comparison of the three rollout policies. Only the
-# charts (SVG), the summary (JSON) and the HTML report are kept; the bulky CSV time series are
-# not. Takes about ten minutes on two cores.
+# each shipped scenario, a side-by-side comparison of the three rollout policies, and the
+# scripted hospital tabletop exercise (its transcript and debrief too). Only the charts (SVG),
+# the summary (JSON), the HTML report and the exercise's text are kept; the bulky CSV time
+# series are not. Takes about ten minutes on two cores.
 #
 #   scripts/gallery.sh            # every shipped scenario but global-windows (109 M endpoints)
 #   scripts/gallery.sh --all      # global-windows too (about 4 GiB and a few minutes more)
@@ -41,5 +42,11 @@ done
 echo "== compare: all at once, canary rings, customer lag"
 "$bin" compare crowdstrike-2024 canary-rings customer-lag --reps 3 --quiet --out "$work/compare"
 keep "$work/compare" "$gallery/compare-rollout"
+
+echo "== tabletop: the scripted hospital exercise"
+"$bin" tabletop hospital-tabletop --script tests/tabletop/hospital.txt --out "$work/tabletop" \
+    >/dev/null
+keep "$work/tabletop" "$gallery/hospital-tabletop-session"
+cp "$work/tabletop"/{transcript,debrief,decisions}.txt "$gallery/hospital-tabletop-session/"
 
 du -sh "$gallery"

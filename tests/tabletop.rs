@@ -79,6 +79,12 @@ fn a_scripted_hospital_session_is_the_same_bytes_every_run_and_debriefs_against_
     for file in ["summary.json", "timeseries.csv", "commands.txt"] {
         assert!(a.join(file).is_file(), "{file} missing");
     }
+    // The HTML report opens with the debrief, and keeps the decisions and transcript.
+    let html = std::fs::read_to_string(a.join("report.html")).unwrap();
+    for id in ["debrief", "decisions", "transcript"] {
+        assert!(html.contains(&format!("<section id=\"{id}\">")), "no {id} section");
+    }
+    assert!(html.contains("Carried on to the scenario&#39;s horizon"));
     // The commands written back replay the same session.
     let c = scratch("script-c");
     let (_, transcript_c) = run_script(&a.join("commands.txt"), &c);

@@ -159,7 +159,13 @@ fn run_single(
 }
 
 /// Writes a run's report folder: summary, time series, charts and the HTML report.
-pub fn write_report(out: &mut OutputDir, set: &RunSet, outputs: &OutputSpec) -> CliResult {
+/// Writes a run's report files; `texts` go into the HTML report after its header.
+pub fn write_report(
+    out: &mut OutputDir,
+    set: &RunSet,
+    outputs: &OutputSpec,
+    texts: &[report::TextSection],
+) -> CliResult {
     let stats = report::summarize(&set.runs);
     out.write("summary.json", report::summary_json(set).as_bytes())?;
     if outputs.timeseries {
@@ -179,7 +185,7 @@ pub fn write_report(out: &mut OutputDir, set: &RunSet, outputs: &OutputSpec) -> 
         }
     }
     if outputs.html {
-        out.write("report.html", report::report_html(set, &stats, &charts).as_bytes())?;
+        out.write("report.html", report::report_html_with(set, &stats, &charts, texts).as_bytes())?;
     }
     Ok(())
 }
@@ -204,7 +210,7 @@ pub fn run(args: RunArgs) -> CliResult {
         }
     };
     let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs };
-    write_report(&mut out, &set, &spec.outputs)?;
+    write_report(&mut out, &set, &spec.outputs, &[])?;
     if !args.quiet {
         let stats = report::summarize(&set.runs);
         let mut text = report::summary_table(&set, &stats);

@@ -15,7 +15,7 @@ use clap::Args;
 use super::output::OutputDir;
 use super::run::{meta, read_scenario, shell_word, threads, write_report};
 use super::{CliError, CliResult};
-use crate::report::RunSet;
+use crate::report::{RunSet, TextSection};
 use crate::scenario::units::{DURATION_HINT, Duration};
 use crate::tabletop::{Config, Session, SessionError};
 
@@ -130,7 +130,18 @@ pub fn run(args: TabletopArgs) -> CliResult {
     );
     command.push_str(" --script commands.txt");
     let set = RunSet { meta: meta(&loaded, &spec, 1, command), runs: vec![debrief.full.clone()] };
-    write_report(&mut out, &set, &spec.outputs)?;
+    let section = |id: &str, title: &str, text: &str, folded: bool| TextSection {
+        id: id.into(),
+        title: title.into(),
+        text: text.into(),
+        folded,
+    };
+    let texts = [
+        section("debrief", "Debrief", &debrief.text, false),
+        section("decisions", "Decisions", &debrief.decisions, true),
+        section("transcript", "Session transcript", session.transcript(), true),
+    ];
+    write_report(&mut out, &set, &spec.outputs, &texts)?;
     out.write("transcript.txt", session.transcript().as_bytes())?;
     out.write("debrief.txt", debrief.text.as_bytes())?;
     out.write("decisions.txt", debrief.decisions.as_bytes())?;

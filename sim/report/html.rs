@@ -80,10 +80,32 @@ footer { margin-top: 3.5em; padding-top: 1em; border-top: 1px solid var(--rule);
 }
 "#;
 
+/// Preformatted text shown in a report after its header: a tabletop session's debrief, its
+/// decisions and its transcript.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextSection {
+    /// The section's `id`, for links.
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    /// Behind a "show" toggle, for long texts.
+    pub folded: bool,
+}
+
 /// The whole report as one HTML document. `stats` are the summary statistics of `set` (as
 /// [`summarize`](super::stats::summarize) gives them) and `charts` are inlined in the given
 /// order, each as SVG markup with its title as caption.
 pub fn report_html(set: &RunSet, stats: &BTreeMap<String, Stat>, charts: &[Chart]) -> String {
+    report_html_with(set, stats, charts, &[])
+}
+
+/// [`report_html`] with sections of text after the header.
+pub fn report_html_with(
+    set: &RunSet,
+    stats: &BTreeMap<String, Stat>,
+    charts: &[Chart],
+    texts: &[TextSection],
+) -> String {
     let meta = &set.meta;
     let reps = set.runs.len();
     let mut h =
@@ -122,6 +144,9 @@ pub fn report_html(set: &RunSet, stats: &BTreeMap<String, Stat>, charts: &[Chart
         escape(&meta.command)
     );
 
+    for t in texts {
+        text_section(&mut h, t);
+    }
     summary_section(&mut h, set, stats);
     events_section(&mut h, set);
     if !charts.is_empty() {
@@ -158,6 +183,22 @@ pub fn report_html(set: &RunSet, stats: &BTreeMap<String, Stat>, charts: &[Chart
         escape(&meta.program)
     );
     h
+}
+
+fn text_section(h: &mut String, t: &TextSection) {
+    let _ = writeln!(h, "<section id=\"{}\">\n<h2>{}</h2>", escape(&t.id), escape(&t.title));
+    let pre = format!("<pre class=\"text\"><code>{}</code></pre>", escape(&t.text));
+    if t.folded {
+        let _ = writeln!(
+            h,
+            "<details>\n<summary>Show the {}</summary>\n{pre}\n</details>",
+            escape(&t.title.to_lowercase())
+        );
+    } else {
+        h.push_str(&pre);
+        h.push('\n');
+    }
+    h.push_str("</section>\n");
 }
 
 fn summary_section(h: &mut String, set: &RunSet, stats: &BTreeMap<String, Stat>) {
@@ -423,6 +464,43 @@ mod tests {
         assert!(html.contains("<td>airline-1</td>"));
         assert!(html.contains("<details>") && html.contains("(RON)"));
         assert!(html.contains("95% CI for the mean"));
+    }
+
+    #[test]
+    fn text_sections_follow_the_header_escaped_and_folded_when_asked() {
+        let set = sample_set(1, 3);
+        let texts = [
+            TextSection {
+                id: "debrief".into(),
+                title: "Debrief".into(),
+                text: "saved 41% <of> downtime & $380M".into(),
+                folded: false,
+            },
+            TextSection {
+                id: "transcript".into(),
+                title: "Session transcript".into(),
+                text: "tabletop> next".into(),
+                folded: true,
+            },
+        ];
+        let html = report_html_with(&set, &summarize(&set.runs), &[], &texts);
+        let debrief = html.find("<section id=\"debrief\">").unwrap();
+        let transcript = html.find("<section id=\"transcript\">").unwrap();
+        let summary = html.find("<section id=\"summary\">").unwrap();
+        assert!(html.find("</header>").unwrap() < debrief);
+        assert!(debrief < transcript && transcript < summary);
+        assert!(html.contains(
+            "<pre class=\"text\"><code>saved 41% &lt;of&gt; downtime &amp; $380M</code></pre>"
+        ));
+        assert!(html.contains(
+            "<details>\n<summary>Show the session transcript</summary>\n\
+             <pre class=\"text\"><code>tabletop&gt; next</code></pre>\n</details>"
+        ));
+        // Without sections, the report is the plain one.
+        assert_eq!(
+            report_html_with(&set, &summarize(&set.runs), &[], &[]),
+            report_html(&set, &summarize(&set.runs), &[])
+        );
     }
 
     #[test]

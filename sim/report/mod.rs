@@ -19,7 +19,7 @@ pub(crate) mod testing;
 
 pub use charts::{Chart, ChartError};
 pub use csv::timeseries_csv;
-pub use html::report_html;
+pub use html::{TextSection, report_html, report_html_with};
 pub use json::summary_json;
 pub use stats::{Stat, diff_ci, paired_figure_diff, summarize};
 pub use table::summary_table;
