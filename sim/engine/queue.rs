@@ -1,15 +1,16 @@
 //! Pending-event queues: the hot path of the engine.
 //!
 //! Every event carries a [`Key`]: its time, then a priority class, then how it arrived (see
-//! [`Key`]), packed into three integers compared in order. Lower keys run first. That packing
+//! [`Key`]), packed into two integers compared in order. Lower keys run first. That packing
 //! *is* the tie-break rule (see `engine/mod.rs`).
 //!
 //! The candidates share the [`PendingQueue`] trait so they can be measured against each other
 //! on the same workload (`benches/engine.rs`, group `queue_hold`): `std`'s binary heap with a
-//! reversed order, an implicit 4-ary min-heap with keys apart from events, and the adaptive
-//! queue that uses the first while small and the second once large, which is what the
-//! measurements favoured. The engine uses [`EventQueue`]; `benches/README.md` records the
-//! figures behind the choice.
+//! reversed order; [`BinaryQueue`], a binary heap whose front can be taken and refilled with
+//! one sift (the event loop's "handle one, schedule one"); an implicit 4-ary min-heap with keys
+//! apart from events; and the adaptive queue that uses `BinaryQueue` while small and the 4-ary
+//! heap once large, which is what the measurements favoured. The engine uses [`EventQueue`];
+//! `benches/README.md` records the figures behind the choice.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -18,19 +19,21 @@ use super::time::SimTime;
 
 /// Ordering key of a pending event: time, then priority class, then how it arrived. An LP's
 /// own events come before messages at the same time and priority, in the order they were
-/// scheduled; messages follow in (send time, sender, sender's send order). None of this depends
-/// on when a message was delivered, so neither does the order of events: not the number of
-/// threads, not where windows or `run_until` stop.
+/// scheduled; messages follow in the order of their arrival numbers, which the scheduler
+/// hands out at each barrier in (send time, sender, sender's send order) order (see
+/// `scheduler`). None of this depends on when a message was delivered, so neither does the
+/// order of events: not the number of threads, not where windows or `run_until` stop.
+///
+/// Two words, so that queue entries stay small: a logical process's queue is touched at
+/// every window, and the queues of a thousand LPs must stay in cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key {
     time: u64,
-    /// `priority << 56 | is_message << 55 | (scheduling sequence, or send time)`.
+    /// `priority << 56 | is_message << 55 | (scheduling sequence, or arrival number)`.
     tie: u64,
-    /// For messages, `sender << 32 | sender's send order`; zero for an LP's own events.
-    origin: u64,
 }
 
-/// The largest scheduling sequence number (and send time, in ticks) a key can hold: 55 bits.
+/// The largest scheduling sequence (and arrival) number a key can hold: 55 bits.
 pub const MAX_SEQUENCE: u64 = (1 << 55) - 1;
 const MESSAGE: u64 = 1 << 55;
 
@@ -39,23 +42,14 @@ impl Key {
     #[inline]
     pub fn new(time: SimTime, priority: u8, sequence: u64) -> Key {
         debug_assert!(sequence <= MAX_SEQUENCE);
-        Key { time: time.0, tie: (u64::from(priority) << 56) | sequence, origin: 0 }
+        Key { time: time.0, tie: (u64::from(priority) << 56) | sequence }
     }
 
-    /// The key of a message sent at `sent_at` by LP `sender` as its `send_order`-th message.
+    /// The key of the `arrival`-th message an LP received.
     #[inline]
-    pub fn message(
-        time: SimTime,
-        priority: u8,
-        sent_at: SimTime,
-        sender: u32,
-        send_order: u64,
-    ) -> Key {
-        Key {
-            time: time.0,
-            tie: (u64::from(priority) << 56) | MESSAGE | sent_at.0.min(MAX_SEQUENCE),
-            origin: (u64::from(sender) << 32) | (send_order & 0xFFFF_FFFF),
-        }
+    pub fn message(time: SimTime, priority: u8, arrival: u64) -> Key {
+        debug_assert!(arrival <= MAX_SEQUENCE);
+        Key { time: time.0, tie: (u64::from(priority) << 56) | MESSAGE | arrival }
     }
     #[inline]
     pub fn time(self) -> SimTime {
@@ -70,7 +64,7 @@ impl Key {
     pub fn is_message(self) -> bool {
         self.tie & MESSAGE != 0
     }
-    /// The scheduling sequence of an LP's own event (the send time of a message).
+    /// The scheduling sequence of an LP's own event (the arrival number of a message).
     #[inline]
     pub fn sequence(self) -> u64 {
         self.tie & MAX_SEQUENCE
@@ -98,6 +92,17 @@ pub trait PendingQueue<E>: Default {
     fn pop(&mut self) -> Option<(Key, E)>;
     fn peek_key(&self) -> Option<Key>;
     fn len(&self) -> usize;
+    /// Removes the entry with the smallest key, like [`pop`](Self::pop), but may leave its
+    /// place open for the next [`push`](Self::push) to fill: an event loop that schedules one
+    /// event for each it handles then sifts once instead of twice. Call
+    /// [`settle`](Self::settle) before the next `peek_key`.
+    #[inline]
+    fn take_front(&mut self) -> Option<(Key, E)> {
+        self.pop()
+    }
+    /// Closes the place a [`take_front`](Self::take_front) left open, if no push filled it.
+    #[inline]
+    fn settle(&mut self) {}
     /// Hints the processor to fetch the front of the queue into cache soon.
     fn prefetch(&self) {}
     fn is_empty(&self) -> bool {
@@ -117,14 +122,30 @@ pub const ADAPTIVE_THRESHOLD: usize = 16_384;
 /// can be 16 events (PHOLD) or a hundred thousand (a large organisation's pending repairs).
 #[derive(Clone)]
 pub enum AdaptiveQueue<E> {
-    Small(StdBinaryHeap<E>),
+    Small(BinaryQueue<E>),
     /// Boxed, so that the common small case keeps the enum (and every LP) compact.
     Large(Box<QuaternaryHeap<E>>),
 }
 
 impl<E> Default for AdaptiveQueue<E> {
     fn default() -> Self {
-        AdaptiveQueue::Small(StdBinaryHeap::default())
+        AdaptiveQueue::Small(BinaryQueue::default())
+    }
+}
+
+impl<E> AdaptiveQueue<E> {
+    /// Moves a binary heap that outgrew [`ADAPTIVE_THRESHOLD`] into a 4-ary heap. Rare, so kept
+    /// out of line.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        if let AdaptiveQueue::Small(q) = self {
+            let mut large = QuaternaryHeap::default();
+            for (key, event) in q.take_all() {
+                large.push(key, event);
+            }
+            *self = AdaptiveQueue::Large(Box::new(large));
+        }
     }
 }
 
@@ -135,11 +156,7 @@ impl<E> PendingQueue<E> for AdaptiveQueue<E> {
             AdaptiveQueue::Small(q) => {
                 q.push(key, event);
                 if q.len() > ADAPTIVE_THRESHOLD {
-                    let mut large = QuaternaryHeap::default();
-                    for entry in std::mem::take(&mut q.heap).into_vec() {
-                        large.push(entry.key, entry.event);
-                    }
-                    *self = AdaptiveQueue::Large(Box::new(large));
+                    self.grow();
                 }
             }
             AdaptiveQueue::Large(q) => q.push(key, event),
@@ -166,9 +183,139 @@ impl<E> PendingQueue<E> for AdaptiveQueue<E> {
         }
     }
     #[inline]
+    fn take_front(&mut self) -> Option<(Key, E)> {
+        match self {
+            AdaptiveQueue::Small(q) => q.take_front(),
+            AdaptiveQueue::Large(q) => q.pop(),
+        }
+    }
+    #[inline]
+    fn settle(&mut self) {
+        if let AdaptiveQueue::Small(q) = self {
+            q.settle();
+        }
+    }
+    #[inline]
     fn prefetch(&self) {
         if let AdaptiveQueue::Small(q) = self {
-            prefetch_read(q.heap.as_slice().as_ptr());
+            prefetch_read(q.slots.as_ptr());
+        }
+    }
+}
+
+/// A binary min-heap that can leave its front open: [`take_front`](PendingQueue::take_front)
+/// moves the front event out and leaves its slot empty; the next push drops its entry into
+/// that slot and sifts it down once (where a pop and a push would sift twice), and
+/// [`settle`](PendingQueue::settle) closes the slot when no push came.
+#[derive(Clone)]
+pub struct BinaryQueue<E> {
+    slots: Vec<Slot<E>>,
+    /// Slot 0 is empty: its event was taken.
+    open: bool,
+}
+
+#[derive(Clone)]
+struct Slot<E> {
+    key: Key,
+    /// `None` only in an open front slot.
+    event: Option<E>,
+}
+
+impl<E> Default for BinaryQueue<E> {
+    fn default() -> Self {
+        BinaryQueue { slots: Vec::new(), open: false }
+    }
+}
+
+impl<E> BinaryQueue<E> {
+    #[inline(always)]
+    fn sift_up(&mut self, mut i: usize) {
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.slots[parent].key <= self.slots[i].key {
+                break;
+            }
+            self.slots.swap(i, parent);
+            i = parent;
+        }
+    }
+
+    /// Sifts slot `i` down to where its key belongs.
+    #[inline(always)]
+    fn sift_down(&mut self, mut i: usize) {
+        let n = self.slots.len();
+        loop {
+            let left = 2 * i + 1;
+            if left >= n {
+                return;
+            }
+            let right = left + 1;
+            let child = if right < n && self.slots[right].key < self.slots[left].key {
+                right
+            } else {
+                left
+            };
+            if self.slots[i].key <= self.slots[child].key {
+                return;
+            }
+            self.slots.swap(i, child);
+            i = child;
+        }
+    }
+
+    /// Every entry, in no particular order.
+    fn take_all(&mut self) -> impl Iterator<Item = (Key, E)> {
+        self.open = false;
+        std::mem::take(&mut self.slots).into_iter().filter_map(|s| Some((s.key, s.event?)))
+    }
+}
+
+impl<E> PendingQueue<E> for BinaryQueue<E> {
+    #[inline(always)]
+    fn push(&mut self, key: Key, event: E) {
+        let slot = Slot { key, event: Some(event) };
+        if self.open {
+            self.open = false;
+            self.slots[0] = slot;
+            self.sift_down(0);
+        } else {
+            self.slots.push(slot);
+            self.sift_up(self.slots.len() - 1);
+        }
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<(Key, E)> {
+        let front = self.take_front();
+        self.settle();
+        front
+    }
+    #[inline(always)]
+    fn peek_key(&self) -> Option<Key> {
+        debug_assert!(!self.open, "peek_key on an unsettled queue");
+        self.slots.first().map(|s| s.key)
+    }
+    fn len(&self) -> usize {
+        self.slots.len() - usize::from(self.open)
+    }
+    #[inline(always)]
+    fn take_front(&mut self) -> Option<(Key, E)> {
+        self.settle();
+        let front = self.slots.first_mut()?;
+        let event = front.event.take()?;
+        self.open = true;
+        Some((front.key, event))
+    }
+    #[inline(always)]
+    fn settle(&mut self) {
+        if !self.open {
+            return;
+        }
+        self.open = false;
+        // The last entry fills the open front (or, when it is the front, just goes).
+        let last = self.slots.pop().expect("an open queue has its front slot");
+        if !self.slots.is_empty() {
+            self.slots[0] = last;
+            self.sift_down(0);
         }
     }
 }
@@ -337,16 +484,16 @@ mod tests {
     }
 
     #[test]
-    fn messages_follow_own_events_and_order_by_send_time_sender_and_send_order() {
+    fn messages_follow_own_events_in_arrival_order() {
         let t = SimTime(100);
         let own = Key::new(t, 1, 999);
-        let early = Key::message(t, 1, SimTime(10), 7, 5);
-        let late = Key::message(t, 1, SimTime(20), 3, 0);
-        let late_other = Key::message(t, 1, SimTime(20), 4, 0);
-        let late_again = Key::message(t, 1, SimTime(20), 4, 1);
-        assert!(own < early && early < late && late < late_other && late_other < late_again);
-        assert!(Key::message(t, 0, SimTime(99), 1, 1) < own, "priority still comes first");
-        assert!(early.is_message() && !own.is_message());
+        let first = Key::message(t, 1, 0);
+        let second = Key::message(t, 1, 1);
+        assert!(own < first && first < second);
+        assert!(Key::message(t, 0, 99) < own, "priority still comes first");
+        assert!(Key::message(SimTime(99), 1, 5) < own, "and time before that");
+        assert!(first.is_message() && !own.is_message());
+        assert_eq!(std::mem::size_of::<Key>(), 16);
     }
 
     #[test]
@@ -364,18 +511,57 @@ mod tests {
             let mut a = StdBinaryHeap::default();
             let mut b = QuaternaryHeap::default();
             let mut c = AdaptiveQueue::default();
+            let mut d = BinaryQueue::default();
             for (i, t) in times.iter().enumerate() {
                 let key = Key::new(SimTime(*t), (t % 3) as u8, i as u64);
                 a.push(key, i as u32);
                 b.push(key, i as u32);
                 c.push(key, i as u32);
+                d.push(key, i as u32);
             }
-            let (a, b, c) = (drain(a), drain(b), drain(c));
+            let (a, b, c, d) = (drain(a), drain(b), drain(c), drain(d));
             let mut sorted = a.clone();
             sorted.sort();
             prop_assert_eq!(&a, &sorted);
             prop_assert_eq!(&a, &b);
             prop_assert_eq!(&a, &c);
+            prop_assert_eq!(&a, &d);
+        }
+
+        /// An event loop's pattern: take the front, push zero, one or more later events into
+        /// the open slot, settle. The fronts come out in the order a sorted list gives.
+        #[test]
+        fn take_front_then_pushes_keep_key_order(
+            steps in proptest::collection::vec((0u64..40, 0usize..3), 1..400)
+        ) {
+            let mut q = BinaryQueue::default();
+            let mut reference: Vec<Key> = Vec::new();
+            let mut seq = 0u64;
+            let mut now = 0u64;
+            for (i, _) in steps.iter().enumerate().take(8) {
+                let key = Key::new(SimTime(i as u64 * 3), 0, seq);
+                seq += 1;
+                q.push(key, seq as u32);
+                reference.push(key);
+            }
+            for (delay, pushes) in steps {
+                reference.sort();
+                let Some((key, event)) = q.take_front() else { break };
+                prop_assert_eq!(key, reference.remove(0));
+                prop_assert_eq!(q.len(), reference.len());
+                prop_assert!(key.time().0 >= now);
+                prop_assert!(event > 0);
+                now = key.time().0;
+                for p in 0..pushes as u64 {
+                    let key = Key::new(SimTime(now + delay + p), 0, seq);
+                    seq += 1;
+                    q.push(key, seq as u32);
+                    reference.push(key);
+                }
+                q.settle();
+                reference.sort();
+                prop_assert_eq!(q.peek_key(), reference.first().copied());
+            }
         }
     }
 

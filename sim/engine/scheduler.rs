@@ -24,8 +24,14 @@
 //!
 //! Why it is deterministic: every event's key says how it arrived, not when it was delivered
 //! (see `queue::Key`): an LP's own events in scheduling order, then messages by (send time,
-//! sender, sender's send order). So the order of events depends neither on the number of
-//! partitions or threads nor on where windows end or `run_until` stops.
+//! sender, sender's send order). A message's key carries an arrival number instead of those
+//! three, to keep keys at two words: at each barrier the receiving partition sorts what
+//! arrived by (receiver, send time, sender, send order) and numbers each receiver's messages
+//! on from its count so far. Everything delivered at a barrier was sent in the window before
+//! it, and everything delivered later was sent later, so arrival numbers follow (send time,
+//! sender, send order) exactly, however the windows fall. So the order of events depends
+//! neither on the number of partitions or threads nor on where windows end or `run_until`
+//! stops.
 
 use std::fmt;
 use std::sync::Arc;
@@ -203,9 +209,17 @@ impl<E> Ctx<'_, E> {
         let priority = (self.priority)(&event);
         self.outbox.min_time = self.outbox.min_time.min(at);
         self.outbox.count += 1;
-        let key = Key::message(at, priority, self.now, self.id, *self.sent);
+        let message = Message {
+            to,
+            at,
+            priority,
+            sent_at: self.now,
+            sender: self.id,
+            order: *self.sent,
+            event,
+        };
         *self.sent += 1;
-        self.outbox.by_partition[part].push(Message { to, key, event });
+        self.outbox.by_partition[part].push(message);
     }
 
     fn fail(&mut self, error: EngineError) {
@@ -234,8 +248,20 @@ fn partition_of(bounds: &[LpId], lp: LpId) -> usize {
 #[derive(Clone)]
 struct Message<E> {
     to: LpId,
-    key: Key,
+    at: SimTime,
+    priority: u8,
+    sent_at: SimTime,
+    sender: LpId,
+    /// The sender's count of messages sent before this one.
+    order: u64,
     event: E,
+}
+
+impl<E> Message<E> {
+    /// The order in which a receiver numbers its messages.
+    fn arrival_order(&self) -> (LpId, SimTime, LpId, u64) {
+        (self.to, self.sent_at, self.sender, self.order)
+    }
 }
 
 #[derive(Clone)]
@@ -251,6 +277,8 @@ struct Lp<M: Model> {
     rng: LpRng,
     sequence: u64,
     sent: u64,
+    /// Messages received so far: the next one's arrival number.
+    received: u64,
     handled: u64,
 }
 
@@ -272,6 +300,8 @@ struct Partition<M: Model> {
     outbox: Outbox<M::Event>,
     /// Messages received at the last barrier, by sending partition.
     inbox: Vec<Vec<Message<M::Event>>>,
+    /// Scratch space to sort the inbox in, kept to save an allocation per barrier.
+    arrivals: Vec<Message<M::Event>>,
     events: u64,
     error: Option<EngineError>,
 }
@@ -297,15 +327,30 @@ impl<M: Model> Partition<M> {
         }
     }
 
+    /// Queues the messages of the last barrier, numbering each receiver's in (send time,
+    /// sender, send order) order. Kept out of line, so that the event loop after it stays
+    /// small enough for the queue operations to be inlined into it.
+    #[inline(never)]
     fn deliver_inbox(&mut self) {
-        let mut inbox = std::mem::take(&mut self.inbox);
-        for from_part in inbox.iter_mut() {
-            for msg in from_part.drain(..) {
-                let local = (msg.to - self.first) as usize;
-                self.push_keyed(local, msg.key, msg.event);
-            }
+        let mut arrivals = std::mem::take(&mut self.arrivals);
+        for from_part in &mut self.inbox {
+            arrivals.append(from_part);
         }
-        self.inbox = inbox;
+        // Keys are unique (a sender's send order is), so an unstable sort is deterministic.
+        arrivals.sort_unstable_by_key(Message::arrival_order);
+        for msg in arrivals.drain(..) {
+            let local = (msg.to - self.first) as usize;
+            let lp = &mut self.lps[local];
+            if lp.received > MAX_SEQUENCE {
+                self.error.get_or_insert(EngineError::SequenceExhausted { lp: msg.to });
+                break;
+            }
+            let key = Key::message(msg.at, msg.priority, lp.received);
+            lp.received += 1;
+            self.push_keyed(local, key, msg.event);
+        }
+        arrivals.clear();
+        self.arrivals = arrivals;
     }
 
     /// Handles every event before `end`; returns the earliest time still pending here and the
@@ -365,7 +410,8 @@ impl<M: Model> Partition<M> {
             if key.time().0 >= end {
                 break;
             }
-            let Some((key, event)) = lp.queue.pop() else { break };
+            // The front's slot stays open for the handler's first schedule to fill.
+            let Some((key, event)) = lp.queue.take_front() else { break };
             lp.handled += 1;
             self.events += 1;
             let mut ctx = Ctx {
@@ -383,6 +429,7 @@ impl<M: Model> Partition<M> {
                 priority: M::priority,
             };
             lp.model.handle(event, &mut ctx);
+            lp.queue.settle();
             if self.error.is_some() {
                 break;
             }
@@ -423,6 +470,7 @@ where
             rng: self.rng.clone(),
             sequence: self.sequence,
             sent: self.sent,
+            received: self.received,
             handled: self.handled,
         }
     }
@@ -443,6 +491,7 @@ where
             block_reach: self.block_reach.clone(),
             outbox: self.outbox.clone(),
             inbox: self.inbox.clone(),
+            arrivals: Vec::new(),
             events: self.events,
             error: self.error.clone(),
         }
@@ -514,6 +563,7 @@ impl<M: Model> Simulation<M> {
                     rng: lp_stream(config.seed, config.replication, id),
                     sequence: 0,
                     sent: 0,
+                    received: 0,
                     handled: 0,
                 })
                 .collect();
@@ -533,6 +583,7 @@ impl<M: Model> Simulation<M> {
                     count: 0,
                 },
                 inbox: (0..nparts).map(|_| Vec::new()).collect(),
+                arrivals: Vec::new(),
                 events: 0,
                 error: None,
             });
@@ -905,6 +956,56 @@ mod tests {
         }
         fn priority(e: &(u8, u32)) -> u8 {
             e.0
+        }
+    }
+
+    /// LP 0 records what it handles; the others, at each of their own events, send it `n`
+    /// messages that all arrive at time 1,000.
+    struct Fan {
+        seen: Vec<(u32, u32)>,
+    }
+    impl Model for Fan {
+        type Event = (u32, u32);
+        fn handle(&mut self, (from, n): (u32, u32), ctx: &mut Ctx<'_, (u32, u32)>) {
+            if ctx.id() == 0 {
+                self.seen.push((from, n));
+                return;
+            }
+            for k in 0..n {
+                ctx.send(0, SimTime(1_000), (ctx.id(), ctx.now().0 as u32 * 10 + k));
+            }
+        }
+    }
+
+    #[test]
+    fn equal_time_messages_go_by_send_time_then_sender_then_send_order_however_run() {
+        // (sender, time of its event, messages it sends then).
+        let plan = [(3, 500, 2), (1, 10, 1), (2, 5, 1), (1, 500, 1), (2, 500, 1)];
+        let expected = vec![
+            (0, 0), // LP 0's own event at 1,000 comes before every message
+            (2, 50),
+            (1, 100),
+            (1, 5_000),
+            (2, 5_000),
+            (3, 5_000),
+            (3, 5_001),
+        ];
+        for threads in [1, 2, 4] {
+            for stops in [vec![], vec![7], vec![300, 501], vec![5, 6, 10, 11, 499, 500, 501, 999]] {
+                let mut config = Config::new(SimDuration(10), SimTime(2_000));
+                config.threads = threads;
+                let models = (0..4).map(|_| Fan { seen: vec![] }).collect();
+                let mut sim = Simulation::new(models, &config).unwrap();
+                sim.schedule(0, SimTime(1_000), (0, 0)).unwrap();
+                for &(lp, at, n) in &plan {
+                    sim.schedule(lp, SimTime(at), (lp, n)).unwrap();
+                }
+                for stop in &stops {
+                    sim.run_until(SimTime(*stop)).unwrap();
+                }
+                sim.run().unwrap();
+                assert_eq!(sim.lp(0).seen, expected, "threads {threads}, stops {stops:?}");
+            }
         }
     }
 
