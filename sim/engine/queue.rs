@@ -228,26 +228,35 @@ impl<E> Default for BinaryQueue<E> {
 }
 
 impl<E> BinaryQueue<E> {
+    // Both sifts carry the moving entry along a hole: each level copies one key and moves one
+    // event (`Option::take`), instead of swapping whole entries.
+
     #[inline(always)]
     fn sift_up(&mut self, mut i: usize) {
+        let key = self.slots[i].key;
+        let event = self.slots[i].event.take();
         while i > 0 {
             let parent = (i - 1) / 2;
-            if self.slots[parent].key <= self.slots[i].key {
+            if self.slots[parent].key <= key {
                 break;
             }
-            self.slots.swap(i, parent);
+            self.slots[i].key = self.slots[parent].key;
+            self.slots[i].event = self.slots[parent].event.take();
             i = parent;
         }
+        self.slots[i] = Slot { key, event };
     }
 
     /// Sifts slot `i` down to where its key belongs.
     #[inline(always)]
     fn sift_down(&mut self, mut i: usize) {
         let n = self.slots.len();
+        let key = self.slots[i].key;
+        let event = self.slots[i].event.take();
         loop {
             let left = 2 * i + 1;
             if left >= n {
-                return;
+                break;
             }
             let right = left + 1;
             let child = if right < n && self.slots[right].key < self.slots[left].key {
@@ -255,12 +264,42 @@ impl<E> BinaryQueue<E> {
             } else {
                 left
             };
-            if self.slots[i].key <= self.slots[child].key {
-                return;
+            if key <= self.slots[child].key {
+                break;
             }
-            self.slots.swap(i, child);
+            self.slots[i].key = self.slots[child].key;
+            self.slots[i].event = self.slots[child].event.take();
             i = child;
         }
+        self.slots[i] = Slot { key, event };
+    }
+
+    /// Moves slot 0's entry down the path of smaller children to a leaf, then up to where it
+    /// belongs ("bottom-up" deletion): for the last entry, which belongs near the bottom, one
+    /// comparison per level instead of two.
+    #[inline(always)]
+    fn sift_down_to_bottom_then_up(&mut self) {
+        let n = self.slots.len();
+        let key = self.slots[0].key;
+        let event = self.slots[0].event.take();
+        let mut i = 0;
+        loop {
+            let left = 2 * i + 1;
+            if left >= n {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < n && self.slots[right].key < self.slots[left].key {
+                right
+            } else {
+                left
+            };
+            self.slots[i].key = self.slots[child].key;
+            self.slots[i].event = self.slots[child].event.take();
+            i = child;
+        }
+        self.slots[i] = Slot { key, event };
+        self.sift_up(i);
     }
 
     /// Every entry, in no particular order.
@@ -315,7 +354,7 @@ impl<E> PendingQueue<E> for BinaryQueue<E> {
         let last = self.slots.pop().expect("an open queue has its front slot");
         if !self.slots.is_empty() {
             self.slots[0] = last;
-            self.sift_down(0);
+            self.sift_down_to_bottom_then_up();
         }
     }
 }
