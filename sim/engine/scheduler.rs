@@ -231,12 +231,17 @@ impl<E> Ctx<'_, E> {
 
 #[inline]
 fn next_key(at: SimTime, priority: u8, sequence: &mut u64) -> Option<Key> {
-    if *sequence > MAX_SEQUENCE {
+    take_number(sequence).map(|n| Key::new(at, priority, n))
+}
+
+/// The counter's value, counting it on, while it fits in a key.
+#[inline]
+fn take_number(counter: &mut u64) -> Option<u64> {
+    if *counter > MAX_SEQUENCE {
         return None;
     }
-    let key = Key::new(at, priority, *sequence);
-    *sequence += 1;
-    Some(key)
+    *counter += 1;
+    Some(*counter - 1)
 }
 
 /// Index of the partition holding `lp`, given each partition's first LP.
@@ -340,14 +345,11 @@ impl<M: Model> Partition<M> {
         arrivals.sort_unstable_by_key(Message::arrival_order);
         for msg in arrivals.drain(..) {
             let local = (msg.to - self.first) as usize;
-            let lp = &mut self.lps[local];
-            if lp.received > MAX_SEQUENCE {
+            let Some(arrival) = take_number(&mut self.lps[local].received) else {
                 self.error.get_or_insert(EngineError::SequenceExhausted { lp: msg.to });
                 break;
-            }
-            let key = Key::message(msg.at, msg.priority, lp.received);
-            lp.received += 1;
-            self.push_keyed(local, key, msg.event);
+            };
+            self.push_keyed(local, Key::message(msg.at, msg.priority, arrival), msg.event);
         }
         arrivals.clear();
         self.arrivals = arrivals;
