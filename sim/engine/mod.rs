@@ -16,6 +16,7 @@
 //!   event scheduled in the past, or more events than the budget end the run with an
 //!   [`EngineError`], never a panic.
 
+mod crew;
 pub mod phold;
 pub mod queue;
 pub mod random;

@@ -5,15 +5,25 @@
 //!            E = smallest (earliest pending event + lookahead) over LPs
 //!   ┌────────▼─────────────────────────────────────────────────────────────┐
 //!   │ window [T, min(E, stop))                                             │
-//!   │   partition 0 ─┐                                                     │
-//!   │   partition 1 ─┼─ in parallel (rayon): deliver inbox, then every LP  │
-//!   │   partition … ─┘  handles its events in the window in key order;     │
-//!   │                   messages to other LPs go to the partition outbox   │
+//!   │   worker 0: its partitions, largest first ─┐ in parallel: deliver    │
+//!   │   worker 1: its partitions, largest first ─┤ the inbox, then every   │
+//!   │   idle: another's smallest unstarted one  ─┘ LP handles its events   │
+//!   │   in the window in key order; messages to other LPs go to outboxes   │
 //!   └────────┬─────────────────────────────────────────────────────────────┘
-//!            │ barrier: first error (lowest LP id) wins; budget check;
-//!            │ outbox[p][q] becomes inbox[q][p]; next T = min(heads, messages)
+//!            │ barrier (leader works, others wait): first error (lowest LP id)
+//!            │ wins; budget check; outbox[p][q] becomes inbox[q][p];
+//!            │ next T = min(heads, messages)
 //!            └──► next window
 //! ```
+//!
+//! With more than one thread, the workers (a `Crew`) stay together for the whole of a
+//! `run_until` and meet at a spinning barrier between windows: a fork-join per window would
+//! let the idle worker fall asleep and cost a wake-up per window, a sizeable share of a window
+//! of about a hundred microseconds of work (PHOLD config A). Each worker owns a contiguous share of the LPs, cut
+//! into partitions of decreasing size, and steps them largest first; a worker that runs out
+//! takes the smallest unstarted partition of another. Partitions mostly stay on one core, and
+//! what is left to share out at the end of a window is small. Who steps which partition does
+//! not affect results (below).
 //!
 //! Why it is correct: a message carries a timestamp at least its sender's lookahead after the
 //! sender's clock, and a sender's clock in the window is at least its earliest pending event,
@@ -34,10 +44,12 @@
 //! stops.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
+use super::crew::{Barrier, Crew};
 use super::queue::{EventQueue, Key, MAX_SEQUENCE, PendingQueue};
 use super::random::{LpRng, lp_stream};
 use super::time::{SimDuration, SimTime};
@@ -291,6 +303,9 @@ struct Lp<M: Model> {
 /// whole, so sparse activity costs little while dense activity is a linear scan.
 const BLOCK: usize = 64;
 
+/// Aligned so that no two partitions share a cache line: each is written at every event, and
+/// two of them may be stepped on two cores at once.
+#[repr(align(128))]
 struct Partition<M: Model> {
     first: LpId,
     lps: Vec<Lp<M>>,
@@ -445,6 +460,8 @@ pub struct Simulation<M: Model> {
     parts: Vec<Partition<M>>,
     /// First LP id of each partition.
     bounds: Vec<LpId>,
+    /// First partition of each worker, then the number of partitions.
+    owned: Vec<usize>,
     lps: u32,
     lookahead: SimDuration,
     horizon: SimTime,
@@ -457,7 +474,7 @@ pub struct Simulation<M: Model> {
     reach: SimTime,
     counters: Counters,
     /// Shared by clones: a clone runs on the same worker threads.
-    pool: Option<Arc<rayon::ThreadPool>>,
+    crew: Option<Arc<Crew>>,
     failed: Option<EngineError>,
 }
 
@@ -510,6 +527,7 @@ where
         Simulation {
             parts: self.parts.clone(),
             bounds: self.bounds.clone(),
+            owned: self.owned.clone(),
             lps: self.lps,
             lookahead: self.lookahead,
             horizon: self.horizon,
@@ -518,14 +536,11 @@ where
             next: self.next,
             reach: self.reach,
             counters: self.counters,
-            pool: self.pool.clone(),
+            crew: self.crew.clone(),
             failed: self.failed.clone(),
         }
     }
 }
-
-/// Partitions per worker thread: more than one lets rayon balance uneven windows.
-const PARTITIONS_PER_THREAD: usize = 4;
 
 impl<M: Model> Simulation<M> {
     /// Builds a simulation over `models`; LP `i` is `models[i]`.
@@ -539,18 +554,18 @@ impl<M: Model> Simulation<M> {
         let lps = u32::try_from(models.len()).map_err(|_| {
             EngineError::InvalidConfig(format!("{} LPs is more than 2^32", models.len()))
         })?;
-        let pool = if config.threads > 1 {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(config.threads)
-                .build()
+        let crew = if config.threads > 1 {
+            let crew = Crew::new(config.threads)
                 .map_err(|e| EngineError::InvalidConfig(format!("thread pool: {e}")))?;
-            Some(Arc::new(pool))
+            Some(Arc::new(crew))
         } else {
             None
         };
-        let wanted = if config.threads > 1 { config.threads * PARTITIONS_PER_THREAD } else { 1 };
         let weights: Vec<u64> = models.iter().map(|m| m.weight().max(1)).collect();
-        let bounds = balanced_bounds(&weights, wanted);
+        let Layout { bounds, owned } = match &crew {
+            Some(crew) => layout(&weights, crew.threads(), &PIECES),
+            None => layout(&weights, 1, &[1]),
+        };
         let nparts = bounds.len();
         let mut models = models.into_iter();
         let mut parts = Vec::with_capacity(nparts);
@@ -593,6 +608,7 @@ impl<M: Model> Simulation<M> {
         Ok(Simulation {
             parts,
             bounds,
+            owned,
             lps,
             lookahead: config.lookahead,
             horizon: config.horizon,
@@ -601,7 +617,7 @@ impl<M: Model> Simulation<M> {
             next: SimTime::MAX,
             reach: SimTime::MAX,
             counters: Counters::default(),
-            pool,
+            crew,
             failed: None,
         })
     }
@@ -675,9 +691,9 @@ impl<M: Model> Simulation<M> {
             merge(&mut a, b);
             a
         };
-        match &self.pool {
-            Some(pool) => {
-                pool.install(|| self.parts.par_iter().map(part).reduce(&identity, combine))
+        match &self.crew {
+            Some(crew) => {
+                crew.pool().install(|| self.parts.par_iter().map(part).reduce(&identity, combine))
             }
             None => self.parts.iter().map(part).fold(identity(), combine),
         }
@@ -730,15 +746,9 @@ impl<M: Model> Simulation<M> {
             return Err(e.clone());
         }
         let stop = stop.min(self.horizon);
-        // The whole loop runs inside the pool, so each window is an in-pool fork-join rather
-        // than a job injected from outside (which costs a thread wake-up per window).
-        let result = match self.pool.take() {
-            None => self.windows_until(stop, false),
-            Some(pool) => {
-                let result = pool.install(|| self.windows_until(stop, true));
-                self.pool = Some(pool);
-                result
-            }
+        let result = match self.crew.clone() {
+            None => self.windows_in_turn(stop),
+            Some(crew) => self.windows_with_crew(stop, &crew),
         };
         if let Err(e) = result {
             self.failed = Some(e.clone());
@@ -748,88 +758,240 @@ impl<M: Model> Simulation<M> {
         Ok(self.counters)
     }
 
-    fn windows_until(&mut self, stop: SimTime, parallel: bool) -> Result<(), EngineError> {
-        while self.next < stop {
-            let end = self.reach.min(stop);
-            debug_assert!(end > self.next);
-            self.window(end, parallel)?;
+    /// The window loop on the calling thread alone.
+    fn windows_in_turn(&mut self, stop: SimTime) -> Result<(), EngineError> {
+        let Simulation {
+            parts,
+            bounds,
+            lps,
+            lookahead,
+            event_budget,
+            clock,
+            next,
+            reach,
+            counters,
+            ..
+        } = self;
+        let mut parts: Vec<&mut Partition<M>> = parts.iter_mut().collect();
+        while *next < stop {
+            let end = (*reach).min(stop);
+            debug_assert!(end > *next);
+            let found = parts
+                .iter_mut()
+                .map(|p| p.step(end.0, *lookahead, bounds, *lps))
+                .fold(NOTHING, earliest);
+            let window = close_window(&mut parts, found, end, *lookahead, *event_budget, counters)?;
+            (*clock, *next, *reach) = (end, window.0, window.1);
         }
         Ok(())
     }
 
-    fn window(&mut self, end: SimTime, parallel: bool) -> Result<(), EngineError> {
-        let (global, bounds, lps) = (self.lookahead, &self.bounds[..], self.lps);
-        let end_ms = end.0;
-        let step = |p: &mut Partition<M>| p.step(end_ms, global, bounds, lps);
-        let fold = |a: (u64, u64), b: (u64, u64)| (a.0.min(b.0), a.1.min(b.1));
-        let (mut next, mut reach) = if parallel {
-            self.parts.par_iter_mut().map(step).reduce(|| (u64::MAX, u64::MAX), fold)
-        } else {
-            self.parts.iter_mut().map(step).fold((u64::MAX, u64::MAX), fold)
-        };
-        self.counters.windows += 1;
-        let mut events = 0;
-        for part in &mut self.parts {
-            events += std::mem::take(&mut part.events);
-            self.counters.messages += part.outbox.count;
-            let first_message = part.outbox.min_time.0;
-            next = next.min(first_message);
-            // A message in flight makes its receiver active from its arrival: bound what that
-            // receiver could send by the configured lookahead.
-            reach = reach.min(first_message.saturating_add(global.0));
+    /// The window loop on the crew: every worker steps partitions, its own first (so each
+    /// partition tends to stay on one core), then any another worker has not started; at the
+    /// barrier the leader closes the window and opens the next while the others wait.
+    fn windows_with_crew(&mut self, stop: SimTime, crew: &Crew) -> Result<(), EngineError> {
+        if self.next >= stop {
+            return Ok(());
         }
-        self.counters.events += events;
-        if let Some(error) = self.parts.iter_mut().find_map(|p| p.error.take()) {
-            return Err(error);
-        }
-        if self.counters.events > self.event_budget {
-            return Err(EngineError::EventBudgetExceeded {
-                budget: self.event_budget,
-                handled: self.counters.events,
-                at: end,
-            });
-        }
-        self.exchange_messages();
-        self.clock = end;
-        self.next = SimTime(next);
-        self.reach = SimTime(reach);
-        Ok(())
-    }
-
-    /// Moves every partition's outbox for partition q into q's inbox, keeping sender order.
-    fn exchange_messages(&mut self) {
-        let mut outboxes: Vec<Vec<Vec<Message<M::Event>>>> =
-            self.parts.iter_mut().map(|p| std::mem::take(&mut p.outbox.by_partition)).collect();
-        for (q, part) in self.parts.iter_mut().enumerate() {
-            for (p, out) in outboxes.iter_mut().enumerate() {
-                debug_assert!(part.inbox[p].is_empty());
-                std::mem::swap(&mut out[q], &mut part.inbox[p]);
+        let threads = crew.threads();
+        let Simulation {
+            parts,
+            bounds,
+            owned,
+            lps,
+            lookahead,
+            event_budget,
+            clock,
+            next,
+            reach,
+            counters,
+            ..
+        } = self;
+        let (bounds, lps, global, budget) = (&bounds[..], *lps, *lookahead, *event_budget);
+        let parts: Vec<Mutex<&mut Partition<M>>> = parts.iter_mut().map(Mutex::new).collect();
+        // Worker w's partitions not yet claimed this window: front << 32 | back.
+        let unclaimed = |w: usize| ((owned[w] as u64) << 32) | owned[w + 1] as u64;
+        let claims: Vec<AtomicU64> = (0..threads).map(|w| AtomicU64::new(unclaimed(w))).collect();
+        let window_end = AtomicU64::new((*reach).min(stop).0);
+        let done = AtomicBool::new(false);
+        let (found_next, found_reach) = (AtomicU64::new(u64::MAX), AtomicU64::new(u64::MAX));
+        let leader = Mutex::new((clock, next, reach, counters, None::<EngineError>));
+        let barrier = Barrier::new(threads);
+        crew.run(&barrier, |w| {
+            while !done.load(Ordering::Relaxed) {
+                let end = window_end.load(Ordering::Relaxed);
+                let mut found = NOTHING;
+                for owner in (w..threads).chain(0..w) {
+                    while let Some(p) = claim(&claims[owner], owner == w) {
+                        let mut part = lock(&parts[p]);
+                        found = earliest(found, part.step(end, global, bounds, lps));
+                    }
+                }
+                found_next.fetch_min(found.0, Ordering::Relaxed);
+                found_reach.fetch_min(found.1, Ordering::Relaxed);
+                if w != 0 {
+                    if !barrier.arrive_and_wait() {
+                        return;
+                    }
+                    continue;
+                }
+                if !barrier.gather() {
+                    return;
+                }
+                let mut leader = lock(&leader);
+                let (clock, next, reach, counters, error) = &mut *leader;
+                let mut guards: Vec<_> = parts.iter().map(lock).collect();
+                let mut all: Vec<&mut Partition<M>> =
+                    guards.iter_mut().map(|g| &mut ***g).collect();
+                let found = (
+                    found_next.swap(u64::MAX, Ordering::Relaxed),
+                    found_reach.swap(u64::MAX, Ordering::Relaxed),
+                );
+                match close_window(&mut all, found, SimTime(end), global, budget, counters) {
+                    Ok(window) => {
+                        (**clock, **next, **reach) = (SimTime(end), window.0, window.1);
+                        window_end.store(window.1.min(stop).0, Ordering::Relaxed);
+                        done.store(window.0 >= stop, Ordering::Relaxed);
+                    }
+                    Err(e) => {
+                        *error = Some(e);
+                        done.store(true, Ordering::Relaxed);
+                    }
+                }
+                for (owner, claim) in claims.iter().enumerate() {
+                    claim.store(unclaimed(owner), Ordering::Relaxed);
+                }
+                drop(all);
+                drop(guards);
+                barrier.release();
             }
-        }
-        for (part, out) in self.parts.iter_mut().zip(outboxes) {
-            part.outbox.by_partition = out;
+        });
+        match lock(&leader).4.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 }
 
-/// Splits LPs into at most `wanted` contiguous, non-empty ranges of roughly equal total weight;
-/// returns the first LP of each.
-fn balanced_bounds(weights: &[u64], wanted: usize) -> Vec<LpId> {
-    let n = weights.len();
-    let wanted = wanted.clamp(1, n.max(1));
+/// Claims the next unclaimed partition of a worker's range `front << 32 | back`: its owner
+/// takes from the front (the largest), others from the back (the smallest).
+fn claim(range: &AtomicU64, own: bool) -> Option<usize> {
+    let taken = range.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| {
+        let (front, back) = (r >> 32, r & u64::from(u32::MAX));
+        match (front < back, own) {
+            (false, _) => None,
+            (true, true) => Some(r + (1 << 32)),
+            (true, false) => Some(r - 1),
+        }
+    });
+    let r = taken.ok()?;
+    let (front, back) = (r >> 32, r & u64::from(u32::MAX));
+    Some(if own { front } else { back - 1 } as usize)
+}
+
+/// (earliest pending time, earliest time a message could arrive) when nothing is pending.
+const NOTHING: (u64, u64) = (u64::MAX, u64::MAX);
+
+fn earliest(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
+    (a.0.min(b.0), a.1.min(b.1))
+}
+
+/// Locks a mutex that is only ever held by one worker at a time; a worker that panicked
+/// holding it has already doomed the run, which its panic will report.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The barrier after a window ending at `end`, in which the partitions found `found`: counts
+/// the window, checks for errors and the budget, and moves every partition's outbox for
+/// partition q into q's inbox, keeping sender order. Returns the next window's earliest
+/// pending time and end.
+fn close_window<M: Model>(
+    parts: &mut [&mut Partition<M>],
+    found: (u64, u64),
+    end: SimTime,
+    global: SimDuration,
+    budget: u64,
+    counters: &mut Counters,
+) -> Result<(SimTime, SimTime), EngineError> {
+    let (mut next, mut reach) = found;
+    counters.windows += 1;
+    for part in parts.iter_mut() {
+        counters.events += std::mem::take(&mut part.events);
+        counters.messages += part.outbox.count;
+        let first_message = part.outbox.min_time.0;
+        next = next.min(first_message);
+        // A message in flight makes its receiver active from its arrival: bound what that
+        // receiver could send by the configured lookahead.
+        reach = reach.min(first_message.saturating_add(global.0));
+    }
+    if let Some(error) = parts.iter_mut().find_map(|p| p.error.take()) {
+        return Err(error);
+    }
+    if counters.events > budget {
+        return Err(EngineError::EventBudgetExceeded { budget, handled: counters.events, at: end });
+    }
+    let mut outboxes: Vec<Vec<Vec<Message<M::Event>>>> =
+        parts.iter_mut().map(|p| std::mem::take(&mut p.outbox.by_partition)).collect();
+    for (q, part) in parts.iter_mut().enumerate() {
+        for (p, out) in outboxes.iter_mut().enumerate() {
+            debug_assert!(part.inbox[p].is_empty());
+            std::mem::swap(&mut out[q], &mut part.inbox[p]);
+        }
+    }
+    for (part, out) in parts.iter_mut().zip(outboxes) {
+        part.outbox.by_partition = out;
+    }
+    Ok((SimTime(next), SimTime(reach)))
+}
+
+/// How a worker's share of the LPs is cut into partitions, in sixteenths of the share, largest
+/// first. The worker steps its own partitions largest first and an idle worker takes another's
+/// from the smallest end, so partitions mostly stay on one core while the last piece of work
+/// to share out is small.
+const PIECES: [u32; 5] = [8, 4, 2, 1, 1];
+
+/// Which LPs each partition holds and which worker owns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Layout {
+    /// First LP of each partition.
+    bounds: Vec<LpId>,
+    /// First partition of each worker, then the number of partitions.
+    owned: Vec<usize>,
+}
+
+/// Splits LPs into contiguous, non-empty partitions: `workers` shares of roughly equal total
+/// weight, each cut into pieces of weight in the proportions `pieces`. A piece too light to
+/// hold an LP of its own is merged into the piece before it.
+fn layout(weights: &[u64], workers: usize, pieces: &[u32]) -> Layout {
+    let workers = workers.max(1);
+    let per_worker: u128 = pieces.iter().map(|&p| u128::from(p)).sum();
+    // Piece j starts at starts[j] / scale of the total weight.
+    let scale = per_worker * workers as u128;
+    let mut starts = Vec::with_capacity(workers * pieces.len());
+    for w in 0..workers as u128 {
+        let mut at = w * per_worker;
+        for &p in pieces {
+            starts.push(at);
+            at += u128::from(p);
+        }
+    }
     let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
     let mut bounds = vec![0];
+    let mut piece_of = vec![0];
     let mut acc: u128 = 0;
     for (i, &w) in weights.iter().enumerate() {
-        let k = bounds.len() as u128;
-        // Start partition k once the weight before LP i reaches k/wanted of the total, keeping
-        // enough LPs for the remaining partitions.
-        if i > 0 && k < wanted as u128 && acc * wanted as u128 >= total * k {
+        // The last piece whose start the weight before LP i has reached.
+        let reached = starts.partition_point(|&start| total * start <= acc * scale) - 1;
+        if i > 0 && reached > *piece_of.last().unwrap_or(&0) {
             bounds.push(i as LpId);
+            piece_of.push(reached);
         }
         acc += u128::from(w);
     }
-    bounds
+    let owned =
+        (0..=workers).map(|w| piece_of.partition_point(|&j| j < w * pieces.len())).collect();
+    Layout { bounds, owned }
 }
 
 impl<M: Model> fmt::Debug for Simulation<M> {
@@ -850,13 +1012,43 @@ mod tests {
 
     #[test]
     fn bounds_balance_weight_and_cover_every_lp() {
-        assert_eq!(balanced_bounds(&[1; 8], 4), vec![0, 2, 4, 6]);
-        assert_eq!(balanced_bounds(&[1; 3], 8), vec![0, 1, 2]);
-        assert_eq!(balanced_bounds(&[100, 1, 1, 1, 1], 2), vec![0, 1]);
-        assert_eq!(balanced_bounds(&[], 4), vec![0]);
+        // Equal weights: each worker's half cut into pieces of 4/8, 2/8, 1/8 and 1/8.
+        assert_eq!(
+            layout(&[1; 16], 2, &[4, 2, 1, 1]),
+            Layout { bounds: vec![0, 4, 6, 7, 8, 12, 14, 15], owned: vec![0, 4, 8] }
+        );
+        assert_eq!(
+            layout(&[1; 8], 4, &[1]),
+            Layout { bounds: vec![0, 2, 4, 6], owned: vec![0, 1, 2, 3, 4] }
+        );
+        // Too few LPs for every piece: light pieces merge into the one before.
+        assert_eq!(
+            layout(&[1; 3], 2, &[2, 1, 1]),
+            Layout { bounds: vec![0, 1, 2], owned: vec![0, 2, 3] }
+        );
+        assert_eq!(layout(&[1; 3], 8, &[1]).bounds, vec![0, 1, 2]);
+        // A heavy LP fills its worker's share alone.
+        assert_eq!(
+            layout(&[100, 1, 1, 1, 1], 2, &[1]),
+            Layout { bounds: vec![0, 1], owned: vec![0, 1, 2] }
+        );
+        assert_eq!(layout(&[], 4, &[2, 1]), Layout { bounds: vec![0], owned: vec![0, 1, 1, 1, 1] });
+        assert_eq!(layout(&[1; 5], 1, &[1]), Layout { bounds: vec![0], owned: vec![0, 1] });
         assert_eq!(partition_of(&[0, 2, 4], 3), 1);
         assert_eq!(partition_of(&[0, 2, 4], 4), 2);
         assert_eq!(partition_of(&[0, 2, 4], 0), 0);
+    }
+
+    #[test]
+    fn owners_claim_from_the_front_and_others_from_the_back_each_partition_once() {
+        let range = AtomicU64::new((2 << 32) | 6);
+        assert_eq!(claim(&range, true), Some(2));
+        assert_eq!(claim(&range, false), Some(5));
+        assert_eq!(claim(&range, false), Some(4));
+        assert_eq!(claim(&range, true), Some(3));
+        assert_eq!(claim(&range, true), None);
+        assert_eq!(claim(&range, false), None);
+        assert_eq!(claim(&AtomicU64::new((4 << 32) | 4), true), None);
     }
 
     /// Counts down: each event at t sends one to the next LP at t + d, until the count is 0.
