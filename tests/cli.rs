@@ -140,6 +140,7 @@ fn bad_input_exits_2_before_simulating_and_leaves_no_folder() {
         (vec!["run", "no-such-scenario", "--out", s(&out)], "no built-in scenario has this name"),
         (vec!["run", "hospital-tabletop", "--reps", "0", "--out", s(&out)], "--reps 0"),
         (vec!["run", "hospital-tabletop", "--threads", "0", "--out", s(&out)], "--threads 0"),
+        (vec!["run", "hospital-tabletop", "--threads", "5000", "--out", s(&out)], "--threads 5000"),
         (vec!["run", "hospital-tabletop", "--out", "/proc/blastradius/out"], "--out"),
         (vec!["compare", "hospital-tabletop", "nope", "--out", s(&out)], "nope"),
         (

@@ -65,9 +65,7 @@ pub struct PholdArgs {
 pub fn run(command: BenchCommand) -> CliResult {
     match command {
         BenchCommand::Model(a) => {
-            if a.threads == 0 {
-                return Err(CliError::input("--threads must be at least 1"));
-            }
+            super::run::threads(Some(a.threads))?;
             let (_, spec) = crate::scenario::read(&a.scenario)?;
             let spec = std::sync::Arc::new(spec);
             let started = Instant::now();

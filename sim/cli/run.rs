@@ -45,6 +45,10 @@ pub fn threads(flag: Option<usize>) -> Result<usize, CliError> {
         Some(0) => Err(CliError::input(
             "--threads 0: at least one thread is needed\n  hint: leave it out to use every core",
         )),
+        Some(n) if n > crate::engine::MAX_THREADS => Err(CliError::input(format!(
+            "--threads {n}: at most {} worker threads\n  hint: leave it out to use every core",
+            crate::engine::MAX_THREADS
+        ))),
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }

@@ -1,5 +1,6 @@
 //! The generic parallel discrete-event engine: integer time, logical processes with private
-//! state and queues, a conservative windowed scheduler on rayon, and named random streams.
+//! state and queues, a conservative windowed scheduler whose worker threads meet between
+//! windows, and named random streams.
 //!
 //! It knows nothing of outages, scenarios, files or terminals: it never imports `model`,
 //! `scenario`, `report` or `cli`, does no I/O and never reads the wall clock.
@@ -26,5 +27,5 @@ pub mod time;
 
 pub use queue::Key;
 pub use random::{LpRng, keyed};
-pub use scheduler::{Config, Counters, Ctx, EngineError, LpId, Model, Simulation};
+pub use scheduler::{Config, Counters, Ctx, EngineError, LpId, MAX_THREADS, Model, Simulation};
 pub use time::{SimDuration, SimTime};

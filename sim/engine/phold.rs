@@ -111,8 +111,8 @@ impl PholdConfig {
         if !(self.end.is_finite() && self.end > 0.0 && self.end * TICKS_PER_UNIT < 1.8e19) {
             return Err(format!("--end {} must be positive and below 1.8e13", self.end));
         }
-        if self.threads == 0 {
-            return Err("--threads must be at least 1".into());
+        if !(1..=super::MAX_THREADS).contains(&self.threads) {
+            return Err(format!("--threads must be from 1 to {}", super::MAX_THREADS));
         }
         Ok(())
     }

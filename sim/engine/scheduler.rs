@@ -5,25 +5,27 @@
 //!            E = smallest (earliest pending event + lookahead) over LPs
 //!   ┌────────▼─────────────────────────────────────────────────────────────┐
 //!   │ window [T, min(E, stop))                                             │
-//!   │   worker 0: its partitions, largest first ─┐ in parallel: deliver    │
-//!   │   worker 1: its partitions, largest first ─┤ the inbox, then every   │
+//!   │   worker 0: its own partitions            ─┐ in parallel: deliver    │
+//!   │   worker 1: its own partitions            ─┤ the inbox, then every   │
 //!   │   idle: another's smallest unstarted one  ─┘ LP handles its events   │
 //!   │   in the window in key order; messages to other LPs go to outboxes   │
 //!   └────────┬─────────────────────────────────────────────────────────────┘
-//!            │ barrier (leader works, others wait): first error (lowest LP id)
+//!            │ every partition done; the leader: first error (lowest LP id)
 //!            │ wins; budget check; outbox[p][q] becomes inbox[q][p];
 //!            │ next T = min(heads, messages)
 //!            └──► next window
 //! ```
 //!
 //! With more than one thread, the workers (a `Crew`) stay together for the whole of a
-//! `run_until` and meet at a spinning barrier between windows: a fork-join per window would
-//! let the idle worker fall asleep and cost a wake-up per window, a sizeable share of a window
-//! of about a hundred microseconds of work (PHOLD config A). Each worker owns a contiguous share of the LPs, cut
-//! into partitions of decreasing size, and steps them largest first; a worker that runs out
-//! takes the smallest unstarted partition of another. Partitions mostly stay on one core, and
-//! what is left to share out at the end of a window is small. Who steps which partition does
-//! not affect results (below).
+//! `run_until` and wait for each other by spinning (napping only after a millisecond): a
+//! fork-join per window would let the idle worker fall asleep and cost a wake-up per window,
+//! a sizeable share of a window of about a hundred microseconds of work (PHOLD config A).
+//! Each worker owns a contiguous share of the LPs, cut into partitions (2/8, 2/8, 2/8, 1/8,
+//! 1/8 of the share), and steps its own first; a worker that runs out takes the smallest
+//! unstarted partition of another. A window ends when every partition is done, and the
+//! leader closes it and opens the next. Partitions mostly stay on one core, and what is left
+//! to share out at the end of a window is small. Who steps which partition does not affect
+//! results (below).
 //!
 //! Why it is correct: a message carries a timestamp at least its sender's lookahead after the
 //! sender's clock, and a sender's clock in the window is at least its earliest pending event,
@@ -52,6 +54,9 @@ use super::crew::Crew;
 use super::queue::{EventQueue, Key, MAX_SEQUENCE, PendingQueue};
 use super::random::{LpRng, lp_stream};
 use super::time::{SimDuration, SimTime};
+
+/// The most worker threads a simulation may have.
+pub const MAX_THREADS: usize = super::crew::MAX_WORKERS;
 
 /// Identifies a logical process: its index in the vector given to [`Simulation::new`].
 pub type LpId = u32;
