@@ -1,11 +1,5 @@
-//! The `blastradius` binary: parse the command line, run, map errors to exit codes.
+//! The `blastradius` binary. Everything it does is in `blastradius-cli` (`sim/cli`).
 
-use clap::Parser;
-
-fn main() {
-    let cli = blastradius::cli::Cli::parse();
-    if let Err(e) = blastradius::cli::run(cli) {
-        eprintln!("error: {e}");
-        std::process::exit(e.exit_code());
-    }
+fn main() -> std::process::ExitCode {
+    blastradius_cli::main()
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 
 use super::{CliError, CliResult};
-use crate::engine::phold::{self, PholdConfig};
+use blastradius_engine::phold::{self, PholdConfig};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -18,7 +18,7 @@ pub enum BenchCommand {
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// A scenario file, or the name of a built-in scenario
-    #[arg(default_value = crate::scenario::builtin::DEFAULT)]
+    #[arg(default_value = blastradius_scenario::builtin::DEFAULT)]
     scenario: String,
     /// Worker threads
     #[arg(long, default_value_t = 2)]
@@ -66,17 +66,18 @@ pub fn run(command: BenchCommand) -> CliResult {
     match command {
         BenchCommand::Model(a) => {
             super::run::threads(Some(a.threads))?;
-            let (_, spec) = crate::scenario::read(&a.scenario)?;
+            let (_, spec) = blastradius_scenario::read(&a.scenario)?;
             let spec = std::sync::Arc::new(spec);
             let started = Instant::now();
-            let config = crate::model::RunConfig { replication: a.replication, threads: a.threads };
-            let mut world =
-                crate::model::World::build(spec, config).map_err(|e| CliError::Failed(e.into()))?;
+            let config =
+                blastradius_model::RunConfig { replication: a.replication, threads: a.threads };
+            let mut world = blastradius_model::World::build(spec, config)
+                .map_err(|e| CliError::Failed(e.into()))?;
             let built = started.elapsed().as_secs_f64();
             if a.fleet_only {
                 let endpoints: usize =
                     world.organisations().iter().map(|o| o.endpoints.len()).sum();
-                let record = std::mem::size_of::<crate::model::fleet::Endpoint>();
+                let record = std::mem::size_of::<blastradius_model::fleet::Endpoint>();
                 return super::scenarios::print(&format!(
                     "endpoints={endpoints} organisations={} endpoint_record_bytes={record} build_s={built:.3}\n",
                     world.organisations().len()

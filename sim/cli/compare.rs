@@ -11,9 +11,9 @@ use super::output::OutputDir;
 use super::progress::Progress;
 use super::run::{meta, read_scenario, replications, shell_word, threads};
 use super::{CliError, CliResult};
-use crate::engine::replicate::run_indexed;
-use crate::model::{RunConfig, run_replication};
-use crate::report::{RunSet, study};
+use blastradius_engine::replicate::run_indexed;
+use blastradius_model::{RunConfig, run_replication};
+use blastradius_report::{RunSet, study};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {

@@ -10,12 +10,12 @@ use clap::Args;
 use super::output::OutputDir;
 use super::progress::Progress;
 use super::{CliError, CliResult};
-use crate::engine::replicate::run_indexed;
-use crate::engine::{SimDuration, SimTime};
-use crate::model::spec::{OutputSpec, WorldSpec};
-use crate::model::{RunConfig, RunResult, World};
-use crate::report::{self, RunMeta, RunSet};
-use crate::scenario::{self, Loaded, builtin};
+use blastradius_engine::replicate::run_indexed;
+use blastradius_engine::{SimDuration, SimTime};
+use blastradius_model::spec::{OutputSpec, WorldSpec};
+use blastradius_model::{RunConfig, RunResult, World};
+use blastradius_report::{self as report, RunMeta, RunSet};
+use blastradius_scenario::{self as scenario, Loaded, builtin};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -45,9 +45,9 @@ pub fn threads(flag: Option<usize>) -> Result<usize, CliError> {
         Some(0) => Err(CliError::input(
             "--threads 0: at least one thread is needed\n  hint: leave it out to use every core",
         )),
-        Some(n) if n > crate::engine::MAX_THREADS => Err(CliError::input(format!(
+        Some(n) if n > blastradius_engine::MAX_THREADS => Err(CliError::input(format!(
             "--threads {n}: at most {} worker threads\n  hint: leave it out to use every core",
-            crate::engine::MAX_THREADS
+            blastradius_engine::MAX_THREADS
         ))),
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
@@ -128,7 +128,7 @@ pub fn run_replications(
         threads,
         |replication| {
             let config = RunConfig { replication, threads: 1 };
-            crate::model::run_replication(Arc::clone(spec), config)
+            blastradius_model::run_replication(Arc::clone(spec), config)
         },
         |done| progress.set(done),
     )
@@ -143,7 +143,7 @@ fn run_single(
     threads: usize,
     progress: &Progress,
 ) -> Result<RunResult, CliError> {
-    let fail = |e: crate::model::ModelError| CliError::Failed(e.into());
+    let fail = |e: blastradius_model::ModelError| CliError::Failed(e.into());
     let mut world =
         World::build(Arc::clone(spec), RunConfig { replication: 0, threads }).map_err(fail)?;
     let horizon = world.horizon();

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::Args;
 
 use super::{CliError, CliResult};
-use crate::scenario::{self, builtin};
+use blastradius_scenario::{self as scenario, builtin};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {

@@ -19,14 +19,14 @@ use super::output::OutputDir;
 use super::progress::Progress;
 use super::run::{replications, shell_word, threads};
 use super::{CliError, CliResult};
-use crate::engine::replicate::run_indexed;
-use crate::model::results::FIGURES;
-use crate::model::spec::WorldSpec;
-use crate::model::{RunConfig, run_replication};
-use crate::report;
-use crate::scenario::{self, overrides};
-use crate::study::design::{self, Design, RunId, Shard};
-use crate::study::{RunRow, SweepPlan};
+use blastradius_engine::replicate::run_indexed;
+use blastradius_model::results::FIGURES;
+use blastradius_model::spec::WorldSpec;
+use blastradius_model::{RunConfig, run_replication};
+use blastradius_report as report;
+use blastradius_scenario::{self as scenario, overrides};
+use blastradius_study::design::{self, Design, RunId, Shard};
+use blastradius_study::{RunRow, SweepPlan};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DesignArg {

@@ -1,5 +1,5 @@
 //! `blastradius tabletop`: a tabletop exercise in the terminal. The session itself (commands,
-//! narrative, undo, debrief) is `crate::tabletop`; this file only wires it to a prompt, a
+//! narrative, undo, debrief) is `blastradius_tabletop`; this file only wires it to a prompt, a
 //! script or piped input, and writes the debrief folder at the end.
 //!
 //! On a terminal the prompt shows the simulated clock and each reply follows the typed line.
@@ -15,9 +15,9 @@ use clap::Args;
 use super::output::OutputDir;
 use super::run::{meta, read_scenario, shell_word, threads, write_report};
 use super::{CliError, CliResult};
-use crate::report::{RunSet, TextSection};
-use crate::scenario::units::{DURATION_HINT, Duration};
-use crate::tabletop::{Config, Session, SessionError};
+use blastradius_report::{RunSet, TextSection};
+use blastradius_scenario::units::{DURATION_HINT, Duration};
+use blastradius_tabletop::{Config, Session, SessionError};
 
 #[derive(Debug, Args)]
 pub struct TabletopArgs {
@@ -49,7 +49,7 @@ enum Input {
 }
 
 /// Checks `--step` against the scenario's horizon.
-fn step(text: &str, horizon: crate::engine::SimDuration) -> Result<Duration, CliError> {
+fn step(text: &str, horizon: blastradius_engine::SimDuration) -> Result<Duration, CliError> {
     let step: Duration = text.parse().map_err(|e: String| {
         CliError::input(format!(
             "--step {text}: {}\n  hint: {DURATION_HINT}",
@@ -188,7 +188,9 @@ fn respond(session: &mut Session, line: &str) -> Result<bool, CliError> {
 }
 
 /// Prints a reply or an explanation; `true` once the session has ended.
-fn print_reply(result: Result<crate::tabletop::Reply, SessionError>) -> Result<bool, CliError> {
+fn print_reply(
+    result: Result<blastradius_tabletop::Reply, SessionError>,
+) -> Result<bool, CliError> {
     match result {
         Ok(reply) => {
             print(&format!("{}\n", reply.text))?;

@@ -511,7 +511,7 @@ impl<E> PendingQueue<E> for QuaternaryHeap<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::random::keyed;
+    use crate::random::keyed;
     use proptest::prelude::*;
 
     fn drain<Q: PendingQueue<u32>>(mut q: Q) -> Vec<Key> {

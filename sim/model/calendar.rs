@@ -5,8 +5,8 @@
 //! needs no state) and the integral of a weekly demand profile (so lost revenue over any
 //! interval is exact without stepping hour by hour).
 
-use crate::engine::keyed;
-use crate::engine::{SimDuration, SimTime};
+use blastradius_engine::keyed;
+use blastradius_engine::{SimDuration, SimTime};
 
 use super::spec::OnlineSpec;
 
@@ -209,7 +209,7 @@ pub fn ceil_to(t: SimTime, step: SimDuration) -> SimTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::spec::Share;
+    use crate::spec::Share;
 
     /// 2024-07-19T04:09:00Z, a Friday.
     const START: i64 = 1_721_362_140;

@@ -1,7 +1,7 @@
 //! The events of the outage world, for every kind of logical process, and their tie-break
 //! priorities.
 
-use crate::engine::LpId;
+use blastradius_engine::LpId;
 
 use super::spec::{ActionSpec, ToolSpec};
 

@@ -9,7 +9,7 @@
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::engine::random::hash_words;
+use blastradius_engine::random::hash_words;
 
 use super::spec::{ArchetypeSpec, Class, Os};
 

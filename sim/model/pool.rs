@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::{Ctx, LpId, SimDuration};
+use blastradius_engine::{Ctx, LpId, SimDuration};
 
 use super::event::Event;
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::{Counters, SimTime};
+use blastradius_engine::{Counters, SimTime};
 
 use super::spec::Sector;
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::{LpId, SimDuration, SimTime};
+use blastradius_engine::{LpId, SimDuration, SimTime};
 
 use super::calendar::DemandCurve;
 use super::spec::{ArchetypeSpec, Class, Os, WorldSpec};

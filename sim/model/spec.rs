@@ -3,7 +3,7 @@
 //! are in [0, 1], mixes add up to 1, counts are positive, names resolve. Only
 //! `scenario::validate` constructs them (or tests, through the same checks).
 
-use crate::engine::SimDuration;
+use blastradius_engine::SimDuration;
 
 /// Economic sectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Ctx, LpId, SimDuration, SimTime};
+use blastradius_engine::{Ctx, LpId, SimDuration, SimTime};
 
 use super::event::Event;
 use super::shared::Shared;

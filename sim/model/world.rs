@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::engine::{Config, Ctx, EngineError, LpId, Model, SimDuration, SimTime, Simulation};
+use blastradius_engine::{Config, Ctx, EngineError, LpId, Model, SimDuration, SimTime, Simulation};
 
 use super::calendar::DemandCurve;
 use super::event::Event;
@@ -139,7 +139,7 @@ impl World {
     /// Generates the fleet and builds every LP, with scheduled publications, tools and
     /// decisions in place.
     pub fn build(spec: Arc<WorldSpec>, config: RunConfig) -> Result<World, ModelError> {
-        let seed = crate::engine::random::replication_seed(spec.seed, config.replication);
+        let seed = blastradius_engine::random::replication_seed(spec.seed, config.replication);
         let pools_n = spec.pools.len() as LpId;
         let plan: Vec<(usize, u32)> = spec
             .archetypes
@@ -351,7 +351,7 @@ impl World {
         self.shared.horizon
     }
 
-    pub fn counters(&self) -> crate::engine::Counters {
+    pub fn counters(&self) -> blastradius_engine::Counters {
         self.sim.counters()
     }
 

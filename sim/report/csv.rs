@@ -7,7 +7,7 @@
 //! six decimals, `loss_usd_cumulative` with two. A non-finite value is written as an empty
 //! field, which R and pandas read as missing.
 
-use crate::model::RunResult;
+use blastradius_model::RunResult;
 
 /// The header row, in column order.
 pub const HEADER: [&str; 6] =
@@ -74,10 +74,10 @@ fn fixed(x: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::SimTime;
-    use crate::model::results::Series;
-    use crate::model::spec::Sector;
-    use crate::report::testing::{run_with_figures, sample_runs};
+    use crate::testing::{run_with_figures, sample_runs};
+    use blastradius_engine::SimTime;
+    use blastradius_model::results::Series;
+    use blastradius_model::spec::Sector;
 
     #[test]
     fn known_rows() {

@@ -151,7 +151,7 @@ pub fn utc_clock(start_unix_s: i64, offset_s: f64) -> String {
 }
 
 /// Formats a UTC instant with a chrono format string; "n/a" outside chrono's range.
-pub(crate) fn utc_format(start_unix_s: i64, offset_s: f64, pattern: &str) -> String {
+pub fn utc_format(start_unix_s: i64, offset_s: f64, pattern: &str) -> String {
     if !offset_s.is_finite() {
         return NOT_AVAILABLE.to_string();
     }

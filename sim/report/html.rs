@@ -401,9 +401,9 @@ fn inline_svg(svg: &str, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::charts::run_charts;
-    use crate::report::stats::summarize;
-    use crate::report::testing::{sample_set, set_of};
+    use crate::charts::run_charts;
+    use crate::stats::summarize;
+    use crate::testing::{sample_set, set_of};
 
     #[test]
     fn escape_covers_markup_characters() {

@@ -172,7 +172,7 @@ pub fn summary_json(set: &RunSet) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testing::{run_with_figures, sample_set, set_of};
+    use crate::testing::{run_with_figures, sample_set, set_of};
     use serde_json::Value;
 
     #[test]

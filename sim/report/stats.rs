@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::results::{RunResult, SectorLoss};
-use crate::model::spec::Sector;
+use blastradius_model::results::{RunResult, SectorLoss};
+use blastradius_model::spec::Sector;
 
 /// A summary of one figure over the replications in which it is present.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -260,7 +260,7 @@ impl SectorMean {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testing::{run_with_figures, sample_runs};
+    use crate::testing::{run_with_figures, sample_runs};
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

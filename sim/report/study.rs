@@ -17,10 +17,10 @@ use super::charts::{Chart, ChartError, Compared, compare_charts};
 use super::html::escape;
 use super::stats::{Stat, paired_figure_diff, summarize};
 use super::{RunSet, fmt};
-use crate::model::results::FIGURES;
-use crate::study::design::{Design, RunId};
-use crate::study::sensitivity;
-use crate::study::{RunRow, SweepPlan};
+use blastradius_model::results::FIGURES;
+use blastradius_study::design::{Design, RunId};
+use blastradius_study::sensitivity;
+use blastradius_study::{RunRow, SweepPlan};
 
 // ---------------------------------------------------------------------------------------------
 // Comparisons.
@@ -579,10 +579,10 @@ fn short(path: &str) -> String {
 }
 
 /// An axis label and unit for a parameter: durations are plotted in hours.
-fn axis(p: &crate::study::design::Parameter) -> (String, Unit) {
+fn axis(p: &blastradius_study::design::Parameter) -> (String, Unit) {
     match p.kind {
-        crate::study::design::Kind::Duration => (format!("{} (hours)", p.path), Unit::Hours),
-        crate::study::design::Kind::Number => (p.path.clone(), Unit::Number),
+        blastradius_study::design::Kind::Duration => (format!("{} (hours)", p.path), Unit::Hours),
+        blastradius_study::design::Kind::Number => (p.path.clone(), Unit::Number),
     }
 }
 
@@ -616,7 +616,7 @@ pub fn sweep_charts(plan: &SweepPlan, rows: &[RunRow]) -> Result<Vec<Chart>, Cha
                 subtitle: subtitle.clone(),
                 x_label: params[0].path.clone(),
                 y_label: label.to_string(),
-                x_unit: if params[0].kind == crate::study::design::Kind::Duration {
+                x_unit: if params[0].kind == blastradius_study::design::Kind::Duration {
                     Unit::Hours
                 } else {
                     Unit::Number
@@ -760,7 +760,7 @@ pub fn sweep_summary(plan: &SweepPlan, rows: &[RunRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::study::design::{self, Shard};
+    use blastradius_study::design::{self, Shard};
 
     fn plan() -> SweepPlan {
         let parameters =

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::spec::Sector;
+use blastradius_model::spec::Sector;
 
 use super::RunSet;
 use super::fmt;
@@ -213,8 +213,8 @@ pub fn summary_table(set: &RunSet, stats: &BTreeMap<String, Stat>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::stats::summarize;
-    use crate::report::testing::{run_with_figures, sample_set, set_of};
+    use crate::stats::summarize;
+    use crate::testing::{run_with_figures, sample_set, set_of};
 
     #[test]
     fn one_replication() {

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::SimTime;
-use crate::model::results::{FIGURES, KeyEvent, OrgLoss, RunResult, SectorLoss, Series};
-use crate::model::spec::Sector;
-use crate::report::{RunMeta, RunSet};
+use crate::{RunMeta, RunSet};
+use blastradius_engine::SimTime;
+use blastradius_model::results::{FIGURES, KeyEvent, OrgLoss, RunResult, SectorLoss, Series};
+use blastradius_model::spec::Sector;
 
 /// 2024-07-19T04:09:00Z.
 pub const START_UNIX_S: i64 = 1_721_362_140;

@@ -149,7 +149,7 @@ fn distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::units::Duration;
+    use crate::units::Duration;
 
     fn check(text: &str, expected: raw::Action) {
         assert_eq!(parse_action(text), Ok(expected.clone()), "{text}");

@@ -39,7 +39,7 @@ pub fn fill_opt<T: Layer>(here: &mut Option<T>, default: impl FnOnce() -> T) {
 #[macro_export]
 macro_rules! replace_layer {
     ($($t:ty),* $(,)?) => {
-        $(impl $crate::scenario::layer::Layer for $t {
+        $(impl $crate::layer::Layer for $t {
             fn merge(&mut self, over: Self) {
                 *self = over;
             }
@@ -102,12 +102,12 @@ macro_rules! layered {
             )*
         }
 
-        impl $crate::scenario::layer::Layer for $name {
+        impl $crate::layer::Layer for $name {
             fn merge(&mut self, over: Self) {
-                $( $crate::scenario::layer::merge_opt(&mut self.$field, over.$field); )*
+                $( $crate::layer::merge_opt(&mut self.$field, over.$field); )*
             }
             fn fill(&mut self) {
-                $( $crate::scenario::layer::fill_opt(&mut self.$field, || $default); )*
+                $( $crate::layer::fill_opt(&mut self.$field, || $default); )*
             }
         }
 

@@ -189,7 +189,7 @@ pub fn get(s: &raw::Scenario, path: &str) -> Result<String, OverrideError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario;
+    use crate as scenario;
 
     fn base() -> raw::Scenario {
         scenario::load("hospital-tabletop").unwrap().resolved

@@ -48,7 +48,7 @@ pub enum Os {
 #[serde(transparent)]
 pub struct Mix<K: Ord>(pub BTreeMap<K, f64>);
 
-impl<K: Ord> crate::scenario::layer::Layer for Mix<K> {
+impl<K: Ord> crate::layer::Layer for Mix<K> {
     fn merge(&mut self, over: Self) {
         *self = over;
     }
@@ -663,7 +663,7 @@ pub enum Setting<T> {
     All(T),
 }
 
-impl<T: Clone> crate::scenario::layer::Layer for Setting<T> {
+impl<T: Clone> crate::layer::Layer for Setting<T> {
     fn merge(&mut self, over: Self) {
         *self = over;
     }

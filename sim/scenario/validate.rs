@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::SimDuration;
-use crate::model::spec::{self as m, Share};
+use blastradius_engine::SimDuration;
+use blastradius_model::spec::{self as m, Share};
 
 use super::raw::{self, Setting};
 use super::units::Duration;
@@ -21,7 +21,7 @@ pub struct Diagnostic {
 /// The longest horizon: endpoint records keep times as 32-bit milliseconds.
 pub const MAX_HORIZON: SimDuration = SimDuration::from_days(49);
 /// Most services per archetype.
-pub const MAX_SERVICES: usize = crate::model::org::MAX_SERVICES;
+pub const MAX_SERVICES: usize = blastradius_model::org::MAX_SERVICES;
 /// Largest organisation: endpoint indices and fetch records are 32-bit.
 pub const MAX_ORG_SIZE: u32 = 20_000_000;
 /// Most output samples per run.

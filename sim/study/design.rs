@@ -7,8 +7,8 @@
 //! replication) alone, so results do not depend on which machine or in which order it ran, and
 //! shards are fixed slices of the run numbers.
 
-use crate::engine::random::{hash_words, keyed};
-use crate::scenario::units::Duration;
+use blastradius_engine::random::{hash_words, keyed};
+use blastradius_scenario::units::Duration;
 
 /// What kind of values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

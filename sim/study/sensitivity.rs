@@ -139,7 +139,7 @@ pub fn regression(names: &[String], x: &[Vec<f64>], y: &[f64]) -> Option<Vec<(Ef
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::random::keyed;
+    use blastradius_engine::random::keyed;
 
     fn names(n: &[&str]) -> Vec<String> {
         n.iter().map(|s| s.to_string()).collect()

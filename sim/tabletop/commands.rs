@@ -2,11 +2,11 @@
 //! shorthands for decisions (`inject technicians hospital 20`), and the help text of every
 //! command. Parsing knows the scenario (to resolve names) but never touches the world.
 
-use crate::engine::SimDuration;
-use crate::model::spec::{Sector, WorldSpec};
-use crate::scenario::actions::{self, ACTION_FORMS};
-use crate::scenario::raw;
-use crate::scenario::units::{DURATION_HINT, Duration};
+use blastradius_engine::SimDuration;
+use blastradius_model::spec::{Sector, WorldSpec};
+use blastradius_scenario::actions::{self, ACTION_FORMS};
+use blastradius_scenario::raw;
+use blastradius_scenario::units::{DURATION_HINT, Duration};
 
 /// One thing the facilitator asked for.
 #[derive(Clone, Debug, PartialEq)]
@@ -495,7 +495,7 @@ pub fn target_hint(spec: &WorldSpec) -> String {
         .archetypes
         .iter()
         .find(|a| a.organisations > 0)
-        .map_or_else(String::new, |a| crate::model::spec::org_name(&a.name, 0));
+        .map_or_else(String::new, |a| blastradius_model::spec::org_name(&a.name, 0));
     format!(
         "use `all`, a sector ({}), an archetype ({}) or an organisation (e.g. {example})",
         sectors.join(", "),
@@ -586,10 +586,10 @@ pub fn distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::SimDuration;
+    use blastradius_engine::SimDuration;
 
     fn spec() -> WorldSpec {
-        crate::scenario::read("hospital-tabletop").unwrap().1
+        blastradius_scenario::read("hospital-tabletop").unwrap().1
     }
 
     fn check(line: &str, expected: Command) {

@@ -2,10 +2,10 @@
 //! the same scenario and seed without them ("your decisions saved 41% of hospital endpoint
 //! downtime and $380M").
 
-use crate::model::RunResult;
-use crate::model::spec::{Sector, WorldSpec};
-use crate::report::fmt;
-use crate::scenario::actions::action_to_ron;
+use blastradius_model::RunResult;
+use blastradius_model::spec::{Sector, WorldSpec};
+use blastradius_report::fmt;
+use blastradius_scenario::actions::action_to_ron;
 
 use super::Decision;
 
@@ -308,7 +308,7 @@ pub fn decisions_text(spec: &WorldSpec, decisions: &[Decision]) -> String {
         .map(|d| {
             vec![
                 fmt::utc_datetime(start, d.at.as_secs_f64()),
-                format!("T+{}", d.at.since(crate::engine::SimTime::ZERO)),
+                format!("T+{}", d.at.since(blastradius_engine::SimTime::ZERO)),
                 d.command.clone(),
                 if d.undone { "undone" } else { "kept" }.to_string(),
             ]
@@ -326,7 +326,7 @@ pub fn decisions_text(spec: &WorldSpec, decisions: &[Decision]) -> String {
     for d in &kept {
         out.push_str(&format!(
             "        (at: \"{}\", action: {}),\n",
-            d.at.since(crate::engine::SimTime::ZERO),
+            d.at.since(blastradius_engine::SimTime::ZERO),
             action_to_ron(&d.action)
         ));
     }

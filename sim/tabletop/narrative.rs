@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::SimTime;
-use crate::model::World;
-use crate::model::org::{Note, Org};
-use crate::model::spec::{Sector, ToolMode, WorldSpec};
-use crate::report::fmt;
+use blastradius_engine::SimTime;
+use blastradius_model::World;
+use blastradius_model::org::{Note, Org};
+use blastradius_model::spec::{Sector, ToolMode, WorldSpec};
+use blastradius_report::fmt;
 
 use super::table::{count, region_name, share};
 
@@ -324,12 +324,12 @@ fn vendor_sentences(world: &World, clock: &Clock, from: SimTime, to: SimTime) ->
 
 /// `usb-recovery-tool available: faster hands-on recovery for 60% of crashed machines, about
 /// 6m each`.
-pub fn tool_text(tool: &crate::model::spec::ToolSpec) -> String {
+pub fn tool_text(tool: &blastradius_model::spec::ToolSpec) -> String {
     format!("{} available: {}", tool.name, tool_use(tool))
 }
 
 /// What a tool does: `faster hands-on recovery for 60% of crashed machines, about 6m each`.
-pub fn tool_use(tool: &crate::model::spec::ToolSpec) -> String {
+pub fn tool_use(tool: &blastradius_model::spec::ToolSpec) -> String {
     let mode = match tool.mode {
         ToolMode::Remote => "remote recovery, no one at the machine,",
         ToolMode::HandsOn => "faster hands-on recovery",

@@ -2,12 +2,12 @@
 //! detailed views of `status` (a sector, an archetype, one organisation). Plain text in fixed
 //! columns, built only from what the world reports now; nothing here changes the world.
 
-use crate::engine::SimTime;
-use crate::model::World;
-use crate::model::org::Org;
-use crate::model::spec::{ArchetypeSpec, Sector};
-use crate::model::world::SectorStatus;
-use crate::report::fmt;
+use blastradius_engine::SimTime;
+use blastradius_model::World;
+use blastradius_model::org::Org;
+use blastradius_model::spec::{ArchetypeSpec, Sector};
+use blastradius_model::world::SectorStatus;
+use blastradius_report::fmt;
 
 /// How a column's cells line up.
 #[derive(Clone, Copy, PartialEq)]
@@ -248,7 +248,7 @@ fn most_affected(orgs: &[&Org], now: SimTime, limit: usize) -> String {
 }
 
 /// A sum over an organisation's crews.
-fn crew_sum(org: &Org, f: fn(&crate::model::org::Crew) -> u32) -> u32 {
+fn crew_sum(org: &Org, f: fn(&blastradius_model::org::Crew) -> u32) -> u32 {
     org.crews.iter().map(f).sum()
 }
 

@@ -8,13 +8,13 @@
 //! minutes is never. One event per crash walks the sorted fetches; a fetch at or after the
 //! revert reached the organisation is good, and it and every later one are dropped.
 
-use crate::engine::keyed;
-use crate::engine::{Ctx, SimDuration, SimTime};
-use crate::model::calendar::Workstation;
-use crate::model::event::Event;
-use crate::model::fleet::State;
-use crate::model::shared::purpose;
-use crate::model::spec::Class;
+use crate::calendar::Workstation;
+use crate::event::Event;
+use crate::fleet::State;
+use crate::shared::purpose;
+use crate::spec::Class;
+use blastradius_engine::keyed;
+use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use super::Org;
 

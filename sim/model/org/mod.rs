@@ -18,7 +18,7 @@ mod services;
 
 use std::sync::Arc;
 
-use crate::engine::{Ctx, SimDuration, SimTime};
+use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use super::calendar::{Clock, ceil_to};
 use super::event::Event;
@@ -94,8 +94,8 @@ pub struct Org {
     call_in_active: bool,
     pub order: RepairOrder,
     pub(crate) cloud: repair::CloudAdmins,
-    hands_on_tools: Vec<crate::model::spec::ToolSpec>,
-    remote_tools: Vec<crate::model::spec::ToolSpec>,
+    hands_on_tools: Vec<crate::spec::ToolSpec>,
+    remote_tools: Vec<crate::spec::ToolSpec>,
     pool_contractors: u32,
     private_contractors: u32,
     pool_requested: bool,
@@ -137,7 +137,7 @@ impl Org {
         crews.push(Crew::new(0));
         let vms = fleet.endpoints.iter().filter(|e| e.class() == Class::CloudVm).count();
         let cloud = repair::CloudAdmins::new(spec, vms as u64);
-        let lagged = crate::engine::keyed::chance(
+        let lagged = blastradius_engine::keyed::chance(
             &[shared.seed, fleet.key, super::shared::purpose::LAG],
             spec.lag_share.get(),
         );
@@ -192,12 +192,12 @@ impl Org {
         org
     }
 
-    pub fn spec(&self) -> &crate::model::spec::ArchetypeSpec {
+    pub fn spec(&self) -> &crate::spec::ArchetypeSpec {
         self.shared.archetype(self.archetype)
     }
 
     pub fn name(&self) -> String {
-        crate::model::spec::org_name(&self.spec().name, self.number)
+        crate::spec::org_name(&self.spec().name, self.number)
     }
 
     /// Technicians busy now, over all crews and cloud admins.
@@ -217,7 +217,7 @@ impl Org {
     /// The endpoint's stable dice key within this replication.
     #[inline]
     fn endpoint_key(&self, endpoint: u32) -> u64 {
-        crate::engine::random::hash_words(&[self.shared.seed, self.key, u64::from(endpoint)])
+        blastradius_engine::random::hash_words(&[self.shared.seed, self.key, u64::from(endpoint)])
     }
 
     /// Takes an endpoint down now.
@@ -280,7 +280,7 @@ impl Org {
         // A machine that boots again uploads its crash report, if it is one that reports.
         let key = self.endpoint_key(endpoint);
         let share = self.shared.spec.vendor.telemetry.crash_report_share.get();
-        if crate::engine::keyed::chance(&[key, super::shared::purpose::REPORT], share) {
+        if blastradius_engine::keyed::chance(&[key, super::shared::purpose::REPORT], share) {
             self.report_crash(now, ctx);
         }
         if self.counts.down == 0 {

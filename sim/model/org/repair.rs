@@ -10,13 +10,13 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::keyed;
-use crate::engine::{Ctx, SimDuration, SimTime};
-use crate::model::calendar::{Clock, MS_PER_HOUR};
-use crate::model::event::Event;
-use crate::model::fleet::{SiteInfo, State};
-use crate::model::shared::purpose;
-use crate::model::spec::{ArchetypeSpec, Class, RepairOrder, ToolMode, ToolSpec};
+use crate::calendar::{Clock, MS_PER_HOUR};
+use crate::event::Event;
+use crate::fleet::{SiteInfo, State};
+use crate::shared::purpose;
+use crate::spec::{ArchetypeSpec, Class, RepairOrder, ToolMode, ToolSpec};
+use blastradius_engine::keyed;
+use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use super::Org;
 
@@ -192,7 +192,7 @@ fn criticality_tier(class: Class, critical: bool) -> usize {
 
 /// A stable small hash of a tool's name, to key its dice.
 fn tool_key(tool: &ToolSpec) -> u64 {
-    crate::engine::random::hash_words(&tool.name.bytes().map(u64::from).collect::<Vec<_>>())
+    blastradius_engine::random::hash_words(&tool.name.bytes().map(u64::from).collect::<Vec<_>>())
 }
 
 impl Org {

@@ -8,8 +8,8 @@
 //! shortfall, minus what is won back), penalties (cancelled flights, hours below the SLA),
 //! backlog cost; labour is booked when a repair starts.
 
-use crate::engine::{Ctx, SimTime};
-use crate::model::event::Event;
+use crate::event::Event;
+use blastradius_engine::{Ctx, SimTime};
 
 use super::{Note, Org};
 

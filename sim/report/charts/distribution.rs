@@ -6,9 +6,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::report::RunSet;
-use crate::report::fmt;
-use crate::report::stats::Stat;
+use crate::RunSet;
+use crate::fmt;
+use crate::stats::Stat;
 
 use super::render::{Figure, render};
 use super::style::{

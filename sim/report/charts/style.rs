@@ -16,8 +16,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 pub use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::model::spec::Sector;
-use crate::report::fmt;
+use crate::fmt;
+use blastradius_model::spec::Sector;
 
 use super::ChartError;
 

@@ -3,7 +3,7 @@
 //! look at (`cargo test --release --lib preview -- --ignored`).
 
 use super::*;
-use crate::report::testing::{sample_set, set_of, synthetic_runs};
+use crate::testing::{sample_set, set_of, synthetic_runs};
 
 fn check(chart: &Chart) {
     assert!(chart.png.starts_with(&PNG_SIGNATURE), "{}: not a PNG", chart.name);

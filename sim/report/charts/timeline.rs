@@ -15,9 +15,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::model::results::KeyEvent;
-use crate::report::RunSet;
-use crate::report::fmt;
+use crate::RunSet;
+use crate::fmt;
+use blastradius_model::results::KeyEvent;
 
 use super::render::{Figure, render};
 use super::style::{

@@ -7,11 +7,11 @@
 //!
 //! It knows the result types and the line chart; it knows nothing of files or HTML.
 
-use crate::model::RunResult;
-use crate::model::results::Series;
-use crate::model::spec::Sector;
-use crate::report::RunSet;
-use crate::report::stats::percentile;
+use crate::RunSet;
+use crate::stats::percentile;
+use blastradius_model::RunResult;
+use blastradius_model::results::Series;
+use blastradius_model::spec::Sector;
 
 use super::lines::{Line, LineFigure, XAxis, drop_flat};
 use super::render::render;
@@ -166,8 +166,8 @@ fn focus(lines: &mut [Line], total_hours: f64, subtitle: &mut String) {
         super::lines::trim_to(lines, end);
         subtitle.push_str(&format!(
             "; first {} of the {} run shown: every line is within 0.5% of its final value by then",
-            crate::report::fmt::duration(end * 3_600.0),
-            crate::report::fmt::duration(total_hours * 3_600.0)
+            crate::fmt::duration(end * 3_600.0),
+            crate::fmt::duration(total_hours * 3_600.0)
         ));
     }
 }
@@ -292,7 +292,7 @@ pub fn compare(quantity: Quantity, scenarios: &[Compared<'_>]) -> Result<Chart, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testing::{sample_runs, set_of};
+    use crate::testing::{sample_runs, set_of};
 
     #[test]
     fn summary_is_mean_and_percentiles_per_sample() {

@@ -19,7 +19,7 @@ pub mod validate;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::model::spec::WorldSpec;
+use blastradius_model::spec::WorldSpec;
 
 use layer::Layer;
 use locate::{Position, Segment};
@@ -749,7 +749,7 @@ pub fn read(reference: &str) -> Result<(Loaded, WorldSpec), ScenarioError> {
 /// Valid but probably not what the author meant: each a sentence with a hint, to print as a
 /// warning before running. A tabletop may still mean them (a facilitator can halt by hand).
 pub fn warnings(spec: &WorldSpec) -> Vec<String> {
-    use crate::model::spec::{ActionSpec, RevertSpec};
+    use blastradius_model::spec::{ActionSpec, RevertSpec};
     let mut out = Vec::new();
     let halted_by_decision =
         spec.injects.iter().any(|i| matches!(i.action, ActionSpec::HaltRollout));

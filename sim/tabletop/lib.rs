@@ -28,13 +28,13 @@ pub mod table;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::engine::{SimDuration, SimTime};
-use crate::model::calendar::Clock;
-use crate::model::spec::{ActionSpec, RevertSpec, TargetSpec, WorldSpec};
-use crate::model::{ModelError, RunConfig, World};
-use crate::report::fmt;
-use crate::scenario::actions::action_to_ron;
-use crate::scenario::{raw, validate};
+use blastradius_engine::{SimDuration, SimTime};
+use blastradius_model::calendar::Clock;
+use blastradius_model::spec::{ActionSpec, RevertSpec, TargetSpec, WorldSpec};
+use blastradius_model::{ModelError, RunConfig, World};
+use blastradius_report::fmt;
+use blastradius_scenario::actions::action_to_ron;
+use blastradius_scenario::{raw, validate};
 
 use commands::problem;
 pub use commands::{Command, Event};
@@ -469,7 +469,7 @@ impl Session {
                     .iter()
                     .filter(|o| o.workaround_known && o.first_crash.is_some())
                     .flat_map(|o| o.notes.iter())
-                    .filter(|(_, n)| *n == crate::model::org::Note::WorkaroundKnown)
+                    .filter(|(_, n)| *n == blastradius_model::org::Note::WorkaroundKnown)
                     .map(|(t, _)| *t)
                     .min();
                 (first.is_some(), first)
@@ -738,7 +738,7 @@ impl Session {
             TargetSpec::Sector(s) => format!("every {} ({n})", s.name()),
             TargetSpec::Archetype(a) => format!("every {} ({n})", self.spec.archetypes[*a].name),
             TargetSpec::Org(a, n) => {
-                crate::model::spec::org_name(&self.spec.archetypes[*a].name, *n)
+                blastradius_model::spec::org_name(&self.spec.archetypes[*a].name, *n)
             }
         };
         let vendor = &self.spec.vendor.name;
@@ -766,12 +766,12 @@ impl Session {
                 who(to)
             ),
             ActionSpec::ReleaseTool { name, share, mode, repair_time } => {
-                let tool = crate::model::spec::ToolSpec {
+                let tool = blastradius_model::spec::ToolSpec {
                     name: name.clone(),
                     available_after: SimDuration::ZERO,
                     share: *share,
                     mode: *mode,
-                    repair_time: crate::model::spec::DistSpec { mean: *repair_time, cv: 0.3 },
+                    repair_time: blastradius_model::spec::DistSpec { mean: *repair_time, cv: 0.3 },
                     needs_key: false,
                 };
                 format!("release {name}: {}", narrative::tool_use(&tool))

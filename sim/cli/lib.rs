@@ -73,8 +73,8 @@ impl fmt::Display for CliError {
     }
 }
 
-impl From<crate::scenario::ScenarioError> for CliError {
-    fn from(e: crate::scenario::ScenarioError) -> CliError {
+impl From<blastradius_scenario::ScenarioError> for CliError {
+    fn from(e: blastradius_scenario::ScenarioError) -> CliError {
         CliError::Input(e.to_string())
     }
 }
@@ -104,5 +104,17 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Scenarios(a) => scenarios::list(a),
         Command::Bench(b) => bench::run(b),
         Command::Tabletop(a) => tabletop::run(a),
+    }
+}
+
+/// The whole program: parse the command line, run, print any error, exit with its code.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(e.exit_code() as u8)
+        }
     }
 }

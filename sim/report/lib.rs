@@ -24,7 +24,7 @@ pub use json::summary_json;
 pub use stats::{Stat, diff_ci, paired_figure_diff, summarize};
 pub use table::summary_table;
 
-use crate::model::RunResult;
+use blastradius_model::RunResult;
 
 /// How a run was made, as the outputs record it. Nothing here may depend on the number of
 /// threads or the machine, or outputs would differ between them.
