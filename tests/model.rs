@@ -6,7 +6,7 @@ use std::sync::Arc;
 use blastradius::engine::SimTime;
 use blastradius::model::fleet::State;
 use blastradius::model::spec::{Class, WorldSpec};
-use blastradius::model::{RunConfig, RunResult, World};
+use blastradius::model::{Metric, RunConfig, RunResult, World};
 use blastradius::scenario;
 
 fn spec(name: &str) -> Arc<WorldSpec> {
@@ -35,8 +35,8 @@ fn run_checked(spec: Arc<WorldSpec>, threads: usize) -> (World, RunResult) {
     (world, result)
 }
 
-fn figure(r: &RunResult, name: &str) -> f64 {
-    r.figure(name).unwrap_or_else(|| panic!("{name} is absent"))
+fn figure(r: &RunResult, metric: Metric) -> f64 {
+    r.figure(metric).unwrap_or_else(|| panic!("{metric:?} is absent"))
 }
 
 #[test]
@@ -44,19 +44,19 @@ fn n_endpoints_s_technicians_fixed_repair_time_end_at_ceil_n_over_s_repair_times
     // 100 servers crash at 30 s; 7 technicians take 10 minutes each: 15 waves.
     let (_, r) = run_checked(spec("base"), 1);
     let (n, s, d) = (100.0, 7.0, 600.0);
-    assert_eq!(figure(&r, "endpoints_crashed"), n);
-    assert_eq!(figure(&r, "endpoints_repaired_onsite"), n);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), n);
+    assert_eq!(figure(&r, Metric::EndpointsRepairedOnsite), n);
     let waves = (n / s).ceil();
-    assert_eq!(figure(&r, "recovered_all_at_s"), 30.0 + waves * d);
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), 30.0 + waves * d);
     // Wave k finishes at 30 s + k·d; 14 full waves of 7 and one of 2.
     let (q, rest) = ((n / s).floor(), n - (n / s).floor() * s);
     let total_wait = d * (s * q * (q + 1.0) / 2.0 + rest * (q + 1.0));
     let mean_downtime_s = total_wait / n;
     assert_eq!(mean_downtime_s, 4_590.0);
-    let hours = figure(&r, "endpoint_downtime_hours");
+    let hours = figure(&r, Metric::EndpointDowntimeHours);
     assert!((hours - n * mean_downtime_s / 3_600.0).abs() < 1e-9, "{hours}");
     // Half the endpoints are back when the 50th is: in wave ceil(50/7) = 8.
-    assert_eq!(figure(&r, "recovered_50pct_at_s"), 30.0 + 8.0 * d);
+    assert_eq!(figure(&r, Metric::Recovered50pctAt), 30.0 + 8.0 * d);
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn a_canary_ring_whose_gate_trips_at_the_first_crash_report_crashes_exactly_that
     let in_canary =
         (0..org.endpoints.len() as u32).filter(|&e| org.ring_of_endpoint(e) == 0).count() as f64;
     assert!(in_canary > 50.0 && in_canary < 150.0, "canary of {in_canary}");
-    assert_eq!(figure(&r, "endpoints_crashed"), in_canary);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), in_canary);
     // Every crashed endpoint is in the canary ring.
     for (i, e) in org.endpoints.iter().enumerate() {
         if e.exposed() {
@@ -82,8 +82,8 @@ fn a_canary_ring_whose_gate_trips_at_the_first_crash_report_crashes_exactly_that
     // The first report: a repair done at 30 s + 10 min, reported at the next one-minute
     // deadline (11 min), seen a minute later; halted 10 minutes after, reverted 5 after that.
     assert_eq!(vendor.trips[0].at, SimTime::from_secs(12 * 60));
-    assert_eq!(figure(&r, "rollout_halted_at_s"), 22.0 * 60.0);
-    assert_eq!(figure(&r, "revert_published_at_s"), 27.0 * 60.0);
+    assert_eq!(figure(&r, Metric::RolloutHaltedAt), 22.0 * 60.0);
+    assert_eq!(figure(&r, Metric::RevertPublishedAt), 27.0 * 60.0);
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn endpoints_offline_for_the_whole_window_never_crash() {
     let servers = org.endpoints.iter().filter(|e| e.class() == Class::Server).count() as f64;
     let workstations = org.endpoints.len() as f64 - servers;
     assert!(workstations > 600.0);
-    assert_eq!(figure(&r, "endpoints_crashed"), servers);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), servers);
     assert!(org.endpoints.iter().all(|e| e.class() == Class::Server || !e.exposed()));
 }
 
@@ -104,9 +104,9 @@ fn exposure_under_a_revert_matches_the_check_in_distribution_within_three_standa
     let n = 20_000.0;
     let p = 1.0 - (-30.0f64 / 60.0).exp();
     let (mean, sd) = (n * p, (n * p * (1.0 - p)).sqrt());
-    let exposed = figure(&r, "endpoints_exposed");
+    let exposed = figure(&r, Metric::EndpointsExposed);
     assert!((exposed - mean).abs() < 3.0 * sd, "exposed {exposed}, expected {mean} ± {sd}");
-    assert_eq!(figure(&r, "endpoints_crashed"), exposed);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), exposed);
 }
 
 #[test]
@@ -114,7 +114,7 @@ fn a_crashed_key_escrow_server_delays_every_encrypted_repair_until_it_is_fixed()
     let (world, r) = run_checked(spec("escrow"), 1);
     let org = world.organisations()[0];
     assert_eq!(org.key_servers.len(), 1);
-    assert_eq!(figure(&r, "endpoints_crashed"), 21.0);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), 21.0);
     let mut times: Vec<u32> = org.recovery_times.clone();
     times.sort_unstable();
     // The server first (30 s + 30 min); both technicians then start workstations, each taking
@@ -147,7 +147,7 @@ fn customer_lag_longer_than_the_time_to_revert_protects_the_organisation() {
             assert_eq!(org.counts.crashed, 500);
         }
     }
-    assert_eq!(figure(&r, "endpoints_crashed"), 500.0);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), 500.0);
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn a_manual_fallback_raises_capacity_to_its_level_after_its_activation_delay() {
     assert!((capacity[at(21_600.0)] - 0.4).abs() < 1e-9);
     // Capacity shortfall integrated: all of it for an hour, then 60% until the 6 h horizon.
     let expected = 3_600.0 / 3_600.0 + 0.6 * (21_600.0 - 3_630.0) / 3_600.0;
-    let lost = figure(&r, "service_hours_lost_total");
+    let lost = figure(&r, Metric::ServiceHoursLost);
     assert!((lost - expected).abs() < 1e-9, "{lost} vs {expected}");
 }
 
@@ -172,7 +172,7 @@ fn endpoint_states_add_up_and_nothing_is_left_in_repair() {
     let (world, r) = run_checked(spec("base"), 2);
     let org = world.organisations()[0];
     assert!(org.endpoints.iter().all(|e| e.state() == State::RepairedOnsite));
-    assert_eq!(figure(&r, "endpoints_down_at_end"), 0.0);
+    assert_eq!(figure(&r, Metric::EndpointsDownAtEnd), 0.0);
 }
 
 #[test]
@@ -207,9 +207,9 @@ fn remote_workers_laptops_wait_out_of_reach_then_take_longer() {
     // 100 laptops crash at 30 s, come within reach at 6h 30s, and take 20 minutes each with
     // 7 technicians: 15 waves of 20 minutes.
     let (_, r) = run_checked(spec("remote"), 1);
-    assert_eq!(figure(&r, "endpoints_crashed"), 100.0);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), 100.0);
     let first_wave = 30.0 + 6.0 * 3_600.0 + 1_200.0;
-    let all = figure(&r, "recovered_all_at_s");
+    let all = figure(&r, Metric::RecoveredAllAt);
     assert_eq!(all, 30.0 + 6.0 * 3_600.0 + 15.0 * 1_200.0);
-    assert!(figure(&r, "recovered_50pct_at_s") >= first_wave);
+    assert!(figure(&r, Metric::Recovered50pctAt) >= first_wave);
 }

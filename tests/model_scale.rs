@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use blastradius::model::{RunConfig, RunResult, run_replication};
+use blastradius::model::spec::Sector;
+use blastradius::model::{Figure, Metric, RunConfig, RunResult, run_replication};
 use blastradius::scenario;
 
 fn run(name: &str, threads: usize) -> RunResult {
@@ -12,7 +13,7 @@ fn run(name: &str, threads: usize) -> RunResult {
 }
 
 fn crashed(r: &RunResult) -> f64 {
-    r.figure("endpoints_crashed").unwrap()
+    r.figure(Metric::EndpointsCrashed).unwrap()
 }
 
 /// One test, so the expensive 2024 run is shared by the checks that need it.
@@ -21,10 +22,10 @@ fn crowdstrike_2024_is_calibrated_deterministic_and_beaten_by_rings_and_lag() {
     let one = run("crowdstrike-2024", 1);
     let c = crashed(&one);
     assert!((7.5e6..=9.5e6).contains(&c), "crashed {c}");
-    assert_eq!(one.figure("revert_published_at_s"), Some(78.0 * 60.0));
-    for sector in ["airline", "hospital", "bank"] {
-        let loss = one.figure(&format!("loss_usd_{sector}")).unwrap_or(0.0);
-        assert!(loss > 0.0, "no loss for {sector}");
+    assert_eq!(one.figure(Metric::RevertPublishedAt), Some(78.0 * 60.0));
+    for sector in [Sector::Airline, Sector::Hospital, Sector::Bank] {
+        let loss = one.figure(Figure::sector(Metric::LossUsd, sector)).unwrap_or(0.0);
+        assert!(loss > 0.0, "no loss for {sector:?}");
     }
     // Byte-for-byte the same outcome on more threads: figures, series, events, breakdowns.
     for threads in [2, 4] {
@@ -34,11 +35,11 @@ fn crowdstrike_2024_is_calibrated_deterministic_and_beaten_by_rings_and_lag() {
 
     let rings = run("canary-rings", 2);
     assert!(crashed(&rings) * 100.0 <= c, "canary-rings crashed {}", crashed(&rings));
-    assert!(rings.figure("rollout_halted_at_s").is_some());
+    assert!(rings.figure(Metric::RolloutHaltedAt).is_some());
 
     let lag = run("customer-lag", 2);
     assert!(crashed(&lag) < c, "customer-lag crashed {}", crashed(&lag));
-    assert!(lag.figure("loss_usd_total") < one.figure("loss_usd_total"));
+    assert!(lag.figure(Metric::LossUsd) < one.figure(Metric::LossUsd));
 }
 
 #[test]

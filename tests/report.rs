@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use blastradius::model::{RunConfig, run_replication};
+use blastradius::model::{Metric, RunConfig, run_replication};
 use blastradius::report::charts::{self, Compared};
 use blastradius::report::{
     RunMeta, RunSet, report_html, summarize, summary_json, summary_table, timeseries_csv,
@@ -67,8 +67,8 @@ fn outputs_agree_with_the_results_and_each_other() {
     assert_eq!(json["replications"], 2);
     let crashed = &json["metrics"]["endpoints_crashed"];
     assert_eq!(crashed["n"], 2);
-    assert_eq!(crashed["mean"].as_f64().unwrap(), stats["endpoints_crashed"].mean);
-    assert!(stats["endpoints_crashed"].mean > 0.0, "the outage crashed something");
+    assert_eq!(crashed["mean"].as_f64().unwrap(), stats[&Metric::EndpointsCrashed.into()].mean);
+    assert!(stats[&Metric::EndpointsCrashed.into()].mean > 0.0, "the outage crashed something");
     let events = json["key_events"].as_array().unwrap();
     assert_eq!(events.len(), set.runs[0].key_events.len());
     // Loss by sector in the JSON adds up to the total figure.
@@ -78,7 +78,7 @@ fn outputs_agree_with_the_results_and_each_other() {
         .iter()
         .map(|s| s["loss_usd_total"].as_f64().unwrap())
         .sum();
-    let total = stats["loss_usd_total"].mean;
+    let total = stats[&Metric::LossUsd.into()].mean;
     assert!((by_sector - total).abs() <= 1e-6 * total.abs().max(1.0), "{by_sector} vs {total}");
 
     let csv = timeseries_csv(&set.runs);
@@ -123,7 +123,8 @@ fn comparison_charts_of_two_scenarios() {
         assert!(c.png.starts_with(&charts::PNG_SIGNATURE));
     }
     // The same results paired with themselves differ by exactly zero.
-    let d = blastradius::report::paired_figure_diff(&a.runs, &b.runs, "loss_usd_total").unwrap();
+    let d =
+        blastradius::report::paired_figure_diff(&a.runs, &b.runs, Metric::LossUsd.into()).unwrap();
     assert_eq!((d.mean, d.ci95_low, d.ci95_high), (0.0, 0.0, 0.0));
 }
 

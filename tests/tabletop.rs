@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use blastradius::model::spec::ActionSpec;
+use blastradius::model::spec::{ActionSpec, Sector};
+use blastradius::model::{Figure, Metric};
 use blastradius::scenario::{self, actions, units::Duration, validate};
 use blastradius::tabletop::{Config, Reply, Session, SessionError};
 
@@ -101,8 +102,9 @@ fn adding_technicians_lowers_hospital_downtime_against_the_baseline() {
     let reply = s.execute("end").unwrap();
     assert!(reply.ended);
     let d = s.debrief().unwrap();
-    let hours =
-        |r: &blastradius::model::RunResult| r.figure("endpoint_downtime_hours_hospital").unwrap();
+    let hours = |r: &blastradius::model::RunResult| {
+        r.figure(Figure::sector(Metric::EndpointDowntimeHours, Sector::Hospital)).unwrap()
+    };
     assert!(
         hours(&d.result) < 0.9 * hours(&d.baseline),
         "with {} without {}",
@@ -337,7 +339,7 @@ fn halting_a_ring_rollout_early_spares_the_later_rings() {
     );
     s.execute("end").unwrap();
     let d = s.debrief().unwrap();
-    let crashed = |r: &blastradius::model::RunResult| r.figure("endpoints_crashed").unwrap();
+    let crashed = |r: &blastradius::model::RunResult| r.figure(Metric::EndpointsCrashed).unwrap();
     assert!(crashed(&d.result) * 3.0 < crashed(&d.baseline), "{}", d.text);
     assert!(d.text.contains("They prevented"), "{}", d.text);
     std::fs::remove_dir_all(dir).unwrap();
@@ -354,11 +356,11 @@ fn halting_the_rollout_early_in_crowdstrike_2024_lowers_crashes() {
     assert!(replies[1].text.contains("withdraws the content"), "{}", replies[1].text);
     s.execute("end").unwrap();
     let d = s.debrief().unwrap();
-    let crashed = |r: &blastradius::model::RunResult| r.figure("endpoints_crashed").unwrap();
+    let crashed = |r: &blastradius::model::RunResult| r.figure(Metric::EndpointsCrashed).unwrap();
     assert_eq!(d.result.end, d.baseline.end);
     // Most online machines fetch within minutes, so a halt at 20 minutes spares a few hundred
     // thousand of the 8.8 million.
     assert!(crashed(&d.result) < 0.97 * crashed(&d.baseline), "{}", d.text);
-    assert!(d.result.figure("rollout_halted_at_s").is_some());
+    assert!(d.result.figure(Metric::RolloutHaltedAt).is_some());
     assert!(d.text.contains("They prevented"), "{}", d.text);
 }

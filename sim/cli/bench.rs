@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 
 use super::{CliError, CliResult};
 use blastradius_engine::phold::{self, PholdConfig};
+use blastradius_model::Metric;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -89,8 +90,8 @@ pub fn run(command: BenchCommand) -> CliResult {
             let c = result.counters;
             let mut line = format!(
                 "endpoints={} crashed={} events={} windows={} build_s={built:.3} run_s={secs:.3} events_per_s={:.0}",
-                result.figure("endpoints_total").unwrap_or(0.0),
-                result.figure("endpoints_crashed").unwrap_or(0.0),
+                result.figure(Metric::EndpointsTotal).unwrap_or(0.0),
+                result.figure(Metric::EndpointsCrashed).unwrap_or(0.0),
                 c.events,
                 c.windows,
                 c.events as f64 / (secs - built).max(1e-9),

@@ -10,7 +10,7 @@ use clap::Args;
 use super::output::OutputDir;
 use super::progress::Progress;
 use super::run::{meta, read_scenario, replications, shell_word, threads};
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, CommonArgs};
 use blastradius_engine::replicate::run_indexed;
 use blastradius_model::{RunConfig, run_replication};
 use blastradius_report::{RunSet, study};
@@ -23,25 +23,15 @@ pub struct CompareArgs {
     /// Replications per scenario
     #[arg(long, default_value_t = 10)]
     pub reps: u64,
-    /// Seed shared by every scenario (default: the first scenario's)
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores)
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Report folder (default: reports/compare)
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// No progress bar and no table on the terminal
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 pub fn compare(args: CompareArgs) -> CliResult {
     let reps = replications(args.reps)?;
-    let threads = threads(args.threads)?;
+    let threads = threads(args.common.threads)?;
     // Read and validate every scenario before running any.
-    let (first_loaded, first_spec) = read_scenario(&args.scenarios[0], args.seed)?;
+    let (first_loaded, first_spec) = read_scenario(&args.scenarios[0], args.common.seed)?;
     let seed = first_spec.seed;
     let mut scenarios = vec![(first_loaded, first_spec)];
     for reference in &args.scenarios[1..] {
@@ -57,14 +47,14 @@ pub fn compare(args: CompareArgs) -> CliResult {
         }
         names.push(name);
     }
-    let out_path = args.out.clone().unwrap_or_else(|| PathBuf::from("reports/compare"));
+    let out_path = args.common.out.clone().unwrap_or_else(|| PathBuf::from("reports/compare"));
     let mut out = OutputDir::prepare(&out_path, "--out")?;
     let mut words = vec!["blastradius compare".to_string()];
     words.extend(args.scenarios.iter().map(|s| shell_word(s)));
     words.push(format!("--reps {reps} --seed {seed}"));
     let command = words.join(" ");
 
-    let progress = Progress::new(args.quiet);
+    let progress = Progress::new(args.common.quiet);
     let jobs = scenarios.len() as u64 * reps;
     progress.start_count(jobs, "runs");
     let indices: Vec<u64> = (0..jobs).collect();
@@ -103,7 +93,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
         out.write(&format!("{}.png", chart.name), &chart.png)?;
     }
     out.write("report.html", study::compare_html(&sets, &charts, &command).as_bytes())?;
-    if !args.quiet {
+    if !args.common.quiet {
         let mut text = study::compare_table(&sets);
         text.push_str(&format!("\nreport: {}\n", out.path().join("report.html").display()));
         super::scenarios::print(&text)?;

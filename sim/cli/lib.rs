@@ -12,7 +12,9 @@ pub mod tabletop;
 
 use std::fmt;
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
 
 /// blastradius: a parallel, deterministic simulator of mass endpoint outages.
 #[derive(Debug, Parser)]
@@ -41,6 +43,23 @@ pub enum Command {
     Bench(bench::BenchCommand),
     /// Step through an outage as a tabletop exercise, deciding as it unfolds
     Tabletop(tabletop::TabletopArgs),
+}
+
+/// The flags every command that simulates shares: `run`, `compare` and `sweep`.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Seed of every random stream (default: the scenario's own; compare: the first one's)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores)
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Report folder (default: reports/<scenario-name>, reports/compare, reports/sweep-<name>)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no summary on the terminal
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// How a command failed: bad input (exit code 2) or a failure while running (exit code 1).

@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::output::OutputDir;
 use super::progress::Progress;
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, CommonArgs};
 use blastradius_engine::replicate::run_indexed;
 use blastradius_engine::{SimDuration, SimTime};
 use blastradius_model::spec::{OutputSpec, WorldSpec};
@@ -25,18 +25,8 @@ pub struct RunArgs {
     /// Replications, run in parallel with common seeds 0..N
     #[arg(long, default_value_t = 1)]
     pub reps: u64,
-    /// Seed of every random stream (default: the scenario's own)
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores)
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Report folder (default: reports/<scenario-name>)
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// No progress bar and no summary on the terminal
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// The number of worker threads: the flag, or every core.
@@ -196,16 +186,17 @@ pub fn write_report(
 
 pub fn run(args: RunArgs) -> CliResult {
     let reps = replications(args.reps)?;
-    let threads = threads(args.threads)?;
-    let (loaded, spec) = read_scenario(&args.scenario, args.seed)?;
-    let out_path = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&spec.name));
+    let threads = threads(args.common.threads)?;
+    let (loaded, spec) = read_scenario(&args.scenario, args.common.seed)?;
+    let out_path =
+        args.common.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&spec.name));
     let mut out = OutputDir::prepare(&out_path, "--out")?;
     let command = format!(
         "blastradius run {} --reps {reps} --seed {}",
         shell_word(&args.scenario),
         spec.seed
     );
-    let progress = Progress::new(args.quiet);
+    let progress = Progress::new(args.common.quiet);
     let runs = match run_replications(&spec, reps, threads, &progress) {
         Ok(runs) => runs,
         Err(e) => {
@@ -215,7 +206,7 @@ pub fn run(args: RunArgs) -> CliResult {
     };
     let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs };
     write_report(&mut out, &set, &spec.outputs, &[])?;
-    if !args.quiet {
+    if !args.common.quiet {
         let stats = report::summarize(&set.runs);
         let mut text = report::summary_table(&set, &stats);
         text.push_str(&format!("\nreport: {}\n", out.path().join("report.html").display()));

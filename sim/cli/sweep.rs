@@ -18,15 +18,14 @@ use clap::{Args, ValueEnum};
 use super::output::OutputDir;
 use super::progress::Progress;
 use super::run::{replications, shell_word, threads};
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, CommonArgs};
 use blastradius_engine::replicate::run_indexed;
-use blastradius_model::results::FIGURES;
+use blastradius_model::Figure;
 use blastradius_model::spec::WorldSpec;
 use blastradius_model::{RunConfig, run_replication};
 use blastradius_report as report;
-use blastradius_scenario::{self as scenario, overrides};
 use blastradius_study::design::{self, Design, RunId, Shard};
-use blastradius_study::{RunRow, SweepPlan};
+use blastradius_study::{self as study, PlanError, RunRow, SweepPlan, SweepRequest};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DesignArg {
@@ -55,18 +54,8 @@ pub struct SweepArgs {
     /// Run only the I-th of N disjoint slices of the runs (I from 0)
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Seed of the sweep (default: the scenario's own)
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores)
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Output folder (default: reports/sweep-<scenario-name>)
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// No progress bar and no summary on the terminal
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Debug, Args)]
@@ -82,85 +71,36 @@ pub struct MergeArgs {
     pub quiet: bool,
 }
 
-/// Builds the plan and every point's validated spec, so that a bad path or value fails before
-/// anything runs.
-fn plan(args: &SweepArgs) -> Result<(SweepPlan, Vec<Arc<WorldSpec>>), CliError> {
-    let parameters = args
-        .sets
-        .iter()
-        .map(|s| design::parse_set(s).map_err(CliError::input))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut seen = Vec::new();
-    for p in &parameters {
-        if seen.contains(&p.path) {
-            return Err(CliError::input(format!("--set {}: the field is set twice", p.path)));
-        }
-        seen.push(p.path.clone());
-    }
-    let design = match (args.design, args.samples) {
-        (DesignArg::Grid, None) => Design::Grid,
-        (DesignArg::Grid, Some(_)) => {
-            return Err(CliError::input(
-                "--samples only applies to --design lhs\n  hint: drop --samples, or add --design lhs",
-            ));
-        }
-        (DesignArg::Lhs, Some(k)) => Design::Lhs(k),
+/// The sweep's design from its flags.
+fn design(args: &SweepArgs) -> Result<Design, CliError> {
+    match (args.design, args.samples) {
+        (DesignArg::Grid, None) => Ok(Design::Grid),
+        (DesignArg::Grid, Some(_)) => Err(CliError::input(
+            "--samples only applies to --design lhs\n  hint: drop --samples, or add --design lhs",
+        )),
+        (DesignArg::Lhs, Some(k)) => Ok(Design::Lhs(k)),
         (DesignArg::Lhs, None) => {
-            return Err(CliError::input(
-                "--design lhs needs --samples K\n  hint: e.g. --samples 100",
-            ));
+            Err(CliError::input("--design lhs needs --samples K\n  hint: e.g. --samples 100"))
         }
+    }
+}
+
+/// Builds the plan and every point's validated world (`study::plan`), so that a bad path or
+/// value fails before anything runs, and prints the scenario's warnings.
+fn plan(args: &SweepArgs, reps: u64) -> Result<(SweepPlan, Vec<Arc<WorldSpec>>), CliError> {
+    let request = SweepRequest {
+        scenario: &args.scenario,
+        sets: &args.sets,
+        design: design(args)?,
+        seed: args.common.seed,
+        replications: reps,
     };
-    let loaded = scenario::load(&args.scenario)?;
-    let base = loaded.resolved.clone();
-    // Every path must name a field, and every value fit it, before anything runs.
-    for p in &parameters {
-        overrides::get(&base, &p.path)
-            .map_err(|e| CliError::input(format!("--set {}: {e}", p.path)))?;
-    }
-    let base_spec = loaded.validate()?;
-    super::run::warn(&args.scenario, &base_spec);
-    let seed = args.seed.unwrap_or(base_spec.seed);
-    let points = design::points(&parameters, design, seed).map_err(CliError::input)?;
-    let mut specs = Vec::with_capacity(points.len());
-    for point in &points {
-        let mut s = base.clone();
-        for (p, value) in parameters.iter().zip(&point.values) {
-            s = overrides::set(&s, &p.path, value)
-                .map_err(|e| CliError::input(format!("--set {}={value}: {e}", p.path)))?;
-        }
-        let point_loaded = scenario::Loaded { resolved: s, sources: loaded.sources.clone() };
-        let mut spec = point_loaded.validate().map_err(|e| {
-            let values: Vec<String> = parameters
-                .iter()
-                .zip(&point.values)
-                .map(|(p, v)| format!("{}={v}", p.path))
-                .collect();
-            CliError::input(format!("at sweep point {} ({}):\n{e}", point.index, values.join(", ")))
-        })?;
-        spec.seed = design::point_seed(seed, point.index);
-        specs.push(Arc::new(spec));
-    }
-    let mut figures: Vec<String> = FIGURES.iter().map(|s| s.to_string()).collect();
-    let mut sectors: Vec<_> = base_spec.archetypes.iter().map(|a| a.sector).collect();
-    sectors.sort();
-    sectors.dedup();
-    for prefix in ["loss_usd", "service_hours_lost", "endpoint_downtime_hours"] {
-        for s in &sectors {
-            figures.push(format!("{prefix}_{}", s.name()));
-        }
-    }
-    let plan = SweepPlan {
-        scenario: args.scenario.clone(),
-        name: base_spec.name.clone(),
-        seed,
-        design,
-        parameters,
-        replications: args.reps,
-        points,
-        figures,
-    };
-    Ok((plan, specs))
+    let planned = study::plan(&request).map_err(|e| match e {
+        PlanError::Input(m) => CliError::Input(m),
+        PlanError::Scenario(e) => e.into(),
+    })?;
+    super::run::warn(&args.scenario, &planned.base);
+    Ok((planned.plan, planned.specs))
 }
 
 fn command(args: &SweepArgs, plan: &SweepPlan) -> String {
@@ -207,13 +147,14 @@ fn resume(dir: &Path, plan: &SweepPlan) -> Result<Vec<RunRow>, CliError> {
 
 pub fn sweep(args: SweepArgs) -> CliResult {
     let reps = replications(args.reps)?;
-    let threads = threads(args.threads)?;
+    let threads = threads(args.common.threads)?;
     let shard = match &args.shard {
         Some(s) => Shard::parse(s).map_err(CliError::input)?,
         None => Shard::ALL,
     };
-    let (plan, specs) = plan(&SweepArgs { reps, ..args.clone_args() })?;
+    let (plan, specs) = plan(&args, reps)?;
     let out_path = args
+        .common
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("sweep-{}", plan.name)));
@@ -238,7 +179,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         file.flush()?;
     }
     let file = Mutex::new(file);
-    let progress = Progress::new(args.quiet);
+    let progress = Progress::new(args.common.quiet);
     progress.start_count(todo.len() as u64, "runs");
     let numbers: Vec<u64> = (0..todo.len() as u64).collect();
     let result = run_indexed(
@@ -249,7 +190,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             let spec = Arc::clone(&specs[id.point as usize]);
             let run = run_replication(spec, RunConfig { replication: id.replication, threads: 1 })
                 .map_err(|e| CliError::Failed(e.into()))?;
-            let row = RunRow { id, figures: plan.figures.iter().map(|f| run.figure(f)).collect() };
+            let row = RunRow { id, figures: plan.figures.iter().map(|&f| run.figure(f)).collect() };
             let line = report::study::run_line(&plan, &row);
             // Each row goes to disk as soon as its run finishes, whole, so nothing finished is
             // lost if the sweep is killed.
@@ -265,24 +206,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     let new_rows = result?;
     let mut rows = done;
     rows.extend(new_rows);
-    finish(&mut out, &plan, rows, shard, args.quiet)
-}
-
-impl SweepArgs {
-    fn clone_args(&self) -> SweepArgs {
-        SweepArgs {
-            scenario: self.scenario.clone(),
-            sets: self.sets.clone(),
-            design: self.design,
-            samples: self.samples,
-            reps: self.reps,
-            shard: self.shard.clone(),
-            seed: self.seed,
-            threads: self.threads,
-            out: self.out.clone(),
-            quiet: self.quiet,
-        }
-    }
+    finish(&mut out, &plan, rows, shard, args.common.quiet)
 }
 
 /// Rewrites `runs.csv` in run order and, when the plan is complete, writes the aggregates and
@@ -400,6 +324,12 @@ fn rebuild_plan(m: &report::study::PlanRecord, path: &Path) -> Result<SweepPlan,
         parameters,
         replications: m.replications,
         points,
-        figures: m.figures.clone(),
+        figures: m
+            .figures
+            .iter()
+            .map(|name| {
+                Figure::parse(name).ok_or_else(|| bad(format!("\"{name}\" is not a figure")))
+            })
+            .collect::<Result<_, _>>()?,
     })
 }

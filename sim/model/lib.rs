@@ -7,6 +7,7 @@
 
 pub mod calendar;
 pub mod event;
+pub mod figures;
 pub mod fleet;
 pub mod org;
 pub mod pool;
@@ -16,5 +17,6 @@ pub mod spec;
 pub mod vendor;
 pub mod world;
 
+pub use figures::{Figure, Metric};
 pub use results::RunResult;
 pub use world::{ModelError, RunConfig, World, run_replication};

@@ -1,43 +1,15 @@
-//! What a run produced: the summary figures (stable names), the per-sector time series, the
+//! What a run produced: the summary figures (see `figures.rs`), the per-sector time series, the
 //! key events and the breakdown of loss. Plain data, for `report` to export.
 
 use std::collections::BTreeMap;
 
 use blastradius_engine::{Counters, SimTime};
 
+use super::figures::Figure;
 use super::spec::Sector;
 
-/// Summary figures by stable name; `None` when it never happened (e.g. no halt).
-pub type Figures = BTreeMap<String, Option<f64>>;
-
-/// The names every run reports, whatever the fleet; sector figures are added per sector
-/// present (`loss_usd_<sector>`, `service_hours_lost_<sector>`,
-/// `endpoint_downtime_hours_<sector>`).
-pub const FIGURES: [&str; 23] = [
-    "endpoints_total",
-    "endpoints_exposed",
-    "endpoints_crashed",
-    "endpoints_self_healed",
-    "endpoints_repaired_remote",
-    "endpoints_repaired_onsite",
-    "endpoints_down_at_end",
-    "rollout_halted_at_s",
-    "revert_published_at_s",
-    "first_crash_at_s",
-    "recovered_50pct_at_s",
-    "recovered_90pct_at_s",
-    "recovered_99pct_at_s",
-    "recovered_all_at_s",
-    "endpoint_downtime_hours",
-    "loss_usd_total",
-    "loss_usd_revenue",
-    "loss_usd_labour",
-    "loss_usd_penalties",
-    "loss_usd_backlog",
-    "flights_cancelled",
-    "organisations_affected",
-    "service_hours_lost_total",
-];
+/// Summary figures; `None` when it never happened (e.g. no halt).
+pub type Figures = BTreeMap<Figure, Option<f64>>;
 
 /// Per-sector values sampled at each output time.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -106,8 +78,8 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    pub fn figure(&self, name: &str) -> Option<f64> {
-        self.figures.get(name).copied().flatten()
+    pub fn figure(&self, figure: impl Into<Figure>) -> Option<f64> {
+        self.figures.get(&figure.into()).copied().flatten()
     }
 }
 

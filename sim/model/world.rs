@@ -13,12 +13,11 @@ use blastradius_engine::{Config, Ctx, EngineError, LpId, Model, SimDuration, Sim
 
 use super::calendar::DemandCurve;
 use super::event::Event;
+use super::figures::{Figure, Metric};
 use super::fleet::{OrgFleet, generate_org};
 use super::org::{Note, Org};
 use super::pool::Pool;
-use super::results::{
-    FIGURES, Figures, KeyEvent, OrgLoss, RunResult, SectorLoss, Series, time_of_share,
-};
+use super::results::{Figures, KeyEvent, OrgLoss, RunResult, SectorLoss, Series, time_of_share};
 use super::shared::{ArchetypeTables, Shared, service_table};
 use super::spec::{ActionSpec, Class, Os, RevertSpec, Sector, TargetSpec, ToolSpec, WorldSpec};
 use super::vendor::Vendor;
@@ -541,9 +540,9 @@ impl World {
         let now = self.clock();
         let publication = self.shared.first_publication;
         let since_publication = |t: SimTime| t.since(publication).as_secs_f64();
-        let mut figures: Figures = FIGURES.iter().map(|&n| (n.to_string(), None)).collect();
-        let mut set = |name: &str, v: f64| {
-            figures.insert(name.to_string(), Some(v));
+        let mut figures: Figures = Figure::run_wide().map(|f| (f, None)).collect();
+        let mut set = |figure: Figure, v: f64| {
+            figures.insert(figure, Some(v));
         };
         let mut sectors: Vec<SectorLoss> = Sector::ALL
             .iter()
@@ -608,55 +607,55 @@ impl World {
         }
         let sectors: Vec<SectorLoss> =
             sectors.into_iter().filter(|s| s.organisations > 0).collect();
-        set("endpoints_total", total as f64);
-        set("endpoints_exposed", exposed as f64);
-        set("endpoints_crashed", crashed as f64);
-        set("endpoints_self_healed", healed as f64);
-        set("endpoints_repaired_remote", remote as f64);
-        set("endpoints_repaired_onsite", onsite as f64);
-        set("endpoints_down_at_end", down as f64);
-        set("organisations_affected", affected as f64);
-        set("endpoint_downtime_hours", downtime_ms as f64 / 3_600_000.0);
-        set("flights_cancelled", flights);
+        set(Metric::EndpointsTotal.into(), total as f64);
+        set(Metric::EndpointsExposed.into(), exposed as f64);
+        set(Metric::EndpointsCrashed.into(), crashed as f64);
+        set(Metric::EndpointsSelfHealed.into(), healed as f64);
+        set(Metric::EndpointsRepairedRemote.into(), remote as f64);
+        set(Metric::EndpointsRepairedOnsite.into(), onsite as f64);
+        set(Metric::EndpointsDownAtEnd.into(), down as f64);
+        set(Metric::OrganisationsAffected.into(), affected as f64);
+        set(Metric::EndpointDowntimeHours.into(), downtime_ms as f64 / 3_600_000.0);
+        set(Metric::FlightsCancelled.into(), flights);
         let vendor = self.vendor();
         if let Some(t) = vendor.halted_at {
-            set("rollout_halted_at_s", since_publication(t));
+            set(Metric::RolloutHaltedAt.into(), since_publication(t));
         }
         if let Some(t) = vendor.reverted_at {
-            set("revert_published_at_s", since_publication(t));
+            set(Metric::RevertPublishedAt.into(), since_publication(t));
         }
         if let Some(t) = first_crash {
-            set("first_crash_at_s", since_publication(t));
+            set(Metric::FirstCrashAt.into(), since_publication(t));
         }
         let mut recovery = Vec::new();
         for (share, name) in [
-            (0.5, "recovered_50pct_at_s"),
-            (0.9, "recovered_90pct_at_s"),
-            (0.99, "recovered_99pct_at_s"),
+            (0.5, Metric::Recovered50pctAt),
+            (0.9, Metric::Recovered90pctAt),
+            (0.99, Metric::Recovered99pctAt),
         ] {
             let t = time_of_share(&mut recoveries, crashed, share);
             if let Some(t) = t {
-                set(name, since_publication(SimTime(u64::from(t))));
+                set(name.into(), since_publication(SimTime(u64::from(t))));
             }
             recovery.push((share, t));
         }
         if crashed > 0 && down == 0 {
             let last = recoveries.iter().copied().max().unwrap_or(0);
-            set("recovered_all_at_s", since_publication(SimTime(u64::from(last))));
+            set(Metric::RecoveredAllAt.into(), since_publication(SimTime(u64::from(last))));
         }
         let sum = |f: fn(&SectorLoss) -> f64| sectors.iter().map(f).sum::<f64>();
-        set("loss_usd_revenue", sum(|s| s.revenue_usd));
-        set("loss_usd_labour", sum(|s| s.labour_usd));
-        set("loss_usd_penalties", sum(|s| s.penalties_usd));
-        set("loss_usd_backlog", sum(|s| s.backlog_usd));
-        set("loss_usd_total", sum(SectorLoss::total_usd));
-        set("service_hours_lost_total", service_hours.iter().sum());
+        set(Metric::LossUsdRevenue.into(), sum(|s| s.revenue_usd));
+        set(Metric::LossUsdLabour.into(), sum(|s| s.labour_usd));
+        set(Metric::LossUsdPenalties.into(), sum(|s| s.penalties_usd));
+        set(Metric::LossUsdBacklog.into(), sum(|s| s.backlog_usd));
+        set(Metric::LossUsd.into(), sum(SectorLoss::total_usd));
+        set(Metric::ServiceHoursLost.into(), service_hours.iter().sum());
         for s in &sectors {
             let sector = s.sector.unwrap_or(Sector::Other);
-            set(&format!("loss_usd_{}", sector.name()), s.total_usd());
-            set(&format!("service_hours_lost_{}", sector.name()), service_hours[sector.index()]);
+            set(Figure::sector(Metric::LossUsd, sector), s.total_usd());
+            set(Figure::sector(Metric::ServiceHoursLost, sector), service_hours[sector.index()]);
             let hours = downtime_by_sector[sector.index()] as f64 / 3_600_000.0;
-            set(&format!("endpoint_downtime_hours_{}", sector.name()), hours);
+            set(Figure::sector(Metric::EndpointDowntimeHours, sector), hours);
         }
         orgs.sort_by(|a, b| b.loss_usd.total_cmp(&a.loss_usd).then(a.name.cmp(&b.name)));
         orgs.truncate(self.spec.outputs.top_orgs as usize);

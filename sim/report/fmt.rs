@@ -5,10 +5,21 @@
 //! charts or HTML, so every exporter formats the same quantity the same way. A non-finite
 //! input gives "n/a" rather than a misleading number.
 
+use blastradius_model::figures::Unit;
 use chrono::DateTime;
 
 /// Text shown for a value that is not a finite number.
 pub const NOT_AVAILABLE: &str = "n/a";
+
+/// A figure's value in human form, by its unit: money as money, times after the publication
+/// as durations, everything else as a whole count with thousands separators.
+pub fn value(unit: Unit, v: f64) -> String {
+    match unit {
+        Unit::Usd => money(v),
+        Unit::SecondsAfterPublication => duration(v),
+        Unit::Count | Unit::EndpointHours | Unit::ServiceHours => thousands(v),
+    }
+}
 
 /// An integer with thousands separators: 8788155 → "8,788,155". Rounds to the nearest integer.
 pub fn thousands(value: f64) -> String {

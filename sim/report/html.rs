@@ -7,13 +7,12 @@
 //! font, script or image URL), so it opens offline and archives as one file. Every piece of
 //! text from results or scenarios goes through [`escape`].
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::RunSet;
 use super::charts::Chart;
 use super::fmt;
-use super::stats::{Stat, sector_means};
+use super::stats::{Stats, sector_means};
 use super::table::{Row, sections};
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -95,14 +94,14 @@ pub struct TextSection {
 /// The whole report as one HTML document. `stats` are the summary statistics of `set` (as
 /// [`summarize`](super::stats::summarize) gives them) and `charts` are inlined in the given
 /// order, each as SVG markup with its title as caption.
-pub fn report_html(set: &RunSet, stats: &BTreeMap<String, Stat>, charts: &[Chart]) -> String {
+pub fn report_html(set: &RunSet, stats: &Stats, charts: &[Chart]) -> String {
     report_html_with(set, stats, charts, &[])
 }
 
 /// [`report_html`] with sections of text after the header.
 pub fn report_html_with(
     set: &RunSet,
-    stats: &BTreeMap<String, Stat>,
+    stats: &Stats,
     charts: &[Chart],
     texts: &[TextSection],
 ) -> String {
@@ -201,7 +200,7 @@ fn text_section(h: &mut String, t: &TextSection) {
     h.push_str("</section>\n");
 }
 
-fn summary_section(h: &mut String, set: &RunSet, stats: &BTreeMap<String, Stat>) {
+fn summary_section(h: &mut String, set: &RunSet, stats: &Stats) {
     let sections = sections(set, stats);
     let rows = || sections.iter().flat_map(|s| s.rows.iter());
     let with_ci = rows().any(|r| r.ci.is_some());
@@ -520,7 +519,7 @@ mod tests {
     #[test]
     fn empty_set_still_renders() {
         let set = set_of(Vec::new(), 1);
-        let html = report_html(&set, &BTreeMap::new(), &[]);
+        let html = report_html(&set, &Stats::new(), &[]);
         assert!(html.contains("<h2>Summary</h2>") && html.ends_with("</html>\n"));
     }
 

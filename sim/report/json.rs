@@ -49,10 +49,10 @@ struct Summary<'a> {
     command: &'a str,
     /// The program and version that produced them, e.g. `blastradius 0.1.0`.
     program: &'a str,
-    /// Every figure present in at least one replication, by name in lexicographic order; see
-    /// `model::results::FIGURES` for the names and their units (`_s` seconds after the first
-    /// publication of the faulty content, `_usd` US dollars, `_hours` hours).
-    metrics: BTreeMap<&'a str, Metric>,
+    /// Every figure present in at least one replication, by name in lexicographic order;
+    /// `sim/model/FIGURES.md` lists the names, their units and meanings (generated from the
+    /// catalogue in `sim/model/figures.rs`).
+    metrics: BTreeMap<String, Metric>,
     /// The key events of replication 0, in time order.
     key_events: Vec<Event<'a>>,
     /// The loss by sector and component, each the mean over replications, in sector order.
@@ -143,7 +143,7 @@ pub fn summary_json(set: &RunSet) -> String {
         replications: meta.replications,
         command: &meta.command,
         program: &meta.program,
-        metrics: stats.iter().map(|(k, s)| (k.as_str(), Metric::from(s))).collect(),
+        metrics: stats.iter().map(|(f, s)| (f.name().into_owned(), Metric::from(s))).collect(),
         key_events: set.runs.first().map_or_else(Vec::new, |r| {
             r.key_events.iter().map(|e| Event { at_s: Num(e.at_s), label: &e.label }).collect()
         }),
@@ -173,7 +173,12 @@ pub fn summary_json(set: &RunSet) -> String {
 mod tests {
     use super::*;
     use crate::testing::{run_with_figures, sample_set, set_of};
+    use blastradius_model::figures::Scope;
+    use blastradius_model::{Figure, Metric};
     use serde_json::Value;
+
+    const BAD: Figure = Figure { metric: Metric::EndpointsTotal, scope: Scope::Run };
+    const INF: Figure = Figure { metric: Metric::EndpointsCrashed, scope: Scope::Run };
 
     #[test]
     fn keys_come_in_the_documented_order() {
@@ -217,7 +222,8 @@ mod tests {
         assert_eq!(v["scenario"], "synthetic-outage");
         assert_eq!(v["resolved_scenario"], set.meta.resolved_ron.as_str());
         let stats = summarize(&set.runs);
-        assert_eq!(v["metrics"]["loss_usd_total"]["mean"], stats["loss_usd_total"].mean);
+        let loss = Figure::from(Metric::LossUsd);
+        assert_eq!(v["metrics"]["loss_usd_total"]["mean"], stats[&loss].mean);
         assert_eq!(v["metrics"]["loss_usd_total"]["n"], 3);
         // Replications 1 (of 0, 1, 2) halts: one value.
         assert_eq!(v["metrics"]["rollout_halted_at_s"]["n"], 1);
@@ -231,22 +237,22 @@ mod tests {
         let names: Vec<&str> = sectors.iter().map(|s| s["sector"].as_str().unwrap()).collect();
         assert_eq!(names, ["airline", "hospital", "bank"]);
         let total: f64 = sectors.iter().map(|s| s["loss_usd_total"].as_f64().unwrap()).sum();
-        let mean = stats["loss_usd_total"].mean;
+        let mean = stats[&loss].mean;
         assert!((total - mean).abs() < 1e-6 * mean, "{total} vs {mean}");
     }
 
     #[test]
     fn non_finite_numbers_become_null() {
         let runs = vec![
-            run_with_figures(0, &[("bad", Some(f64::NAN)), ("inf", Some(f64::INFINITY))]),
-            run_with_figures(1, &[("bad", Some(1.0)), ("inf", Some(2.0))]),
+            run_with_figures(0, &[(BAD, Some(f64::NAN)), (INF, Some(f64::INFINITY))]),
+            run_with_figures(1, &[(BAD, Some(1.0)), (INF, Some(2.0))]),
         ];
         let text = summary_json(&set_of(runs, 1));
         assert!(!text.contains("NaN") && !text.contains("Infinity"), "{text}");
         let v: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(v["metrics"]["bad"]["mean"], Value::Null);
-        assert_eq!(v["metrics"]["inf"]["mean"], Value::Null);
-        assert_eq!(v["metrics"]["bad"]["n"], 2);
+        assert_eq!(v["metrics"]["endpoints_total"]["mean"], Value::Null);
+        assert_eq!(v["metrics"]["endpoints_crashed"]["mean"], Value::Null);
+        assert_eq!(v["metrics"]["endpoints_total"]["n"], 2);
     }
 
     #[test]

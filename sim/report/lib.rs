@@ -21,7 +21,7 @@ pub use charts::{Chart, ChartError};
 pub use csv::timeseries_csv;
 pub use html::{TextSection, report_html, report_html_with};
 pub use json::summary_json;
-pub use stats::{Stat, diff_ci, paired_figure_diff, summarize};
+pub use stats::{Stat, Stats, diff_ci, paired_figure_diff, summarize};
 pub use table::summary_table;
 
 use blastradius_model::RunResult;

@@ -2,11 +2,12 @@
 //! percentiles, paired differences for comparisons, and the mean loss by sector.
 //!
 //! Plain arithmetic on numbers that the model produced; it knows nothing of formats, charts or
-//! the terminal. Values are visited in replication order and figure names in `BTreeMap` order,
-//! so the same results always give bit-identical statistics.
+//! the terminal. Values are visited in replication order and figures in `BTreeMap` order, so
+//! the same results always give bit-identical statistics.
 
 use std::collections::BTreeMap;
 
+use blastradius_model::Figure;
 use blastradius_model::results::{RunResult, SectorLoss};
 use blastradius_model::spec::Sector;
 
@@ -147,20 +148,23 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
 }
 
-/// Summaries of every figure over the union of figure names in `runs`. A figure's `n` counts
+/// Each figure's summary over replications.
+pub type Stats = BTreeMap<Figure, Stat>;
+
+/// Summaries of every figure over the union of the figures in `runs`. A figure's `n` counts
 /// the replications in which it is present (`Some`); a figure absent from every replication
 /// (e.g. "rollout halted" when nothing ever halts) is left out.
-pub fn summarize(runs: &[RunResult]) -> BTreeMap<String, Stat> {
-    let mut values: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+pub fn summarize(runs: &[RunResult]) -> Stats {
+    let mut values: BTreeMap<Figure, Vec<f64>> = BTreeMap::new();
     for run in runs {
-        for (name, value) in &run.figures {
-            let entry = values.entry(name.as_str()).or_default();
+        for (&figure, value) in &run.figures {
+            let entry = values.entry(figure).or_default();
             if let Some(v) = value {
                 entry.push(*v);
             }
         }
     }
-    values.into_iter().filter_map(|(name, v)| Stat::of(&v).map(|s| (name.to_string(), s))).collect()
+    values.into_iter().filter_map(|(f, v)| Stat::of(&v).map(|s| (f, s))).collect()
 }
 
 /// The paired difference `b[i] - a[i]` over the first `min(a.len(), b.len())` pairs, summarised
@@ -176,7 +180,7 @@ pub fn diff_ci(a: &[f64], b: &[f64]) -> Option<Stat> {
 /// The paired difference of one figure between two sets of replications, B minus A. Pairs are
 /// matched by replication number and kept only where the figure is present in both, which is
 /// what common random numbers pair. `None` when no replication has it in both.
-pub fn paired_figure_diff(a: &[RunResult], b: &[RunResult], figure: &str) -> Option<Stat> {
+pub fn paired_figure_diff(a: &[RunResult], b: &[RunResult], figure: Figure) -> Option<Stat> {
     let by_rep: BTreeMap<u64, f64> =
         a.iter().filter_map(|r| r.figure(figure).map(|v| (r.replication, v))).collect();
     let (xs, ys): (Vec<f64>, Vec<f64>) =
@@ -261,6 +265,13 @@ impl SectorMean {
 mod tests {
     use super::*;
     use crate::testing::{run_with_figures, sample_runs};
+    use blastradius_model::Metric;
+    use blastradius_model::figures::Scope;
+
+    const X: Figure = Figure { metric: Metric::EndpointsCrashed, scope: Scope::Run };
+    const A: Figure = Figure { metric: Metric::EndpointsTotal, scope: Scope::Run };
+    const HALT: Figure = Figure { metric: Metric::RolloutHaltedAt, scope: Scope::Run };
+    const NEVER: Figure = Figure { metric: Metric::RecoveredAllAt, scope: Scope::Run };
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
@@ -360,34 +371,34 @@ mod tests {
     #[test]
     fn paired_figure_diff_pairs_by_replication_where_present() {
         let a = vec![
-            run_with_figures(0, &[("x", Some(1.0))]),
-            run_with_figures(1, &[("x", None)]),
-            run_with_figures(2, &[("x", Some(5.0))]),
+            run_with_figures(0, &[(X, Some(1.0))]),
+            run_with_figures(1, &[(X, None)]),
+            run_with_figures(2, &[(X, Some(5.0))]),
         ];
         let b = vec![
-            run_with_figures(2, &[("x", Some(9.0))]),
-            run_with_figures(0, &[("x", Some(4.0))]),
-            run_with_figures(1, &[("x", Some(7.0))]),
+            run_with_figures(2, &[(X, Some(9.0))]),
+            run_with_figures(0, &[(X, Some(4.0))]),
+            run_with_figures(1, &[(X, Some(7.0))]),
         ];
-        let d = paired_figure_diff(&a, &b, "x").unwrap();
+        let d = paired_figure_diff(&a, &b, X).unwrap();
         // Pairs (rep 2: 9 - 5) and (rep 0: 4 - 1), in B's order.
         assert_eq!(d.n, 2);
         assert_eq!(d.mean, 3.5);
-        assert_eq!(paired_figure_diff(&a, &b, "missing"), None);
+        assert_eq!(paired_figure_diff(&a, &b, Metric::FlightsCancelled.into()), None);
     }
 
     #[test]
     fn summarize_counts_presence_and_omits_absent_figures() {
         let runs = vec![
-            run_with_figures(0, &[("a", Some(1.0)), ("halt", None), ("never", None)]),
-            run_with_figures(1, &[("a", Some(3.0)), ("halt", Some(60.0)), ("never", None)]),
+            run_with_figures(0, &[(A, Some(1.0)), (HALT, None), (NEVER, None)]),
+            run_with_figures(1, &[(A, Some(3.0)), (HALT, Some(60.0)), (NEVER, None)]),
         ];
         let s = summarize(&runs);
-        assert_eq!(s.keys().collect::<Vec<_>>(), ["a", "halt"]);
-        assert_eq!(s["a"].n, 2);
-        assert_eq!(s["a"].mean, 2.0);
-        assert_eq!(s["halt"].n, 1);
-        assert_eq!(s["halt"].mean, 60.0);
+        assert_eq!(s.keys().copied().collect::<Vec<_>>(), [A, HALT]);
+        assert_eq!(s[&A].n, 2);
+        assert_eq!(s[&A].mean, 2.0);
+        assert_eq!(s[&HALT].n, 1);
+        assert_eq!(s[&HALT].mean, 60.0);
     }
 
     #[test]
@@ -404,7 +415,7 @@ mod tests {
             / 2.0;
         assert_eq!(means[0].revenue_usd, expected);
         let total: f64 = means.iter().map(SectorMean::total_usd).sum();
-        let mean_total = runs.iter().filter_map(|r| r.figure("loss_usd_total")).sum::<f64>() / 2.0;
+        let mean_total = runs.iter().filter_map(|r| r.figure(Metric::LossUsd)).sum::<f64>() / 2.0;
         assert!(close(total, mean_total, 1e-3 * mean_total.abs().max(1.0)));
     }
 }

@@ -6,7 +6,7 @@
 //! `sweep.json` back (to resume a sweep or merge shards) lives here because this module owns
 //! their formats.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ use super::charts::{Chart, ChartError, Compared, compare_charts};
 use super::html::escape;
 use super::stats::{Stat, paired_figure_diff, summarize};
 use super::{RunSet, fmt};
-use blastradius_model::results::FIGURES;
+use blastradius_model::figures::{Figure, Metric, Unit as FigureUnit};
 use blastradius_study::design::{Design, RunId};
 use blastradius_study::sensitivity;
 use blastradius_study::{RunRow, SweepPlan};
@@ -26,41 +26,36 @@ use blastradius_study::{RunRow, SweepPlan};
 // Comparisons.
 
 /// The figures a comparison table leads with, in this order.
-pub const KEY_FIGURES: [&str; 9] = [
-    "endpoints_crashed",
-    "endpoints_exposed",
-    "recovered_50pct_at_s",
-    "recovered_90pct_at_s",
-    "endpoint_downtime_hours",
-    "service_hours_lost_total",
-    "flights_cancelled",
-    "loss_usd_total",
-    "revert_published_at_s",
+pub const KEY_FIGURES: [Metric; 9] = [
+    Metric::EndpointsCrashed,
+    Metric::EndpointsExposed,
+    Metric::Recovered50pctAt,
+    Metric::Recovered90pctAt,
+    Metric::EndpointDowntimeHours,
+    Metric::ServiceHoursLost,
+    Metric::FlightsCancelled,
+    Metric::LossUsd,
+    Metric::RevertPublishedAt,
 ];
 
 /// One figure of one scenario, with its difference from the first scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompareRow {
     pub scenario: String,
-    pub metric: String,
+    pub metric: Figure,
     pub stat: Stat,
     /// `this - first`, paired by replication (common random numbers); `None` for the first
     /// scenario or when the figure is missing from paired replications.
     pub difference: Option<Stat>,
 }
 
-/// Figure names in report order: the stable figures first, then per-sector ones by name.
-fn metric_order(sets: &[RunSet]) -> Vec<String> {
-    let mut all = BTreeSet::new();
-    for set in sets {
-        for run in &set.runs {
-            all.extend(run.figures.iter().filter(|(_, v)| v.is_some()).map(|(k, _)| k.clone()));
-        }
-    }
-    let mut order: Vec<String> =
-        FIGURES.iter().map(|f| f.to_string()).filter(|f| all.contains(f)).collect();
-    order.extend(all.into_iter().filter(|f| !FIGURES.contains(&f.as_str())));
-    order
+/// The figures any scenario has, in report order (see [`Figure::report_order`]).
+fn metric_order(sets: &[RunSet]) -> Vec<Figure> {
+    let present = sets
+        .iter()
+        .flat_map(|set| &set.runs)
+        .flat_map(|run| run.figures.iter().filter(|(_, v)| v.is_some()).map(|(&f, _)| f));
+    Figure::report_order(present)
 }
 
 /// Every figure of every scenario with its paired difference from the first.
@@ -71,13 +66,8 @@ pub fn compare_rows(sets: &[RunSet]) -> Vec<CompareRow> {
         for (i, set) in sets.iter().enumerate() {
             let Some(stat) = summarize(&set.runs).remove(&metric) else { continue };
             let difference =
-                if i == 0 { None } else { paired_figure_diff(&first.runs, &set.runs, &metric) };
-            rows.push(CompareRow {
-                scenario: set.meta.scenario.clone(),
-                metric: metric.clone(),
-                stat,
-                difference,
-            });
+                if i == 0 { None } else { paired_figure_diff(&first.runs, &set.runs, metric) };
+            rows.push(CompareRow { scenario: set.meta.scenario.clone(), metric, stat, difference });
         }
     }
     rows
@@ -146,11 +136,13 @@ pub fn compare_json(sets: &[RunSet], command: &str) -> String {
                 description: set.meta.description.clone(),
                 metrics: mine
                     .clone()
-                    .map(|r| (r.metric.clone(), StatJson::from(&r.stat)))
+                    .map(|r| (r.metric.name().into_owned(), StatJson::from(&r.stat)))
                     .collect(),
                 difference: mine
                     .filter_map(|r| {
-                        r.difference.as_ref().map(|d| (r.metric.clone(), StatJson::from(d)))
+                        r.difference
+                            .as_ref()
+                            .map(|d| (r.metric.name().into_owned(), StatJson::from(d)))
                     })
                     .collect(),
             }
@@ -200,7 +192,7 @@ pub fn compare_csv(sets: &[RunSet]) -> String {
         let d = r.difference.as_ref();
         let _ = w.write_record([
             r.scenario.clone(),
-            r.metric.clone(),
+            r.metric.name().into_owned(),
             r.stat.n.to_string(),
             csv_number(Some(r.stat.mean)),
             csv_number(Some(r.stat.ci95_low)),
@@ -215,17 +207,11 @@ pub fn compare_csv(sets: &[RunSet]) -> String {
 }
 
 /// A figure's value in human form.
-fn human(metric: &str, v: f64) -> String {
-    if metric.starts_with("loss_usd") {
-        fmt::money(v)
-    } else if metric.ends_with("_at_s") {
-        fmt::duration(v)
-    } else {
-        fmt::thousands(v)
-    }
+fn human(metric: Figure, v: f64) -> String {
+    fmt::value(metric.unit(), v)
 }
 
-fn with_interval(metric: &str, s: &Stat) -> String {
+fn with_interval(metric: Figure, s: &Stat) -> String {
     if s.has_interval() {
         format!(
             "{} [{}, {}]",
@@ -239,7 +225,7 @@ fn with_interval(metric: &str, s: &Stat) -> String {
 }
 
 /// A signed difference with its interval, marked `*` when the interval excludes zero.
-fn difference_text(metric: &str, d: &Stat) -> String {
+fn difference_text(metric: Figure, d: &Stat) -> String {
     let sign = |v: f64| {
         if v > 0.0 {
             format!("+{}", human(metric, v))
@@ -272,8 +258,9 @@ pub fn compare_table(sets: &[RunSet]) -> String {
         first.meta.seed
     );
     let names: Vec<&str> = sets.iter().map(|s| s.meta.scenario.as_str()).collect();
-    let label_width = KEY_FIGURES.iter().map(|f| f.len()).max().unwrap_or(10) + 2;
-    for metric in KEY_FIGURES {
+    let label_width = KEY_FIGURES.iter().map(|&f| Figure::from(f).name().len()).max();
+    let label_width = label_width.unwrap_or(10) + 2;
+    for metric in KEY_FIGURES.map(Figure::from) {
         let mine: Vec<&CompareRow> = rows.iter().filter(|r| r.metric == metric).collect();
         if mine.is_empty() {
             continue;
@@ -331,13 +318,13 @@ pub fn compare_html(sets: &[RunSet], charts: &[Chart], command: &str) -> String 
     for metric in metric_order(sets) {
         for r in rows.iter().filter(|r| r.metric == metric) {
             let diff =
-                r.difference.as_ref().map_or_else(String::new, |d| difference_text(&metric, d));
+                r.difference.as_ref().map_or_else(String::new, |d| difference_text(metric, d));
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                escape(&metric),
+                escape(&metric.name()),
                 escape(&r.scenario),
-                escape(&with_interval(&metric, &r.stat)),
+                escape(&with_interval(metric, &r.stat)),
                 escape(&diff)
             );
         }
@@ -373,6 +360,7 @@ pub struct PlanRecord {
     pub replications: u64,
     /// (field path, values as given after `=`).
     pub parameters: Vec<(String, String)>,
+    /// The figures' stable names, in column order.
     pub figures: Vec<String>,
 }
 
@@ -398,7 +386,7 @@ pub fn plan_record(plan: &SweepPlan) -> PlanRecord {
         },
         replications: plan.replications,
         parameters: plan.parameters.iter().map(|p| (p.path.clone(), p.source.clone())).collect(),
-        figures: plan.figures.clone(),
+        figures: plan.figures.iter().map(|f| f.name().into_owned()).collect(),
     }
 }
 
@@ -435,7 +423,7 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, String> {
 fn header_fields(plan: &SweepPlan) -> Vec<String> {
     let mut h = vec!["point".to_string(), "replication".to_string()];
     h.extend(plan.parameter_paths());
-    h.extend(plan.figures.iter().cloned());
+    h.extend(plan.figures.iter().map(|f| f.name().into_owned()));
     h
 }
 
@@ -553,7 +541,7 @@ pub fn points_csv(plan: &SweepPlan, rows: &[RunRow]) -> String {
             let Some(s) = stats[f][point.index as usize] else { continue };
             let mut fields = vec![point.index.to_string()];
             fields.extend(point.values.iter().cloned());
-            fields.push(figure.clone());
+            fields.push(figure.name().into_owned());
             fields.push(s.n.to_string());
             fields.extend([s.mean, s.ci95_low, s.ci95_high].map(|v| csv_number(Some(v))));
             text.push_str(&csv_line(&fields));
@@ -562,16 +550,30 @@ pub fn points_csv(plan: &SweepPlan, rows: &[RunRow]) -> String {
     text
 }
 
-/// The outcomes charted against parameters, with their units.
-const OUTCOMES: [(&str, &str, Unit); 4] = [
-    ("loss_usd_total", "total loss (USD)", Unit::Usd),
-    ("endpoints_crashed", "endpoints crashed", Unit::Count),
-    ("endpoint_downtime_hours", "endpoint downtime (endpoint-hours)", Unit::Count),
-    ("recovered_90pct_at_s", "time to 90% recovered", Unit::Seconds),
+/// The outcomes charted against parameters.
+const OUTCOMES: [Metric; 4] = [
+    Metric::LossUsd,
+    Metric::EndpointsCrashed,
+    Metric::EndpointDowntimeHours,
+    Metric::Recovered90pctAt,
 ];
 
-fn figure_index(plan: &SweepPlan, name: &str) -> Option<usize> {
-    plan.figures.iter().position(|f| f == name)
+/// A figure's axis label (its label, with the unit where the axis does not show it) and the
+/// chart unit of its axis.
+fn figure_axis(figure: Figure) -> (String, Unit) {
+    let label = figure.label();
+    match figure.unit() {
+        FigureUnit::Usd => (format!("{label} (USD)"), Unit::Usd),
+        FigureUnit::EndpointHours => (format!("{label} (endpoint-hours)"), Unit::Count),
+        FigureUnit::ServiceHours => (format!("{label} (service-hours)"), Unit::Count),
+        FigureUnit::Count => (label.into_owned(), Unit::Count),
+        FigureUnit::SecondsAfterPublication => (label.into_owned(), Unit::Seconds),
+    }
+}
+
+fn figure_index(plan: &SweepPlan, figure: impl Into<Figure>) -> Option<usize> {
+    let figure = figure.into();
+    plan.figures.iter().position(|&f| f == figure)
 }
 
 fn short(path: &str) -> String {
@@ -598,8 +600,9 @@ pub fn sweep_charts(plan: &SweepPlan, rows: &[RunRow]) -> Result<Vec<Chart>, Cha
         plan.name, plan.replications
     );
     if params.len() == 1 {
-        for (figure, label, unit) in OUTCOMES {
+        for figure in OUTCOMES.map(Figure::from) {
             let Some(f) = figure_index(plan, figure) else { continue };
+            let (label, unit) = figure_axis(figure);
             let stats = point_stats(plan, rows, f);
             let points: Vec<(f64, f64, f64, f64)> = plan
                 .points
@@ -626,7 +629,7 @@ pub fn sweep_charts(plan: &SweepPlan, rows: &[RunRow]) -> Result<Vec<Chart>, Cha
             charts.push(line_with_band(&spec, &points)?);
         }
     }
-    let loss = figure_index(plan, "loss_usd_total");
+    let loss = figure_index(plan, Metric::LossUsd);
     if params.len() == 2
         && plan.design == Design::Grid
         && let Some(f) = loss
@@ -725,7 +728,7 @@ pub fn sweep_charts(plan: &SweepPlan, rows: &[RunRow]) -> Result<Vec<Chart>, Cha
 /// A few lines for the terminal: the points with the lowest and highest mean loss.
 pub fn sweep_summary(plan: &SweepPlan, rows: &[RunRow]) -> String {
     let mut out = String::new();
-    let Some(f) = figure_index(plan, "loss_usd_total") else { return out };
+    let Some(f) = figure_index(plan, Metric::LossUsd) else { return out };
     let stats = point_stats(plan, rows, f);
     let mut ranked: Vec<(f64, usize)> =
         stats.iter().enumerate().filter_map(|(i, s)| s.map(|s| (s.mean, i))).collect();
@@ -774,7 +777,7 @@ mod tests {
             parameters,
             replications: 2,
             points,
-            figures: vec!["loss_usd_total".into(), "rollout_halted_at_s".into()],
+            figures: vec![Metric::LossUsd.into(), Metric::RolloutHaltedAt.into()],
         }
     }
 

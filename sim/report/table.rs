@@ -2,37 +2,14 @@
 //! formatting, rendered as aligned plain text for the terminal (the HTML report renders the
 //! same rows as an HTML table).
 //!
-//! It knows the figure names and how to present them; it knows nothing of terminals (no colour
-//! codes: the CLI may add them), HTML or files.
+//! Which figures it shows, where and under what label comes from the model's catalogue of
+//! figures; it knows nothing of terminals (no colour codes: the CLI may add them), HTML or files.
 
-use std::collections::BTreeMap;
-
-use blastradius_model::spec::Sector;
+use blastradius_model::figures::{Aggregation, Figure, Scope, Section as Part, TableRow};
 
 use super::RunSet;
 use super::fmt;
-use super::stats::Stat;
-
-/// How a figure's values read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// A count: "8,788,155".
-    Count,
-    /// Seconds after the first publication, shown as a duration: "8h 18m".
-    Duration,
-    /// US dollars: "$1.74B".
-    Usd,
-}
-
-impl Kind {
-    fn format(self, value: f64) -> String {
-        match self {
-            Kind::Count => fmt::thousands(value),
-            Kind::Duration => fmt::duration(value),
-            Kind::Usd => fmt::money(value),
-        }
-    }
-}
+use super::stats::Stats;
 
 /// A group of rows under a heading.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,83 +37,49 @@ const NEVER: &str = "never";
 /// What it shows for a figure that the results do not have at all.
 const MISSING: &str = "-";
 
-/// The summary's sections and rows, shared by the terminal table and the HTML report.
-pub(crate) fn sections(set: &RunSet, stats: &BTreeMap<String, Stat>) -> Vec<Section> {
+/// The summary's sections and rows, shared by the terminal table and the HTML report: the
+/// figures the catalogue places in the table (every run-wide one, present or not, and the
+/// per-sector ones the results have), in the catalogue's order within each section, with its
+/// sub-headings.
+pub(crate) fn sections(set: &RunSet, stats: &Stats) -> Vec<Section> {
     let runs = set.runs.len();
-    let row = |label: &str, name: &str, kind: Kind| figure_row(label, 0, name, kind, stats, runs);
-    let sub = |label: &str, name: &str, kind: Kind| figure_row(label, 1, name, kind, stats, runs);
-    let mut loss = vec![row("total", "loss_usd_total", Kind::Usd), heading("by sector")];
-    for sector in Sector::ALL {
-        let name = format!("loss_usd_{}", sector.name());
-        if stats.contains_key(&name) {
-            loss.push(sub(sector.name(), &name, Kind::Usd));
-        }
-    }
-    loss.extend([
-        heading("by component"),
-        sub("lost revenue", "loss_usd_revenue", Kind::Usd),
-        sub("recovery labour", "loss_usd_labour", Kind::Usd),
-        sub("penalties and compensation", "loss_usd_penalties", Kind::Usd),
-        sub("operational backlog", "loss_usd_backlog", Kind::Usd),
-    ]);
-    vec![
-        Section {
-            title: "Exposure",
-            rows: vec![
-                row("endpoints total", "endpoints_total", Kind::Count),
-                row("endpoints exposed", "endpoints_exposed", Kind::Count),
-                row("endpoints crashed", "endpoints_crashed", Kind::Count),
-                row("self-healed", "endpoints_self_healed", Kind::Count),
-                row("repaired remotely", "endpoints_repaired_remote", Kind::Count),
-                row("repaired on site", "endpoints_repaired_onsite", Kind::Count),
-                row("still down at the end", "endpoints_down_at_end", Kind::Count),
-                row("organisations affected", "organisations_affected", Kind::Count),
-            ],
-        },
-        Section {
-            title: "Timing (after the first publication)",
-            rows: vec![
-                row("first crash", "first_crash_at_s", Kind::Duration),
-                row("rollout halted", "rollout_halted_at_s", Kind::Duration),
-                row("revert published", "revert_published_at_s", Kind::Duration),
-                row("50% recovered", "recovered_50pct_at_s", Kind::Duration),
-                row("90% recovered", "recovered_90pct_at_s", Kind::Duration),
-                row("99% recovered", "recovered_99pct_at_s", Kind::Duration),
-                row("all recovered", "recovered_all_at_s", Kind::Duration),
-            ],
-        },
-        Section {
-            title: "Downtime",
-            rows: vec![
-                row("endpoint-hours", "endpoint_downtime_hours", Kind::Count),
-                row("service-hours lost", "service_hours_lost_total", Kind::Count),
-            ],
-        },
-        Section { title: "Loss", rows: loss },
-        Section {
-            title: "Operations",
-            rows: vec![row("flights cancelled", "flights_cancelled", Kind::Count)],
-        },
-    ]
+    let mut placed: Vec<(TableRow, Figure)> =
+        Figure::run_wide().filter_map(|f| Some((f.table_row()?, f))).collect();
+    placed.extend(
+        stats.keys().filter(|f| f.scope != Scope::Run).filter_map(|&f| Some((f.table_row()?, f))),
+    );
+    placed.sort_by_key(|(row, f)| (row.section, row.rank, *f));
+    Part::ALL
+        .into_iter()
+        .map(|part| {
+            let mut rows = Vec::new();
+            let mut heading = None;
+            for (row, figure) in placed.iter().filter(|(row, _)| row.section == part) {
+                if row.heading.is_some() && row.heading != heading {
+                    rows.push(sub_heading(row.heading.unwrap_or_default()));
+                }
+                heading = row.heading;
+                let indent = usize::from(row.heading.is_some());
+                rows.push(figure_row(row.label, indent, *figure, stats, runs));
+            }
+            Section { title: part.title(), rows }
+        })
+        .collect()
 }
 
-fn heading(label: &str) -> Row {
+fn sub_heading(label: &str) -> Row {
     Row { label: label.to_string(), indent: 0, value: String::new(), ci: None, note: None }
 }
 
 /// A figure's row: the mean, its interval when there are several values, and a note when it
-/// happened in only some replications. A figure the statistics lack reads "never" if it is a
-/// time (the event did not happen) and "-" otherwise.
-fn figure_row(
-    label: &str,
-    indent: usize,
-    name: &str,
-    kind: Kind,
-    stats: &BTreeMap<String, Stat>,
-    runs: usize,
-) -> Row {
-    let Some(s) = stats.get(name) else {
-        let value = if kind == Kind::Duration { NEVER } else { MISSING };
+/// happened in only some replications. A figure the statistics lack reads "never" if it is the
+/// time of something that may not happen, and "-" otherwise.
+fn figure_row(label: &str, indent: usize, figure: Figure, stats: &Stats, runs: usize) -> Row {
+    let Some(s) = stats.get(&figure) else {
+        let value = match figure.aggregation() {
+            Aggregation::WhenItHappened => NEVER,
+            Aggregation::Mean => MISSING,
+        };
         return Row {
             label: label.to_string(),
             indent,
@@ -145,18 +88,19 @@ fn figure_row(
             note: None,
         };
     };
+    let unit = figure.unit();
     // An interval whose ends read the same as each other (a figure that barely varies between
     // replications) would only repeat the mean, so it is left out.
-    let (low, high) = (kind.format(s.ci95_low), kind.format(s.ci95_high));
+    let (low, high) = (fmt::value(unit, s.ci95_low), fmt::value(unit, s.ci95_high));
     let ci = (s.has_interval() && low != high).then(|| format!("[{low}, {high}]"));
     let note = (s.n < runs).then(|| format!("in {} of {} runs", s.n, runs));
-    Row { label: label.to_string(), indent, value: kind.format(s.mean), ci, note }
+    Row { label: label.to_string(), indent, value: fmt::value(unit, s.mean), ci, note }
 }
 
 /// The terminal summary: a heading line, then each section's rows with labels, means, 95%
 /// intervals (when there is more than one replication) and notes in aligned columns. Plain
 /// text with a trailing newline.
-pub fn summary_table(set: &RunSet, stats: &BTreeMap<String, Stat>) -> String {
+pub fn summary_table(set: &RunSet, stats: &Stats) -> String {
     let sections = sections(set, stats);
     let meta = &set.meta;
     let reps = set.runs.len();
@@ -215,6 +159,7 @@ mod tests {
     use super::*;
     use crate::stats::summarize;
     use crate::testing::{run_with_figures, sample_set, set_of};
+    use blastradius_model::Metric;
 
     #[test]
     fn one_replication() {
@@ -230,15 +175,10 @@ mod tests {
 
     #[test]
     fn figures_missing_or_partial() {
+        let (halted, flights) = (Metric::RolloutHaltedAt.into(), Metric::FlightsCancelled.into());
         let runs = vec![
-            run_with_figures(
-                0,
-                &[("rollout_halted_at_s", Some(3_600.0)), ("flights_cancelled", Some(10.0))],
-            ),
-            run_with_figures(
-                1,
-                &[("rollout_halted_at_s", None), ("flights_cancelled", Some(20.0))],
-            ),
+            run_with_figures(0, &[(halted, Some(3_600.0)), (flights, Some(10.0))]),
+            run_with_figures(1, &[(halted, None), (flights, Some(20.0))]),
         ];
         let set = set_of(runs, 1);
         let text = summary_table(&set, &summarize(&set.runs));

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::{RunMeta, RunSet};
 use blastradius_engine::SimTime;
-use blastradius_model::results::{FIGURES, KeyEvent, OrgLoss, RunResult, SectorLoss, Series};
+use blastradius_model::figures::{Figure, Metric};
+use blastradius_model::results::{KeyEvent, OrgLoss, RunResult, SectorLoss, Series};
 use blastradius_model::spec::Sector;
 
 /// 2024-07-19T04:09:00Z.
@@ -25,10 +26,10 @@ pub fn noise(key: u64) -> f64 {
 }
 
 /// A run with only the given figures and an empty series.
-pub fn run_with_figures(replication: u64, figures: &[(&str, Option<f64>)]) -> RunResult {
+pub fn run_with_figures(replication: u64, figures: &[(Figure, Option<f64>)]) -> RunResult {
     RunResult {
         replication,
-        figures: figures.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        figures: figures.iter().copied().collect(),
         series: Series::default(),
         key_events: Vec::new(),
         sectors: Vec::new(),
@@ -142,42 +143,45 @@ fn synthetic_run(rep: u64, shapes: &[Shape], days: u32, interval_s: f64) -> RunR
             (t > revert_s && crashed - d >= share * crashed).then_some(t)
         })
     };
-    let mut figures: BTreeMap<String, Option<f64>> =
-        FIGURES.iter().map(|n| (n.to_string(), None)).collect();
-    let mut set = |name: &str, v: Option<f64>| {
-        figures.insert(name.to_string(), v);
+    let mut figures: BTreeMap<Figure, Option<f64>> =
+        Figure::run_wide().map(|f| (f, None)).collect();
+    let mut set = |metric: Metric, v: Option<f64>| {
+        figures.insert(metric.into(), v);
     };
     let healed = (crashed * 0.08).round();
-    set("endpoints_total", Some(total_endpoints));
-    set("endpoints_exposed", Some((total_endpoints * 0.9).round()));
-    set("endpoints_crashed", Some(crashed));
-    set("endpoints_self_healed", Some(healed));
-    set("endpoints_repaired_remote", Some(((crashed - healed - down_end) * 0.3).round()));
-    set("endpoints_repaired_onsite", Some(((crashed - healed - down_end) * 0.7).round()));
-    set("endpoints_down_at_end", Some(down_end));
+    set(Metric::EndpointsTotal, Some(total_endpoints));
+    set(Metric::EndpointsExposed, Some((total_endpoints * 0.9).round()));
+    set(Metric::EndpointsCrashed, Some(crashed));
+    set(Metric::EndpointsSelfHealed, Some(healed));
+    set(Metric::EndpointsRepairedRemote, Some(((crashed - healed - down_end) * 0.3).round()));
+    set(Metric::EndpointsRepairedOnsite, Some(((crashed - healed - down_end) * 0.7).round()));
+    set(Metric::EndpointsDownAtEnd, Some(down_end));
     // Only odd replications halt the rollout, so "halted" is present in some replications.
-    set("rollout_halted_at_s", (rep % 2 == 1).then_some(4_500.0 + 60.0 * rep as f64));
-    set("revert_published_at_s", Some(revert_s));
-    set("first_crash_at_s", Some(75.0));
-    set("recovered_50pct_at_s", recovered_at(0.5));
-    set("recovered_90pct_at_s", recovered_at(0.9));
-    set("recovered_99pct_at_s", recovered_at(0.99));
-    set("recovered_all_at_s", None);
+    set(Metric::RolloutHaltedAt, (rep % 2 == 1).then_some(4_500.0 + 60.0 * rep as f64));
+    set(Metric::RevertPublishedAt, Some(revert_s));
+    set(Metric::FirstCrashAt, Some(75.0));
+    set(Metric::Recovered50pctAt, recovered_at(0.5));
+    set(Metric::Recovered90pctAt, recovered_at(0.9));
+    set(Metric::Recovered99pctAt, recovered_at(0.99));
+    set(Metric::RecoveredAllAt, None);
     let downtime: f64 = down.iter().map(|r| r.iter().sum::<u64>() as f64 * interval_s).sum();
-    set("endpoint_downtime_hours", Some(downtime / 3_600.0));
+    set(Metric::EndpointDowntimeHours, Some(downtime / 3_600.0));
     let component = |f: fn(&SectorLoss) -> f64| Some(sectors.iter().map(f).sum::<f64>());
-    set("loss_usd_total", component(SectorLoss::total_usd));
-    set("loss_usd_revenue", component(|s| s.revenue_usd));
-    set("loss_usd_labour", component(|s| s.labour_usd));
-    set("loss_usd_penalties", component(|s| s.penalties_usd));
-    set("loss_usd_backlog", component(|s| s.backlog_usd));
+    set(Metric::LossUsd, component(SectorLoss::total_usd));
+    set(Metric::LossUsdRevenue, component(|s| s.revenue_usd));
+    set(Metric::LossUsdLabour, component(|s| s.labour_usd));
+    set(Metric::LossUsdPenalties, component(|s| s.penalties_usd));
+    set(Metric::LossUsdBacklog, component(|s| s.backlog_usd));
     let airline = shapes.iter().any(|s| s.sector == Sector::Airline);
-    set("flights_cancelled", Some(if airline { 5_000.0 + 100.0 * rep as f64 } else { 0.0 }));
-    set("organisations_affected", Some(shapes.iter().map(|s| s.organisations as f64).sum()));
-    set("service_hours_lost_total", Some(downtime / 3_600.0 / 1_000.0));
+    set(Metric::FlightsCancelled, Some(if airline { 5_000.0 + 100.0 * rep as f64 } else { 0.0 }));
+    set(Metric::OrganisationsAffected, Some(shapes.iter().map(|s| s.organisations as f64).sum()));
+    set(Metric::ServiceHoursLost, Some(downtime / 3_600.0 / 1_000.0));
     for (i, s) in shapes.iter().enumerate() {
-        set(&format!("loss_usd_{}", s.sector.name()), Some(sectors[i].total_usd()));
-        set(&format!("service_hours_lost_{}", s.sector.name()), Some(100.0 * (i + 1) as f64));
+        figures.insert(Figure::sector(Metric::LossUsd, s.sector), Some(sectors[i].total_usd()));
+        figures.insert(
+            Figure::sector(Metric::ServiceHoursLost, s.sector),
+            Some(100.0 * (i + 1) as f64),
+        );
     }
     let mut key_events = vec![
         KeyEvent { at_s: 75.0, label: "first crash".into() },

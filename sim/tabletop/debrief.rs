@@ -2,8 +2,8 @@
 //! the same scenario and seed without them ("your decisions saved 41% of hospital endpoint
 //! downtime and $380M").
 
-use blastradius_model::RunResult;
 use blastradius_model::spec::{Sector, WorldSpec};
+use blastradius_model::{Figure, Metric, RunResult};
 use blastradius_report::fmt;
 use blastradius_scenario::actions::action_to_ron;
 
@@ -28,8 +28,8 @@ pub struct Debrief {
 }
 
 /// A figure, 0 when absent.
-fn figure(r: &RunResult, name: &str) -> f64 {
-    r.figure(name).unwrap_or(0.0)
+fn figure(r: &RunResult, figure: Figure) -> f64 {
+    r.figure(figure).unwrap_or(0.0)
 }
 
 /// A change relative to a baseline, as a percentage without sign: "41%", "3.5%", "<0.1%".
@@ -150,22 +150,26 @@ pub fn comparison(result: &RunResult, baseline: &RunResult) -> String {
     let sectors: Vec<Sector> = result.sectors.iter().filter_map(|s| s.sector).collect();
     let mut rows = vec![row(
         "endpoints crashed".into(),
-        figure(result, "endpoints_crashed"),
-        figure(baseline, "endpoints_crashed"),
+        figure(result, Metric::EndpointsCrashed.into()),
+        figure(baseline, Metric::EndpointsCrashed.into()),
         false,
     )];
-    let pair = |name: &str| (figure(result, name), figure(baseline, name));
-    for s in &sectors {
+    let pair = |f: Figure| (figure(result, f), figure(baseline, f));
+    let downtime = |s: Sector| pair(Figure::sector(Metric::EndpointDowntimeHours, s));
+    let loss = |s: Sector| pair(Figure::sector(Metric::LossUsd, s));
+    for &s in &sectors {
         let n = s.name();
-        let (a, b) = pair(&format!("endpoint_downtime_hours_{n}"));
+        let (a, b) = downtime(s);
         rows.push(row(format!("{n} endpoint downtime (hours)"), a, b, false));
-        let (a, b) = pair(&format!("loss_usd_{n}"));
+        let (a, b) = loss(s);
         rows.push(row(format!("{n} loss"), a, b, true));
     }
+    let (total_downtime, total_loss) =
+        (pair(Metric::EndpointDowntimeHours.into()), pair(Metric::LossUsd.into()));
     if sectors.len() > 1 {
-        let (a, b) = pair("endpoint_downtime_hours");
+        let (a, b) = total_downtime;
         rows.push(row("all sectors: endpoint downtime (hours)".into(), a, b, false));
-        let (a, b) = pair("loss_usd_total");
+        let (a, b) = total_loss;
         rows.push(row("all sectors: loss".into(), a, b, true));
     }
     let mut out =
@@ -173,24 +177,18 @@ pub fn comparison(result: &RunResult, baseline: &RunResult) -> String {
     out.push('\n');
 
     let mut sentences = Vec::new();
-    for s in &sectors {
-        let n = s.name();
-        let effect = effect(
-            &format!("{n} endpoint downtime"),
-            pair(&format!("endpoint_downtime_hours_{n}")),
-            pair(&format!("loss_usd_{n}")),
-        );
+    for &s in &sectors {
+        let effect = effect(&format!("{} endpoint downtime", s.name()), downtime(s), loss(s));
         if let Some(e) = effect {
             sentences.push(format!("Your decisions {e}."));
         }
     }
     if sectors.len() > 1
-        && let Some(e) =
-            effect("endpoint downtime", pair("endpoint_downtime_hours"), pair("loss_usd_total"))
+        && let Some(e) = effect("endpoint downtime", total_downtime, total_loss)
     {
         sentences.push(format!("In total they {e}."));
     }
-    let (crashed, crashed_base) = pair("endpoints_crashed");
+    let (crashed, crashed_base) = pair(Metric::EndpointsCrashed.into());
     let fewer = crashed_base - crashed;
     if fewer >= 0.5 {
         let pct = relative(fewer, crashed_base).unwrap_or_default();

@@ -146,7 +146,7 @@ pub fn loss_distribution(set: &RunSet) -> Result<Option<Chart>, ChartError> {
     let values: Vec<f64> = set
         .runs
         .iter()
-        .filter_map(|r| r.figure("loss_usd_total"))
+        .filter_map(|r| r.figure(blastradius_model::Metric::LossUsd))
         .filter(|v| v.is_finite())
         .collect();
     if values.len() < 2 {

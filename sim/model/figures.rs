@@ -1,0 +1,625 @@
+//! The catalogue of figures: every number a run reports, with its stable name (the key in
+//! `summary.json`, the column of `runs.csv`), its unit, its label, where the summary table shows
+//! it, how it aggregates over replications, and whether it also comes per sector.
+//!
+//! The rest of the program holds figures as [`Figure`] values; names are strings only where a
+//! JSON or CSV file is written or read ([`Figure::name`], [`Figure::parse`]). Adding a figure is
+//! one entry in [`CATALOGUE`] (and the code in `world.rs` that measures it); the terminal table,
+//! the JSON documentation, the CSV and sweep columns and the chart labels follow.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::spec::Sector;
+
+/// What a figure's numbers are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Endpoints, organisations, flights: "8,788,155".
+    Count,
+    /// Seconds after the first publication of the faulty content, shown as a duration: "8h 18m".
+    SecondsAfterPublication,
+    /// Endpoint-hours of downtime.
+    EndpointHours,
+    /// Hours of service capacity lost, summed over services.
+    ServiceHours,
+    /// US dollars: "$1.74B".
+    Usd,
+}
+
+impl Unit {
+    /// How the unit reads in documentation.
+    pub fn description(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::SecondsAfterPublication => "seconds after the first publication",
+            Unit::EndpointHours => "endpoint-hours",
+            Unit::ServiceHours => "service-hours",
+            Unit::Usd => "US dollars",
+        }
+    }
+}
+
+/// The sections of the summary table, in the order it shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    Exposure,
+    Timing,
+    Downtime,
+    Loss,
+    Operations,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] =
+        [Section::Exposure, Section::Timing, Section::Downtime, Section::Loss, Section::Operations];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Exposure => "Exposure",
+            Section::Timing => "Timing (after the first publication)",
+            Section::Downtime => "Downtime",
+            Section::Loss => "Loss",
+            Section::Operations => "Operations",
+        }
+    }
+}
+
+/// Where the summary table shows a figure: its section, its place there (rows sort by it) and,
+/// when it stands under a sub-heading of the section, that heading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableRow {
+    pub section: Section,
+    pub rank: u8,
+    pub label: &'static str,
+    pub heading: Option<&'static str>,
+}
+
+/// How a figure summarises over replications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregation {
+    /// Every replication has a value: mean, 95% interval and percentiles of all of them.
+    Mean,
+    /// The time of something that may not happen (a halt, 99% recovered): summarised over the
+    /// replications in which it happened, which the table counts ("in 3 of 5 runs"); a figure
+    /// that never happened reads "never".
+    WhenItHappened,
+}
+
+/// What a figure measures; with a [`Scope`] it makes a [`Figure`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    EndpointsTotal,
+    EndpointsExposed,
+    EndpointsCrashed,
+    EndpointsSelfHealed,
+    EndpointsRepairedRemote,
+    EndpointsRepairedOnsite,
+    EndpointsDownAtEnd,
+    RolloutHaltedAt,
+    RevertPublishedAt,
+    FirstCrashAt,
+    Recovered50pctAt,
+    Recovered90pctAt,
+    Recovered99pctAt,
+    RecoveredAllAt,
+    EndpointDowntimeHours,
+    LossUsd,
+    LossUsdRevenue,
+    LossUsdLabour,
+    LossUsdPenalties,
+    LossUsdBacklog,
+    FlightsCancelled,
+    OrganisationsAffected,
+    ServiceHoursLost,
+}
+
+/// Whose figure it is: the whole run, or one sector's part of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    Run,
+    Sector(Sector),
+}
+
+/// One catalogue entry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Entry {
+    pub metric: Metric,
+    /// The stable name of the run-wide figure.
+    pub name: &'static str,
+    /// For a metric that also comes per sector, the stem of the per-sector names:
+    /// `<stem>_<sector>`, e.g. `loss_usd_hospital`.
+    pub per_sector: Option<&'static str>,
+    pub unit: Unit,
+    /// A label that reads on its own: on chart axes, in comparisons, in the debrief.
+    pub label: &'static str,
+    /// What it means, for the documentation of `summary.json`.
+    pub meaning: &'static str,
+    pub table: Option<TableRow>,
+    pub aggregation: Aggregation,
+}
+
+const fn row(section: Section, rank: u8, label: &'static str) -> Option<TableRow> {
+    Some(TableRow { section, rank, label, heading: None })
+}
+
+const fn under(
+    section: Section,
+    rank: u8,
+    heading: &'static str,
+    label: &'static str,
+) -> Option<TableRow> {
+    Some(TableRow { section, rank, label, heading: Some(heading) })
+}
+
+/// Every metric, in the order of the columns of `runs.csv` and of comparisons.
+pub static CATALOGUE: [Entry; 23] = {
+    use Aggregation::{Mean, WhenItHappened};
+    use Section::{Downtime, Exposure, Loss, Operations, Timing};
+    use Unit::{Count, EndpointHours, SecondsAfterPublication as After, ServiceHours, Usd};
+    const fn e(
+        metric: Metric,
+        name: &'static str,
+        unit: Unit,
+        label: &'static str,
+        meaning: &'static str,
+        table: Option<TableRow>,
+        aggregation: Aggregation,
+    ) -> Entry {
+        Entry { metric, name, per_sector: None, unit, label, meaning, table, aggregation }
+    }
+    const fn sectors(mut entry: Entry, stem: &'static str) -> Entry {
+        entry.per_sector = Some(stem);
+        entry
+    }
+    [
+        e(
+            Metric::EndpointsTotal,
+            "endpoints_total",
+            Count,
+            "endpoints",
+            "endpoints in the fleet",
+            row(Exposure, 0, "endpoints total"),
+            Mean,
+        ),
+        e(
+            Metric::EndpointsExposed,
+            "endpoints_exposed",
+            Count,
+            "endpoints exposed",
+            "endpoints that fetched the faulty content",
+            row(Exposure, 1, "endpoints exposed"),
+            Mean,
+        ),
+        e(
+            Metric::EndpointsCrashed,
+            "endpoints_crashed",
+            Count,
+            "endpoints crashed",
+            "endpoints that crashed",
+            row(Exposure, 2, "endpoints crashed"),
+            Mean,
+        ),
+        e(
+            Metric::EndpointsSelfHealed,
+            "endpoints_self_healed",
+            Count,
+            "endpoints self-healed",
+            "crashed endpoints that fetched the revert in their boot loop",
+            row(Exposure, 3, "self-healed"),
+            Mean,
+        ),
+        e(
+            Metric::EndpointsRepairedRemote,
+            "endpoints_repaired_remote",
+            Count,
+            "endpoints repaired remotely",
+            "crashed endpoints repaired by cloud admins or a remote tool",
+            row(Exposure, 4, "repaired remotely"),
+            Mean,
+        ),
+        e(
+            Metric::EndpointsRepairedOnsite,
+            "endpoints_repaired_onsite",
+            Count,
+            "endpoints repaired on site",
+            "crashed endpoints repaired by a technician at the machine",
+            row(Exposure, 5, "repaired on site"),
+            Mean,
+        ),
+        e(
+            Metric::EndpointsDownAtEnd,
+            "endpoints_down_at_end",
+            Count,
+            "endpoints still down",
+            "endpoints still down at the horizon",
+            row(Exposure, 6, "still down at the end"),
+            Mean,
+        ),
+        e(
+            Metric::RolloutHaltedAt,
+            "rollout_halted_at_s",
+            After,
+            "rollout halted",
+            "when a health gate halted the rollout",
+            row(Timing, 1, "rollout halted"),
+            WhenItHappened,
+        ),
+        e(
+            Metric::RevertPublishedAt,
+            "revert_published_at_s",
+            After,
+            "revert published",
+            "when the vendor published the revert",
+            row(Timing, 2, "revert published"),
+            WhenItHappened,
+        ),
+        e(
+            Metric::FirstCrashAt,
+            "first_crash_at_s",
+            After,
+            "first crash",
+            "when the first endpoint crashed",
+            row(Timing, 0, "first crash"),
+            WhenItHappened,
+        ),
+        e(
+            Metric::Recovered50pctAt,
+            "recovered_50pct_at_s",
+            After,
+            "time to 50% recovered",
+            "when half of the crashed endpoints were back up",
+            row(Timing, 3, "50% recovered"),
+            WhenItHappened,
+        ),
+        e(
+            Metric::Recovered90pctAt,
+            "recovered_90pct_at_s",
+            After,
+            "time to 90% recovered",
+            "when 90% of the crashed endpoints were back up",
+            row(Timing, 4, "90% recovered"),
+            WhenItHappened,
+        ),
+        e(
+            Metric::Recovered99pctAt,
+            "recovered_99pct_at_s",
+            After,
+            "time to 99% recovered",
+            "when 99% of the crashed endpoints were back up",
+            row(Timing, 5, "99% recovered"),
+            WhenItHappened,
+        ),
+        e(
+            Metric::RecoveredAllAt,
+            "recovered_all_at_s",
+            After,
+            "time to all recovered",
+            "when the last crashed endpoint was back up",
+            row(Timing, 6, "all recovered"),
+            WhenItHappened,
+        ),
+        sectors(
+            e(
+                Metric::EndpointDowntimeHours,
+                "endpoint_downtime_hours",
+                EndpointHours,
+                "endpoint downtime",
+                "hours each crashed endpoint was down, summed",
+                row(Downtime, 0, "endpoint-hours"),
+                Mean,
+            ),
+            "endpoint_downtime_hours",
+        ),
+        sectors(
+            e(
+                Metric::LossUsd,
+                "loss_usd_total",
+                Usd,
+                "total loss",
+                "economic loss: the four components summed",
+                row(Loss, 0, "total"),
+                Mean,
+            ),
+            "loss_usd",
+        ),
+        e(
+            Metric::LossUsdRevenue,
+            "loss_usd_revenue",
+            Usd,
+            "lost revenue",
+            "revenue lost while capacity was short, net of what was recaptured",
+            under(Loss, 2, "by component", "lost revenue"),
+            Mean,
+        ),
+        e(
+            Metric::LossUsdLabour,
+            "loss_usd_labour",
+            Usd,
+            "recovery labour",
+            "technicians' and admins' hours at their wages and overtime",
+            under(Loss, 3, "by component", "recovery labour"),
+            Mean,
+        ),
+        e(
+            Metric::LossUsdPenalties,
+            "loss_usd_penalties",
+            Usd,
+            "penalties and compensation",
+            "compensation for cancelled flights and penalties for hours below service levels",
+            under(Loss, 4, "by component", "penalties and compensation"),
+            Mean,
+        ),
+        e(
+            Metric::LossUsdBacklog,
+            "loss_usd_backlog",
+            Usd,
+            "operational backlog",
+            "the cost of working off the operational backlog",
+            under(Loss, 5, "by component", "operational backlog"),
+            Mean,
+        ),
+        e(
+            Metric::FlightsCancelled,
+            "flights_cancelled",
+            Count,
+            "flights cancelled",
+            "flights cancelled by airlines",
+            row(Operations, 0, "flights cancelled"),
+            Mean,
+        ),
+        e(
+            Metric::OrganisationsAffected,
+            "organisations_affected",
+            Count,
+            "organisations affected",
+            "organisations with at least one crashed endpoint",
+            row(Exposure, 7, "organisations affected"),
+            Mean,
+        ),
+        sectors(
+            e(
+                Metric::ServiceHoursLost,
+                "service_hours_lost_total",
+                ServiceHours,
+                "service-hours lost",
+                "capacity shortfall integrated over time, summed over services",
+                row(Downtime, 1, "service-hours lost"),
+                Mean,
+            ),
+            "service_hours_lost",
+        ),
+    ]
+};
+
+/// Where per-sector figures stand in the summary table: under a "by sector" heading, after the
+/// run-wide figure of the same metric (only loss is shown by sector there).
+const SECTOR_ROW_HEADING: &str = "by sector";
+
+/// The metrics that come per sector, in the order their columns follow the run-wide ones in
+/// `runs.csv`.
+pub const PER_SECTOR: [Metric; 3] =
+    [Metric::LossUsd, Metric::ServiceHoursLost, Metric::EndpointDowntimeHours];
+
+impl Metric {
+    /// Its catalogue entry.
+    pub fn entry(self) -> &'static Entry {
+        let entry = &CATALOGUE[self as usize];
+        debug_assert_eq!(entry.metric, self);
+        entry
+    }
+}
+
+/// A figure: a metric of the whole run or of one sector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Figure {
+    pub metric: Metric,
+    pub scope: Scope,
+}
+
+impl From<Metric> for Figure {
+    fn from(metric: Metric) -> Figure {
+        Figure { metric, scope: Scope::Run }
+    }
+}
+
+impl Figure {
+    /// A metric of one sector. The metric must be one of [`PER_SECTOR`].
+    pub fn sector(metric: Metric, sector: Sector) -> Figure {
+        debug_assert!(metric.entry().per_sector.is_some(), "{metric:?} is not per sector");
+        Figure { metric, scope: Scope::Sector(sector) }
+    }
+
+    pub fn entry(self) -> &'static Entry {
+        self.metric.entry()
+    }
+
+    pub fn unit(self) -> Unit {
+        self.entry().unit
+    }
+
+    pub fn aggregation(self) -> Aggregation {
+        self.entry().aggregation
+    }
+
+    /// The stable name, as in `summary.json` and CSV headers.
+    pub fn name(self) -> Cow<'static, str> {
+        let entry = self.entry();
+        match (self.scope, entry.per_sector) {
+            (Scope::Sector(s), Some(stem)) => Cow::Owned(format!("{stem}_{}", s.name())),
+            _ => Cow::Borrowed(entry.name),
+        }
+    }
+
+    /// A label that reads on its own ("total loss", "hospital loss").
+    pub fn label(self) -> Cow<'static, str> {
+        match self.scope {
+            Scope::Run => Cow::Borrowed(self.entry().label),
+            Scope::Sector(s) => Cow::Owned(format!("{} {}", s.name(), self.entry().label)),
+        }
+    }
+
+    /// Where the summary table shows it, if it does: run-wide figures by their entry; per-sector
+    /// loss under "by sector", right after the total; other per-sector figures not at all.
+    pub fn table_row(self) -> Option<TableRow> {
+        let row = self.entry().table?;
+        match self.scope {
+            Scope::Run => Some(row),
+            Scope::Sector(s) if self.metric == Metric::LossUsd => Some(TableRow {
+                rank: row.rank + 1,
+                label: s.name(),
+                heading: Some(SECTOR_ROW_HEADING),
+                ..row
+            }),
+            Scope::Sector(_) => None,
+        }
+    }
+
+    /// The figure a stable name stands for, for reading files back.
+    pub fn parse(name: &str) -> Option<Figure> {
+        for entry in &CATALOGUE {
+            if entry.name == name {
+                return Some(entry.metric.into());
+            }
+            if let Some(rest) = entry.per_sector.and_then(|stem| name.strip_prefix(stem)) {
+                let sector = rest.strip_prefix('_').and_then(Sector::from_name);
+                if let Some(sector) = sector {
+                    return Some(Figure::sector(entry.metric, sector));
+                }
+            }
+        }
+        None
+    }
+
+    /// Every run-wide figure, in catalogue order.
+    pub fn run_wide() -> impl Iterator<Item = Figure> {
+        CATALOGUE.iter().map(|e| e.metric.into())
+    }
+
+    /// The columns of a study's table for a fleet with these sectors: every run-wide figure in
+    /// catalogue order, then each per-sector metric for each sector, in sector order.
+    pub fn columns(sectors: &[Sector]) -> Vec<Figure> {
+        let mut sectors = sectors.to_vec();
+        sectors.sort();
+        sectors.dedup();
+        let mut columns: Vec<Figure> = Figure::run_wide().collect();
+        for metric in PER_SECTOR {
+            columns.extend(sectors.iter().map(|&s| Figure::sector(metric, s)));
+        }
+        columns
+    }
+
+    /// Figures in the order reports list them: run-wide ones in catalogue order, then the
+    /// per-sector ones by name.
+    pub fn report_order(figures: impl IntoIterator<Item = Figure>) -> Vec<Figure> {
+        let mut figures: Vec<Figure> = figures.into_iter().collect();
+        figures.sort_by(|a, b| match (a.scope, b.scope) {
+            (Scope::Run, Scope::Run) => a.metric.cmp(&b.metric),
+            (Scope::Run, Scope::Sector(_)) => std::cmp::Ordering::Less,
+            (Scope::Sector(_), Scope::Run) => std::cmp::Ordering::Greater,
+            (Scope::Sector(_), Scope::Sector(_)) => a.name().cmp(&b.name()),
+        });
+        figures.dedup();
+        figures
+    }
+}
+
+impl fmt::Display for Figure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// The documentation of every figure, as a Markdown table: name, unit, meaning, aggregation.
+/// `sim/model/FIGURES.md` holds it (a test keeps the file equal to this).
+pub fn documentation() -> String {
+    let mut out = String::from(
+        "# Figures\n\nEvery figure a run reports, under `metrics` in `summary.json` and as a \
+         column of a sweep's `runs.csv`\n(generated from the catalogue in \
+         `sim/model/figures.rs`; a test keeps this file up to date).\n\n\
+         | name | unit | meaning | over replications |\n|---|---|---|---|\n",
+    );
+    for entry in &CATALOGUE {
+        let over = match entry.aggregation {
+            Aggregation::Mean => "every replication",
+            Aggregation::WhenItHappened => "the replications in which it happened",
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {over} |\n",
+            entry.name,
+            entry.unit.description(),
+            entry.meaning
+        ));
+        if let Some(stem) = entry.per_sector {
+            out.push_str(&format!(
+                "| `{stem}_<sector>` | {} | the same, for one sector (`airline`, `hospital`, \
+                 ...) | {over} |\n",
+                entry.unit.description()
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_is_indexed_by_metric() {
+        for (i, entry) in CATALOGUE.iter().enumerate() {
+            assert_eq!(entry.metric as usize, i, "{}", entry.name);
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        let mut all: Vec<Figure> = Figure::columns(&Sector::ALL);
+        all.sort();
+        let mut names: Vec<String> = all.iter().map(|f| f.name().into_owned()).collect();
+        for f in &all {
+            assert_eq!(Figure::parse(&f.name()), Some(*f), "{f}");
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+        assert_eq!(Figure::parse("loss_usd_nowhere"), None);
+        assert_eq!(Figure::parse("loss_usd"), None);
+        assert_eq!(Figure::parse("no_such_figure"), None);
+    }
+
+    #[test]
+    fn per_sector_names_follow_the_stem() {
+        let f = Figure::sector(Metric::EndpointDowntimeHours, Sector::Hospital);
+        assert_eq!(f.name(), "endpoint_downtime_hours_hospital");
+        assert_eq!(Figure::from(Metric::EndpointDowntimeHours).name(), "endpoint_downtime_hours");
+        assert_eq!(Figure::from(Metric::LossUsd).name(), "loss_usd_total");
+        assert_eq!(Figure::sector(Metric::LossUsd, Sector::Bank).name(), "loss_usd_bank");
+        assert!(PER_SECTOR.iter().all(|m| m.entry().per_sector.is_some()));
+        let per_sector = CATALOGUE.iter().filter(|e| e.per_sector.is_some()).count();
+        assert_eq!(per_sector, PER_SECTOR.len());
+    }
+
+    #[test]
+    fn table_rows_have_distinct_places() {
+        let mut places: Vec<(Section, u8)> =
+            CATALOGUE.iter().filter_map(|e| e.table.map(|r| (r.section, r.rank))).collect();
+        let n = places.len();
+        places.sort();
+        places.dedup();
+        assert_eq!(places.len(), n);
+    }
+
+    #[test]
+    fn the_documentation_file_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/FIGURES.md");
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        if on_disk != documentation() {
+            if std::env::var_os("BLASTRADIUS_UPDATE_DOCS").is_some() {
+                std::fs::write(path, documentation()).unwrap();
+            } else {
+                panic!("{path} is out of date: rerun with BLASTRADIUS_UPDATE_DOCS=1 to rewrite it");
+            }
+        }
+    }
+}
