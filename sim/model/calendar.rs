@@ -11,7 +11,7 @@ use blastradius_engine::{SimDuration, SimTime};
 use super::spec::OnlineSpec;
 
 pub const MS_PER_HOUR: i64 = 3_600_000;
-const MS_PER_DAY: i64 = 86_400_000;
+pub const MS_PER_DAY: i64 = 86_400_000;
 const MS_PER_WEEK: i64 = 7 * MS_PER_DAY;
 
 /// Converts simulated time to local wall-clock time at one UTC offset.

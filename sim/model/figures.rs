@@ -25,6 +25,10 @@ pub enum Unit {
     ServiceHours,
     /// US dollars: "$1.74B".
     Usd,
+    /// A fraction in [0, 1]: "97.3%".
+    Share,
+    /// A local day of the run, 1 being the day simulated time zero falls on.
+    Day,
 }
 
 impl Unit {
@@ -36,6 +40,8 @@ impl Unit {
             Unit::EndpointHours => "endpoint-hours",
             Unit::ServiceHours => "service-hours",
             Unit::Usd => "US dollars",
+            Unit::Share => "share (0 to 1)",
+            Unit::Day => "local day (1: the day of the start)",
         }
     }
 }
@@ -112,24 +118,93 @@ pub enum Metric {
     FlightsCancelled,
     OrganisationsAffected,
     ServiceHoursLost,
+    RecoveredShare,
+    FlightsCancelledShare,
+    ScheduleNormalDay,
 }
 
-/// Whose figure it is: the whole run, or one sector's part of it.
+/// Whose figure it is: the whole run, one sector's part of it, a moment of the run, or one
+/// archetype the scenario names in `outputs.archetypes` (a named carrier, a hospital system).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
     Run,
     Sector(Sector),
+    /// The run at a moment, in whole minutes after simulated time zero.
+    At(u32),
+    /// A named archetype's organisations together.
+    Archetype(Name),
+    /// A named archetype on one local day: 1 is the day simulated time zero falls on.
+    ArchetypeDay(Name, u16),
+    /// A named archetype at a moment, in whole minutes after simulated time zero.
+    ArchetypeAt(Name, u32),
+}
+
+/// A short name kept inline, so that a [`Figure`] stays `Copy`: an archetype named in a
+/// scenario's outputs (at most [`Name::MAX`] bytes, which validation checks).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name {
+    len: u8,
+    bytes: [u8; Name::MAX],
+}
+
+impl Name {
+    pub const MAX: usize = 31;
+
+    /// `None` when the name is longer than [`Name::MAX`] bytes.
+    pub fn new(name: &str) -> Option<Name> {
+        let src = name.as_bytes();
+        if src.len() > Name::MAX {
+            return None;
+        }
+        let mut bytes = [0; Name::MAX];
+        bytes[..src.len()].copy_from_slice(src);
+        Some(Name { len: src.len() as u8, bytes })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Built from a `&str` by whole bytes, so always valid UTF-8.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+/// The scopes a metric comes in, as bits of [`Scopes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    pub const RUN: Scopes = Scopes(1);
+    pub const SECTOR: Scopes = Scopes(2);
+    pub const AT: Scopes = Scopes(4);
+    pub const ARCHETYPE: Scopes = Scopes(8);
+    pub const ARCHETYPE_DAY: Scopes = Scopes(16);
+    pub const ARCHETYPE_AT: Scopes = Scopes(32);
+
+    pub const fn and(self, other: Scopes) -> Scopes {
+        Scopes(self.0 | other.0)
+    }
+    pub const fn has(self, other: Scopes) -> bool {
+        self.0 & other.0 == other.0
+    }
 }
 
 /// One catalogue entry.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Entry {
     pub metric: Metric,
-    /// The stable name of the run-wide figure.
+    /// The stable name of the run-wide figure (or, for a metric without one, its stem).
     pub name: &'static str,
     /// For a metric that also comes per sector, the stem of the per-sector names:
-    /// `<stem>_<sector>`, e.g. `loss_usd_hospital`.
+    /// `<stem>_<sector>`, e.g. `loss_usd_hospital`; also the stem of the other scoped names
+    /// (see [`Figure::name`]). `None`: the stem is the name.
     pub per_sector: Option<&'static str>,
+    /// The scopes it comes in.
+    pub scopes: Scopes,
     pub unit: Unit,
     /// A label that reads on its own: on chart axes, in comparisons, in the debrief.
     pub label: &'static str,
@@ -153,10 +228,12 @@ const fn under(
 }
 
 /// Every metric, in the order of the columns of `runs.csv` and of comparisons.
-pub static CATALOGUE: [Entry; 23] = {
+pub static CATALOGUE: [Entry; 26] = {
     use Aggregation::{Mean, WhenItHappened};
     use Section::{Downtime, Exposure, Loss, Operations, Timing};
-    use Unit::{Count, EndpointHours, SecondsAfterPublication as After, ServiceHours, Usd};
+    use Unit::{
+        Count, Day, EndpointHours, SecondsAfterPublication as After, ServiceHours, Share, Usd,
+    };
     const fn e(
         metric: Metric,
         name: &'static str,
@@ -166,14 +243,25 @@ pub static CATALOGUE: [Entry; 23] = {
         table: Option<TableRow>,
         aggregation: Aggregation,
     ) -> Entry {
-        Entry { metric, name, per_sector: None, unit, label, meaning, table, aggregation }
+        let scopes = Scopes::RUN;
+        Entry { metric, name, per_sector: None, scopes, unit, label, meaning, table, aggregation }
     }
     const fn sectors(mut entry: Entry, stem: &'static str) -> Entry {
         entry.per_sector = Some(stem);
+        entry.scopes = entry.scopes.and(Scopes::SECTOR);
+        entry
+    }
+    /// Also for each archetype named in the scenario's outputs.
+    const fn named(mut entry: Entry) -> Entry {
+        entry.scopes = entry.scopes.and(Scopes::ARCHETYPE);
+        entry
+    }
+    const fn scoped(mut entry: Entry, scopes: Scopes) -> Entry {
+        entry.scopes = scopes;
         entry
     }
     [
-        e(
+        named(e(
             Metric::EndpointsTotal,
             "endpoints_total",
             Count,
@@ -181,7 +269,7 @@ pub static CATALOGUE: [Entry; 23] = {
             "endpoints in the fleet",
             row(Exposure, 0, "endpoints total"),
             Mean,
-        ),
+        )),
         e(
             Metric::EndpointsExposed,
             "endpoints_exposed",
@@ -191,7 +279,7 @@ pub static CATALOGUE: [Entry; 23] = {
             row(Exposure, 1, "endpoints exposed"),
             Mean,
         ),
-        e(
+        named(e(
             Metric::EndpointsCrashed,
             "endpoints_crashed",
             Count,
@@ -199,7 +287,7 @@ pub static CATALOGUE: [Entry; 23] = {
             "endpoints that crashed",
             row(Exposure, 2, "endpoints crashed"),
             Mean,
-        ),
+        )),
         e(
             Metric::EndpointsSelfHealed,
             "endpoints_self_healed",
@@ -227,7 +315,7 @@ pub static CATALOGUE: [Entry; 23] = {
             row(Exposure, 5, "repaired on site"),
             Mean,
         ),
-        e(
+        named(e(
             Metric::EndpointsDownAtEnd,
             "endpoints_down_at_end",
             Count,
@@ -235,7 +323,7 @@ pub static CATALOGUE: [Entry; 23] = {
             "endpoints still down at the horizon",
             row(Exposure, 6, "still down at the end"),
             Mean,
-        ),
+        )),
         e(
             Metric::RolloutHaltedAt,
             "rollout_halted_at_s",
@@ -263,7 +351,7 @@ pub static CATALOGUE: [Entry; 23] = {
             row(Timing, 0, "first crash"),
             WhenItHappened,
         ),
-        e(
+        named(e(
             Metric::Recovered50pctAt,
             "recovered_50pct_at_s",
             After,
@@ -271,8 +359,8 @@ pub static CATALOGUE: [Entry; 23] = {
             "when half of the crashed endpoints were back up",
             row(Timing, 3, "50% recovered"),
             WhenItHappened,
-        ),
-        e(
+        )),
+        named(e(
             Metric::Recovered90pctAt,
             "recovered_90pct_at_s",
             After,
@@ -280,8 +368,8 @@ pub static CATALOGUE: [Entry; 23] = {
             "when 90% of the crashed endpoints were back up",
             row(Timing, 4, "90% recovered"),
             WhenItHappened,
-        ),
-        e(
+        )),
+        named(e(
             Metric::Recovered99pctAt,
             "recovered_99pct_at_s",
             After,
@@ -289,8 +377,8 @@ pub static CATALOGUE: [Entry; 23] = {
             "when 99% of the crashed endpoints were back up",
             row(Timing, 5, "99% recovered"),
             WhenItHappened,
-        ),
-        e(
+        )),
+        named(e(
             Metric::RecoveredAllAt,
             "recovered_all_at_s",
             After,
@@ -298,8 +386,8 @@ pub static CATALOGUE: [Entry; 23] = {
             "when the last crashed endpoint was back up",
             row(Timing, 6, "all recovered"),
             WhenItHappened,
-        ),
-        sectors(
+        )),
+        named(sectors(
             e(
                 Metric::EndpointDowntimeHours,
                 "endpoint_downtime_hours",
@@ -310,8 +398,8 @@ pub static CATALOGUE: [Entry; 23] = {
                 Mean,
             ),
             "endpoint_downtime_hours",
-        ),
-        sectors(
+        )),
+        named(sectors(
             e(
                 Metric::LossUsd,
                 "loss_usd_total",
@@ -322,7 +410,7 @@ pub static CATALOGUE: [Entry; 23] = {
                 Mean,
             ),
             "loss_usd",
-        ),
+        )),
         e(
             Metric::LossUsdRevenue,
             "loss_usd_revenue",
@@ -359,7 +447,7 @@ pub static CATALOGUE: [Entry; 23] = {
             under(Loss, 5, "by component", "operational backlog"),
             Mean,
         ),
-        e(
+        named(e(
             Metric::FlightsCancelled,
             "flights_cancelled",
             Count,
@@ -367,7 +455,7 @@ pub static CATALOGUE: [Entry; 23] = {
             "flights cancelled by airlines",
             row(Operations, 0, "flights cancelled"),
             Mean,
-        ),
+        )),
         e(
             Metric::OrganisationsAffected,
             "organisations_affected",
@@ -388,6 +476,42 @@ pub static CATALOGUE: [Entry; 23] = {
                 Mean,
             ),
             "service_hours_lost",
+        ),
+        scoped(
+            e(
+                Metric::RecoveredShare,
+                "recovered_share",
+                Share,
+                "crashed endpoints back",
+                "share of the endpoints that crashed by then that are back up",
+                None,
+                Mean,
+            ),
+            Scopes::AT.and(Scopes::ARCHETYPE_AT),
+        ),
+        scoped(
+            e(
+                Metric::FlightsCancelledShare,
+                "flights_cancelled_share",
+                Share,
+                "flights cancelled",
+                "share of an airline's scheduled flights it cancelled",
+                None,
+                Mean,
+            ),
+            Scopes::ARCHETYPE.and(Scopes::ARCHETYPE_DAY),
+        ),
+        scoped(
+            e(
+                Metric::ScheduleNormalDay,
+                "schedule_normal_day",
+                Day,
+                "schedule back to normal",
+                "first local day from which an airline cancels less than its normal share every day",
+                None,
+                WhenItHappened,
+            ),
+            Scopes::ARCHETYPE,
         ),
     ]
 };
@@ -430,6 +554,11 @@ impl Figure {
         Figure { metric, scope: Scope::Sector(sector) }
     }
 
+    /// A metric of the run at a moment, `minutes` after simulated time zero.
+    pub fn at(metric: Metric, minutes: u32) -> Figure {
+        Figure { metric, scope: Scope::At(minutes) }
+    }
+
     pub fn entry(self) -> &'static Entry {
         self.metric.entry()
     }
@@ -442,25 +571,47 @@ impl Figure {
         self.entry().aggregation
     }
 
-    /// The stable name, as in `summary.json` and CSV headers.
-    pub fn name(self) -> Cow<'static, str> {
+    /// The stem of the scoped names.
+    fn stem(self) -> &'static str {
         let entry = self.entry();
-        match (self.scope, entry.per_sector) {
-            (Scope::Sector(s), Some(stem)) => Cow::Owned(format!("{stem}_{}", s.name())),
-            _ => Cow::Borrowed(entry.name),
+        entry.per_sector.unwrap_or(entry.name)
+    }
+
+    /// The stable name, as in `summary.json` and CSV headers: the entry's name for the run;
+    /// `<stem>_<sector>` (`loss_usd_hospital`); `<stem>_at_<time after start>`
+    /// (`recovered_share_at_6d19h51m`); `<stem>_of_<archetype>` (`loss_usd_of_delta_like`);
+    /// `<stem>_day<d>_of_<archetype>`; `<stem>_at_<time>_of_<archetype>`.
+    pub fn name(self) -> Cow<'static, str> {
+        let stem = self.stem();
+        match self.scope {
+            Scope::Run => Cow::Borrowed(self.entry().name),
+            Scope::Sector(s) => Cow::Owned(format!("{stem}_{}", s.name())),
+            Scope::At(m) => Cow::Owned(format!("{stem}_at_{}", minutes_text(m))),
+            Scope::Archetype(a) => Cow::Owned(format!("{stem}_of_{}", a.as_str())),
+            Scope::ArchetypeDay(a, d) => Cow::Owned(format!("{stem}_day{d}_of_{}", a.as_str())),
+            Scope::ArchetypeAt(a, m) => {
+                Cow::Owned(format!("{stem}_at_{}_of_{}", minutes_text(m), a.as_str()))
+            }
         }
     }
 
-    /// A label that reads on its own ("total loss", "hospital loss").
+    /// A label that reads on its own ("total loss", "hospital total loss").
     pub fn label(self) -> Cow<'static, str> {
+        let label = self.entry().label;
         match self.scope {
-            Scope::Run => Cow::Borrowed(self.entry().label),
-            Scope::Sector(s) => Cow::Owned(format!("{} {}", s.name(), self.entry().label)),
+            Scope::Run => Cow::Borrowed(label),
+            Scope::Sector(s) => Cow::Owned(format!("{} {label}", s.name())),
+            Scope::At(m) => Cow::Owned(format!("{label} at {}", minutes_text(m))),
+            Scope::Archetype(a) => Cow::Owned(format!("{}: {label}", a.as_str())),
+            Scope::ArchetypeDay(a, d) => Cow::Owned(format!("{}: {label} on day {d}", a.as_str())),
+            Scope::ArchetypeAt(a, m) => {
+                Cow::Owned(format!("{}: {label} at {}", a.as_str(), minutes_text(m)))
+            }
         }
     }
 
     /// Where the summary table shows it, if it does: run-wide figures by their entry; per-sector
-    /// loss under "by sector", right after the total; other per-sector figures not at all.
+    /// loss under "by sector", right after the total; other scoped figures not at all.
     pub fn table_row(self) -> Option<TableRow> {
         let row = self.entry().table?;
         match self.scope {
@@ -471,29 +622,18 @@ impl Figure {
                 heading: Some(SECTOR_ROW_HEADING),
                 ..row
             }),
-            Scope::Sector(_) => None,
+            _ => None,
         }
     }
 
     /// The figure a stable name stands for, for reading files back.
     pub fn parse(name: &str) -> Option<Figure> {
-        for entry in &CATALOGUE {
-            if entry.name == name {
-                return Some(entry.metric.into());
-            }
-            if let Some(rest) = entry.per_sector.and_then(|stem| name.strip_prefix(stem)) {
-                let sector = rest.strip_prefix('_').and_then(Sector::from_name);
-                if let Some(sector) = sector {
-                    return Some(Figure::sector(entry.metric, sector));
-                }
-            }
-        }
-        None
+        CATALOGUE.iter().find_map(|entry| parse_scoped(entry, name))
     }
 
     /// Every run-wide figure, in catalogue order.
     pub fn run_wide() -> impl Iterator<Item = Figure> {
-        CATALOGUE.iter().map(|e| e.metric.into())
+        CATALOGUE.iter().filter(|e| e.scopes.has(Scopes::RUN)).map(|e| e.metric.into())
     }
 
     /// The columns of a study's table for a fleet with these sectors: every run-wide figure in
@@ -510,18 +650,90 @@ impl Figure {
     }
 
     /// Figures in the order reports list them: run-wide ones in catalogue order, then the
-    /// per-sector ones by name.
+    /// scoped ones by name.
     pub fn report_order(figures: impl IntoIterator<Item = Figure>) -> Vec<Figure> {
         let mut figures: Vec<Figure> = figures.into_iter().collect();
         figures.sort_by(|a, b| match (a.scope, b.scope) {
             (Scope::Run, Scope::Run) => a.metric.cmp(&b.metric),
-            (Scope::Run, Scope::Sector(_)) => std::cmp::Ordering::Less,
-            (Scope::Sector(_), Scope::Run) => std::cmp::Ordering::Greater,
-            (Scope::Sector(_), Scope::Sector(_)) => a.name().cmp(&b.name()),
+            (Scope::Run, _) => std::cmp::Ordering::Less,
+            (_, Scope::Run) => std::cmp::Ordering::Greater,
+            _ => a.name().cmp(&b.name()),
         });
         figures.dedup();
         figures
     }
+}
+
+/// A time after simulated time zero in whole minutes, as in names: `6d19h51m`, `43h`, `0m`.
+pub fn minutes_text(minutes: u32) -> String {
+    let (d, h, m) = (minutes / 1_440, minutes / 60 % 24, minutes % 60);
+    let mut out = String::new();
+    if d > 0 {
+        out.push_str(&format!("{d}d"));
+    }
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 || out.is_empty() {
+        out.push_str(&format!("{m}m"));
+    }
+    out
+}
+
+/// The minutes of a [`minutes_text`], if it is one (written in its canonical form).
+fn parse_minutes(text: &str) -> Option<u32> {
+    let mut total: u32 = 0;
+    let mut number = String::new();
+    for c in text.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'd' | 'h' | 'm' => {
+                let n: u32 = number.parse().ok()?;
+                number.clear();
+                let unit = match c {
+                    'd' => 1_440,
+                    'h' => 60,
+                    _ => 1,
+                };
+                total = total.checked_add(n.checked_mul(unit)?)?;
+            }
+            _ => return None,
+        }
+    }
+    (number.is_empty() && minutes_text(total) == text).then_some(total)
+}
+
+/// `name` read as a figure of `entry`, in whichever of its scopes fits.
+fn parse_scoped(entry: &Entry, name: &str) -> Option<Figure> {
+    let metric = entry.metric;
+    let stem = entry.per_sector.unwrap_or(entry.name);
+    let has = |s: Scopes| entry.scopes.has(s);
+    if has(Scopes::RUN) && entry.name == name {
+        return Some(metric.into());
+    }
+    let rest = name.strip_prefix(stem)?;
+    if has(Scopes::SECTOR)
+        && let Some(sector) = rest.strip_prefix('_').and_then(Sector::from_name)
+    {
+        return Some(Figure { metric, scope: Scope::Sector(sector) });
+    }
+    let (head, archetype) = match rest.split_once("_of_") {
+        Some((head, a)) => (head, Some(Name::new(a).filter(|_| !a.is_empty())?)),
+        None => (rest, None),
+    };
+    let scope = match (head, archetype) {
+        ("", Some(a)) if has(Scopes::ARCHETYPE) => Scope::Archetype(a),
+        (h, Some(a)) if has(Scopes::ARCHETYPE_DAY) && h.starts_with("_day") => {
+            let day: u16 = h["_day".len()..].parse().ok()?;
+            (day.to_string() == h["_day".len()..]).then_some(Scope::ArchetypeDay(a, day))?
+        }
+        (h, Some(a)) if has(Scopes::ARCHETYPE_AT) => {
+            Scope::ArchetypeAt(a, parse_minutes(h.strip_prefix("_at_")?)?)
+        }
+        (h, None) if has(Scopes::AT) => Scope::At(parse_minutes(h.strip_prefix("_at_")?)?),
+        _ => return None,
+    };
+    Some(Figure { metric, scope })
 }
 
 impl fmt::Display for Figure {
@@ -544,18 +756,48 @@ pub fn documentation() -> String {
             Aggregation::Mean => "every replication",
             Aggregation::WhenItHappened => "the replications in which it happened",
         };
-        out.push_str(&format!(
-            "| `{}` | {} | {} | {over} |\n",
-            entry.name,
-            entry.unit.description(),
-            entry.meaning
-        ));
-        if let Some(stem) = entry.per_sector {
+        if entry.scopes.has(Scopes::RUN) {
             out.push_str(&format!(
-                "| `{stem}_<sector>` | {} | the same, for one sector (`airline`, `hospital`, \
-                 ...) | {over} |\n",
-                entry.unit.description()
+                "| `{}` | {} | {} | {over} |\n",
+                entry.name,
+                entry.unit.description(),
+                entry.meaning
             ));
+        }
+        let stem = entry.per_sector.unwrap_or(entry.name);
+        let unit = entry.unit.description();
+        let forms = [
+            (
+                Scopes::SECTOR,
+                format!("{stem}_<sector>"),
+                "for one sector (`airline`, `hospital`, ...)",
+            ),
+            (Scopes::AT, format!("{stem}_at_<time>"), "at a time after the start (`6d19h51m`)"),
+            (
+                Scopes::ARCHETYPE,
+                format!("{stem}_of_<archetype>"),
+                "for an archetype named in `outputs.archetypes`",
+            ),
+            (
+                Scopes::ARCHETYPE_DAY,
+                format!("{stem}_day<d>_of_<archetype>"),
+                "for a named archetype on its local day d (1: the day of the start)",
+            ),
+            (
+                Scopes::ARCHETYPE_AT,
+                format!("{stem}_at_<time>_of_<archetype>"),
+                "for a named archetype at a time",
+            ),
+        ];
+        for (scope, name, what) in forms {
+            if entry.scopes.has(scope) {
+                let meaning = if entry.scopes.has(Scopes::RUN) {
+                    format!("the same, {what}")
+                } else {
+                    format!("{}, {what}", entry.meaning)
+                };
+                out.push_str(&format!("| `{name}` | {unit} | {meaning} | {over} |\n"));
+            }
         }
     }
     out
@@ -586,6 +828,28 @@ mod tests {
         assert_eq!(Figure::parse("loss_usd_nowhere"), None);
         assert_eq!(Figure::parse("loss_usd"), None);
         assert_eq!(Figure::parse("no_such_figure"), None);
+        let a = Name::new("delta_like").unwrap();
+        for f in [
+            Figure::at(Metric::RecoveredShare, 9_831),
+            Figure::at(Metric::RecoveredShare, 0),
+            Figure { metric: Metric::RecoveredShare, scope: Scope::ArchetypeAt(a, 2_580) },
+            Figure { metric: Metric::FlightsCancelledShare, scope: Scope::ArchetypeDay(a, 2) },
+            Figure { metric: Metric::FlightsCancelledShare, scope: Scope::Archetype(a) },
+            Figure { metric: Metric::ScheduleNormalDay, scope: Scope::Archetype(a) },
+            Figure { metric: Metric::LossUsd, scope: Scope::Archetype(a) },
+            Figure { metric: Metric::EndpointsCrashed, scope: Scope::Archetype(a) },
+        ] {
+            assert_eq!(Figure::parse(&f.name()), Some(f), "{f}");
+        }
+        assert_eq!(Figure::at(Metric::RecoveredShare, 9_831).name(), "recovered_share_at_6d19h51m");
+        assert_eq!(
+            Figure { metric: Metric::FlightsCancelledShare, scope: Scope::ArchetypeDay(a, 2) }
+                .name(),
+            "flights_cancelled_share_day2_of_delta_like"
+        );
+        assert_eq!(Figure::parse("recovered_share_at_0d5m"), None, "not canonical");
+        assert_eq!(Figure::parse("recovered_share"), None, "needs a time");
+        assert_eq!(Figure::parse("flights_cancelled_share_day02_of_x"), None);
     }
 
     #[test]

@@ -484,6 +484,7 @@ pub struct EconomicsSpec {
     pub sla_capacity_threshold: Share,
     pub sla_penalty_per_hour_usd: f64,
     pub backlog_cost_share: f64,
+    pub normal_cancellation_share: Share,
 }
 
 #[derive(Clone, Debug)]
@@ -545,6 +546,11 @@ pub struct OutputSpec {
     pub html: bool,
     pub timeseries: bool,
     pub top_orgs: u32,
+    /// Archetypes reported on their own (indices into `WorldSpec::archetypes`, ascending).
+    pub archetypes: Vec<usize>,
+    /// Whole minutes after simulated time zero at which the share of crashed endpoints back up
+    /// is reported, ascending, within the horizon.
+    pub recovered_share_at_min: Vec<u32>,
 }
 
 /// The name of organisation `number` of an archetype: `community_hospital-0003`.

@@ -13,7 +13,7 @@ use blastradius_engine::{Config, Ctx, EngineError, LpId, Model, SimDuration, Sim
 
 use super::calendar::DemandCurve;
 use super::event::Event;
-use super::figures::{Figure, Metric};
+use super::figures::{Figure, Metric, Name, Scope};
 use super::fleet::{OrgFleet, generate_org};
 use super::org::{Note, Org};
 use super::pool::Pool;
@@ -566,15 +566,7 @@ impl World {
             onsite += c.repaired_onsite;
             down += c.down;
             affected += u64::from(c.crashed > 0);
-            let mut org_downtime = u128::from(org.downtime_ms);
-            if c.down > 0 {
-                org_downtime += org
-                    .endpoints
-                    .iter()
-                    .filter(|e| e.state().is_down())
-                    .map(|e| u128::from(now.0.saturating_sub(u64::from(e.down_since_ms))))
-                    .sum::<u128>();
-            }
+            let org_downtime = org_downtime_ms(org, now);
             downtime_ms += org_downtime;
             downtime_by_sector[org.sector.index()] += org_downtime;
             recoveries.extend_from_slice(&org.recovery_times);
@@ -657,6 +649,18 @@ impl World {
             let hours = downtime_by_sector[sector.index()] as f64 / 3_600_000.0;
             set(Figure::sector(Metric::EndpointDowntimeHours, sector), hours);
         }
+        for &m in &self.spec.outputs.recovered_share_at_min {
+            if crashed > 0 {
+                let by = u64::from(m) * 60_000;
+                let back = self.orgs().map(|o| back_by(o, by)).sum::<u64>();
+                set(Figure::at(Metric::RecoveredShare, m), back as f64 / crashed as f64);
+            }
+        }
+        for &a in &self.spec.outputs.archetypes {
+            for (figure, value) in self.archetype_figures(a, now) {
+                figures.insert(figure, value);
+            }
+        }
         orgs.sort_by(|a, b| b.loss_usd.total_cmp(&a.loss_usd).then(a.name.cmp(&b.name)));
         orgs.truncate(self.spec.outputs.top_orgs as usize);
         RunResult {
@@ -670,6 +674,118 @@ impl World {
             end: now,
         }
     }
+}
+
+impl World {
+    /// The figures of one archetype named in the outputs, as of `now`.
+    fn archetype_figures(&self, archetype: usize, now: SimTime) -> Vec<(Figure, Option<f64>)> {
+        let spec = &self.spec.archetypes[archetype];
+        let Some(name) = Name::new(&spec.name) else { return Vec::new() };
+        let of = |metric: Metric| Figure { metric, scope: Scope::Archetype(name) };
+        let orgs: Vec<&Org> = self.orgs().filter(|o| o.archetype == archetype).collect();
+        let publication = self.shared.first_publication;
+        let (mut total, mut crashed, mut down, mut downtime_ms, mut loss, mut flights) =
+            (0u64, 0u64, 0u64, 0u128, 0.0, 0.0);
+        let mut recoveries = Vec::new();
+        let days = orgs.iter().map(|o| o.local_day(now) + 1).max().unwrap_or(1);
+        let (mut scheduled, mut cancelled) = (vec![0.0; days], vec![0.0; days]);
+        for org in &orgs {
+            total += org.endpoints.len() as u64;
+            crashed += org.counts.crashed;
+            down += org.counts.down;
+            downtime_ms += org_downtime_ms(org, now);
+            loss += org.loss_at(now);
+            recoveries.extend_from_slice(&org.recovery_times);
+            for (day, n) in org.flights_scheduled_by_day(SimTime::ZERO, now) {
+                if day < days {
+                    scheduled[day] += n;
+                }
+            }
+            for (day, n) in org.flights_cancelled_by_day_at(now).into_iter().enumerate() {
+                if day < days {
+                    cancelled[day] += n;
+                    flights += n;
+                }
+            }
+        }
+        let mut out = vec![
+            (of(Metric::EndpointsTotal), Some(total as f64)),
+            (of(Metric::EndpointsCrashed), Some(crashed as f64)),
+            (of(Metric::EndpointsDownAtEnd), Some(down as f64)),
+            (of(Metric::EndpointDowntimeHours), Some(downtime_ms as f64 / 3_600_000.0)),
+            (of(Metric::LossUsd), Some(loss)),
+            (of(Metric::FlightsCancelled), Some(flights)),
+        ];
+        let since = |t: u32| SimTime(u64::from(t)).since(publication).as_secs_f64();
+        for (share, metric) in [
+            (0.5, Metric::Recovered50pctAt),
+            (0.9, Metric::Recovered90pctAt),
+            (0.99, Metric::Recovered99pctAt),
+        ] {
+            out.push((of(metric), time_of_share(&mut recoveries, crashed, share).map(since)));
+        }
+        let all = (crashed > 0 && down == 0).then(|| recoveries.iter().copied().max().map(since));
+        out.push((of(Metric::RecoveredAllAt), all.flatten()));
+        for &m in &self.spec.outputs.recovered_share_at_min {
+            let by = u64::from(m) * 60_000;
+            let back = orgs.iter().map(|o| back_by(o, by)).sum::<u64>();
+            let share = (crashed > 0).then(|| back as f64 / crashed as f64);
+            out.push((
+                Figure { metric: Metric::RecoveredShare, scope: Scope::ArchetypeAt(name, m) },
+                share,
+            ));
+        }
+        let all_scheduled: f64 = scheduled.iter().sum();
+        if all_scheduled > 0.0 {
+            out.push((of(Metric::FlightsCancelledShare), Some(flights / all_scheduled)));
+            let normal = spec.economics.normal_cancellation_share.get();
+            let mut normal_from = None;
+            for day in (0..days).rev() {
+                if scheduled[day] <= 0.0 {
+                    continue;
+                }
+                let share = cancelled[day] / scheduled[day];
+                let scope = Scope::ArchetypeDay(name, (day + 1) as u16);
+                out.push((Figure { metric: Metric::FlightsCancelledShare, scope }, Some(share)));
+                if share < normal {
+                    normal_from = Some(day + 1);
+                } else {
+                    break;
+                }
+            }
+            for day in 0..days {
+                if scheduled[day] > 0.0 && normal_from.is_some_and(|d| day + 1 < d) {
+                    let share = cancelled[day] / scheduled[day];
+                    let scope = Scope::ArchetypeDay(name, (day + 1) as u16);
+                    out.push((
+                        Figure { metric: Metric::FlightsCancelledShare, scope },
+                        Some(share),
+                    ));
+                }
+            }
+            out.push((of(Metric::ScheduleNormalDay), normal_from.map(|d| d as f64)));
+        }
+        out
+    }
+}
+
+/// How many of an organisation's crashed endpoints were back up by `by_ms`.
+fn back_by(org: &Org, by_ms: u64) -> u64 {
+    org.recovery_times.iter().filter(|&&t| u64::from(t) <= by_ms).count() as u64
+}
+
+/// An organisation's endpoint downtime up to `now`, counting endpoints still down.
+fn org_downtime_ms(org: &Org, now: SimTime) -> u128 {
+    let mut ms = u128::from(org.downtime_ms);
+    if org.counts.down > 0 {
+        ms += org
+            .endpoints
+            .iter()
+            .filter(|e| e.state().is_down())
+            .map(|e| u128::from(now.0.saturating_sub(u64::from(e.down_since_ms))))
+            .sum::<u128>();
+    }
+    ms
 }
 
 /// An organisation's weight in its sector's capacity: its revenue per average hour.

@@ -12,12 +12,14 @@ use chrono::DateTime;
 pub const NOT_AVAILABLE: &str = "n/a";
 
 /// A figure's value in human form, by its unit: money as money, times after the publication
-/// as durations, everything else as a whole count with thousands separators.
+/// as durations, shares as percentages, days as "day 6", counts with thousands separators.
 pub fn value(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Usd => money(v),
         Unit::SecondsAfterPublication => duration(v),
         Unit::Count | Unit::EndpointHours | Unit::ServiceHours => thousands(v),
+        Unit::Share => percent(v, 1),
+        Unit::Day => format!("day {}", number(v)),
     }
 }
 

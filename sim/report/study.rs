@@ -568,6 +568,8 @@ fn figure_axis(figure: Figure) -> (String, Unit) {
         FigureUnit::ServiceHours => (format!("{label} (service-hours)"), Unit::Count),
         FigureUnit::Count => (label.into_owned(), Unit::Count),
         FigureUnit::SecondsAfterPublication => (label.into_owned(), Unit::Seconds),
+        FigureUnit::Share => (format!("{label} (share)"), Unit::Number),
+        FigureUnit::Day => (format!("{label} (day)"), Unit::Number),
     }
 }
 

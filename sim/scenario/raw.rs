@@ -617,6 +617,9 @@ layered! {
         sla_penalty_per_hour_usd: f64 = 0.0,
         /// Cost of working off backlog, as a share of the revenue value of that work.
         backlog_cost_share: f64 = 0.25,
+        /// An airline's schedule counts as back to normal on a day it cancels less than this
+        /// share of its flights (`schedule_normal_day`).
+        normal_cancellation_share: f64 = 0.02,
     }
 }
 
@@ -699,5 +702,11 @@ layered! {
         timeseries: bool = true,
         /// Organisations listed by loss in the report.
         top_orgs: u32 = 10,
+        /// Archetypes reported on their own as well (a named carrier, one hospital system):
+        /// their loss, crashes, recovery, and for airlines their daily cancellations.
+        archetypes: Vec<String> = vec![],
+        /// UTC date-times (RFC 3339) at which to report the share of crashed endpoints back
+        /// up (`recovered_share_at_<time>`), for comparing with what was observed then.
+        recovered_share_at: Vec<String> = vec![],
     }
 }

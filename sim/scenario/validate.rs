@@ -350,12 +350,61 @@ pub fn validate(s: &raw::Scenario) -> Result<m::WorldSpec, Vec<Diagnostic>> {
         })
         .collect();
     let o = s.outputs();
+    let mut named = Vec::new();
+    for (i, a) in o.archetypes().iter().enumerate() {
+        let path = format!("outputs.archetypes[{i}]");
+        match fleet.keys().position(|x| x == a) {
+            None => c.fail(
+                path,
+                format!("no archetype is named \"{a}\""),
+                "name an archetype of `fleet`",
+            ),
+            Some(_) if blastradius_model::figures::Name::new(a).is_none() => c.fail(
+                path,
+                format!(
+                    "\"{a}\" is longer than {} bytes, too long to name figures after",
+                    blastradius_model::figures::Name::MAX
+                ),
+                "give the archetype a shorter name",
+            ),
+            Some(k) => named.push(k),
+        }
+    }
+    named.sort_unstable();
+    named.dedup();
+    let mut times = Vec::new();
+    for (i, t) in o.recovered_share_at().iter().enumerate() {
+        let path = format!("outputs.recovered_share_at[{i}]");
+        match chrono::DateTime::parse_from_rfc3339(t) {
+            Err(e) => c.fail(
+                path,
+                format!("\"{t}\" is not an RFC 3339 date-time: {e}"),
+                "write it like \"2024-07-26T00:00:00Z\"",
+            ),
+            Ok(at) => {
+                let after_s = at.timestamp() - start_unix_s;
+                if after_s < 0 || after_s as u64 * 1_000 > horizon.as_millis() {
+                    c.fail(
+                        path,
+                        format!("\"{t}\" is outside the run (from `start` to the horizon)"),
+                        "pick a time between the start and the end of the run",
+                    );
+                } else {
+                    times.push((after_s / 60) as u32);
+                }
+            }
+        }
+    }
+    times.sort_unstable();
+    times.dedup();
     let outputs = m::OutputSpec {
         charts: o.charts(),
         png: o.png(),
         html: o.html(),
         timeseries: o.timeseries(),
         top_orgs: o.top_orgs(),
+        archetypes: named,
+        recovered_share_at_min: times,
     };
 
     if !c.problems.is_empty() {
@@ -1062,6 +1111,8 @@ fn archetype(
             .non_negative(&format!("{ep}.sla_penalty_per_hour_usd"), e.sla_penalty_per_hour_usd()),
         backlog_cost_share: c
             .non_negative(&format!("{ep}.backlog_cost_share"), e.backlog_cost_share()),
+        normal_cancellation_share: c
+            .share(&format!("{ep}.normal_cancellation_share"), e.normal_cancellation_share()),
     };
     let u = a.update();
     m::ArchetypeSpec {

@@ -8,6 +8,7 @@
 //! shortfall, minus what is won back), penalties (cancelled flights, hours below the SLA),
 //! backlog cost; labour is booked when a repair starts.
 
+use crate::calendar::MS_PER_DAY;
 use crate::event::Event;
 use blastradius_engine::{Ctx, SimTime};
 
@@ -44,6 +45,8 @@ pub struct Accounts {
     pub flights_cancelled: f64,
     /// Capacity shortfall integrated over time, summed over services.
     pub service_hours_lost: f64,
+    /// Flights cancelled on each local day, 0 being the day simulated time zero falls on.
+    pub flights_cancelled_by_day: Vec<f64>,
 }
 
 impl Accounts {
@@ -134,6 +137,16 @@ impl Org {
         acc.backlog_usd += a.backlog_usd;
         acc.flights_cancelled += a.flights_cancelled;
         acc.service_hours_lost += a.service_hours_lost;
+        if a.flights_cancelled > 0.0 {
+            let shortfall = self.weighted_shortfall();
+            for (day, scheduled) in self.flights_scheduled_by_day(from, now) {
+                let by_day = &mut self.accounts.flights_cancelled_by_day;
+                if by_day.len() <= day {
+                    by_day.resize(day + 1, 0.0);
+                }
+                by_day[day] += scheduled * shortfall;
+            }
+        }
         for i in 0..self.services.len() {
             let before = self.services[i].backlog_hours;
             let after = if a.backlog_hours[i] < 1e-9 { 0.0 } else { a.backlog_hours[i] };
@@ -142,6 +155,56 @@ impl Org {
                 self.note(now, Note::BacklogCleared { service: i as u8 });
             }
         }
+    }
+
+    /// The revenue-weighted shortfall of operational capacity now, over services.
+    fn weighted_shortfall(&self) -> f64 {
+        let spec = self.spec();
+        spec.services.iter().zip(&self.services).map(|(s, st)| s.weight * (1.0 - st.ops)).sum()
+    }
+
+    /// Flights scheduled from `from` to `to`, split by local day: (day, flights), day 0 being
+    /// the local day simulated time zero falls on.
+    pub fn flights_scheduled_by_day(&self, from: SimTime, to: SimTime) -> Vec<(usize, f64)> {
+        let econ = &self.spec().economics;
+        let per_demand_hour =
+            econ.flights_per_1000_endpoints_day * self.endpoints.len() as f64 / 1_000.0 / 24.0;
+        let mut out = Vec::new();
+        if per_demand_hour <= 0.0 || to <= from {
+            return out;
+        }
+        let demand = &self.shared.archetypes[self.archetype].demand;
+        let (start, end) = (self.clock.local_ms(from), self.clock.local_ms(to));
+        let first_day = self.clock.local_ms(SimTime::ZERO).div_euclid(MS_PER_DAY);
+        let mut t = start;
+        while t < end {
+            let day = t.div_euclid(MS_PER_DAY);
+            let next = ((day + 1) * MS_PER_DAY).min(end);
+            out.push(((day - first_day) as usize, per_demand_hour * demand.integral(t, next)));
+            t = next;
+        }
+        out
+    }
+
+    /// The local day of `t`, 0 being the day simulated time zero falls on.
+    pub fn local_day(&self, t: SimTime) -> usize {
+        let day = |t: SimTime| self.clock.local_ms(t).div_euclid(MS_PER_DAY);
+        (day(t) - day(SimTime::ZERO)).max(0) as usize
+    }
+
+    /// Flights cancelled by local day up to `t`, including what accrued since the last booking.
+    pub fn flights_cancelled_by_day_at(&self, t: SimTime) -> Vec<f64> {
+        let mut by_day = self.accounts.flights_cancelled_by_day.clone();
+        if self.ticking && t > self.accounts.last {
+            let shortfall = self.weighted_shortfall();
+            for (day, scheduled) in self.flights_scheduled_by_day(self.accounts.last, t) {
+                if by_day.len() <= day {
+                    by_day.resize(day + 1, 0.0);
+                }
+                by_day[day] += scheduled * shortfall;
+            }
+        }
+        by_day
     }
 
     /// Loss in USD up to `t`, including what accrued since the last booking.
