@@ -5,7 +5,7 @@
 
 use ron::extensions::Extensions;
 
-use super::raw;
+use super::{raw, suggest};
 
 /// The forms of every action, for hints.
 pub const ACTION_FORMS: &str = "\
@@ -60,7 +60,7 @@ fn explain(code: &ron::Error) -> (String, String) {
     match code {
         E::NoSuchEnumVariant { expected, found, outer } => {
             let outer = outer.as_deref().unwrap_or("");
-            let close = closest(found, expected)
+            let close = suggest(found, expected)
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
             match outer {
@@ -77,7 +77,7 @@ fn explain(code: &ron::Error) -> (String, String) {
         }
         E::NoSuchStructField { expected, found, outer } => {
             let within = outer.as_deref().map(|o| format!(" in {o}")).unwrap_or_default();
-            let close = closest(found, expected)
+            let close = suggest(found, expected)
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
             (
@@ -117,33 +117,6 @@ fn explain(code: &ron::Error) -> (String, String) {
         }
         other => (other.to_string(), forms),
     }
-}
-
-/// The option closest to a misspelt name, if it is close enough to be a typo.
-fn closest<'a>(found: &str, options: &[&'a str]) -> Option<&'a str> {
-    let limit = (found.chars().count() / 3).max(1);
-    options
-        .iter()
-        .map(|o| (distance(&found.to_ascii_lowercase(), &o.to_ascii_lowercase()), *o))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, o)| o)
-}
-
-/// Levenshtein distance over chars.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

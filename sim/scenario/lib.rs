@@ -13,6 +13,7 @@ pub mod layer;
 pub mod locate;
 pub mod overrides;
 pub mod raw;
+mod suggest;
 pub mod units;
 pub mod validate;
 
@@ -23,6 +24,7 @@ use blastradius_model::spec::WorldSpec;
 
 use layer::Layer;
 use locate::{Position, Segment};
+pub use suggest::suggest;
 
 /// One problem, located as precisely as the files allow.
 #[derive(Clone, Debug, PartialEq)]
@@ -292,34 +294,6 @@ fn describe(
 /// The line of the value a missing comma should follow.
 fn token_before_hint(text: &str, at: Position) -> Option<usize> {
     locate::token_before(text, at).map(|span| span.end.line)
-}
-
-/// The closest of `options` to a misspelt `found`, if it is close enough to be a typo.
-fn suggest<'a>(found: &str, options: &[&'a str]) -> Option<&'a str> {
-    let limit = (found.chars().count() / 3).max(1);
-    options
-        .iter()
-        .map(|o| (edit_distance(found, o), *o))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, o)| o)
-}
-
-/// Levenshtein distance, over chars, ignoring ASCII case.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }
 
 /// Parses one layer, reporting a syntax or type error at its line and column, with the field
@@ -792,20 +766,6 @@ mod tests {
             let (_, spec) = read(name).unwrap();
             assert!(warnings(&spec).is_empty(), "{name}: {:?}", warnings(&spec));
         }
-    }
-
-    #[test]
-    fn suggests_close_spellings_only() {
-        let fields = ["horizon", "name", "technicians_per_1000", "technicians_min"];
-        assert_eq!(suggest("horizn", &fields), Some("horizon"));
-        assert_eq!(suggest("Horizon", &fields), Some("horizon"));
-        assert_eq!(suggest("technicans_per_1000", &fields), Some("technicians_per_1000"));
-        assert_eq!(suggest("nme", &fields), Some("name"));
-        assert_eq!(suggest("budget", &fields), None);
-        assert_eq!(suggest("", &fields), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("é", "e"), 1);
     }
 
     fn problems(text: &str) -> Vec<Problem> {
