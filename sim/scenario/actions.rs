@@ -5,7 +5,7 @@
 
 use ron::extensions::Extensions;
 
-use super::{raw, suggest};
+use super::{Explanation, raw, suggest};
 
 /// The forms of every action, for hints.
 pub const ACTION_FORMS: &str = "\
@@ -31,13 +31,13 @@ pub fn parse_action(text: &str) -> Result<raw::Action, String> {
         let col = e.span.start.col;
         // ron reports a missing `)` at the end as a missing comma.
         let at_end = e.span.end.line > 1 || e.span.end.col > text.chars().count();
-        let (message, hint) = match e.code {
+        let why = match e.code {
             ron::Error::ExpectedComma | ron::Error::ExpectedStructLikeEnd if at_end => {
                 explain(&ron::Error::Eof)
             }
             ref code => explain(code),
         };
-        format!("{message} (at column {col})\n  hint: {hint}")
+        format!("{} (at column {col})\n  hint: {}", why.message, why.hint)
     })
 }
 
@@ -54,10 +54,10 @@ pub fn action_to_ron(action: &raw::Action) -> String {
 }
 
 /// A message and a hint for a ron error in an action.
-fn explain(code: &ron::Error) -> (String, String) {
+fn explain(code: &ron::Error) -> Explanation {
     use ron::Error as E;
     let forms = format!("write one of:\n    {}", ACTION_FORMS.replace('\n', "\n    "));
-    match code {
+    let (message, hint): (String, String) = match code {
         E::NoSuchEnumVariant { expected, found, outer } => {
             let outer = outer.as_deref().unwrap_or("");
             let close = suggest(found, expected)
@@ -116,7 +116,8 @@ fn explain(code: &ron::Error) -> (String, String) {
             ("there is text after the action".into(), "give one action at a time".into())
         }
         other => (other.to_string(), forms),
-    }
+    };
+    Explanation { message, hint }
 }
 
 #[cfg(test)]
