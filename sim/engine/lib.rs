@@ -17,13 +17,13 @@
 //!   event scheduled in the past, or more events than the budget end the run with an
 //!   [`EngineError`], never a panic.
 
-mod crew;
 pub mod phold;
 pub mod queue;
 pub mod random;
 pub mod replicate;
 pub mod scheduler;
 pub mod time;
+mod workers;
 
 pub use queue::Key;
 pub use random::{LpRng, keyed};
