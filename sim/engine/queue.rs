@@ -2,7 +2,7 @@
 //!
 //! Every event carries a [`Key`]: its time, then a priority class, then how it arrived (see
 //! [`Key`]), packed into two integers compared in order. Lower keys run first. That packing
-//! *is* the tie-break rule (see `engine/mod.rs`).
+//! *is* the tie-break rule (see the crate's documentation).
 //!
 //! The candidates share the [`PendingQueue`] trait so they can be measured against each other
 //! on the same workload (`benches/engine.rs`, group `queue_hold`): `std`'s binary heap with a

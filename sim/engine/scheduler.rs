@@ -16,7 +16,7 @@
 //!            └──► next window
 //! ```
 //!
-//! With more than one thread, the workers (a `Crew`) stay together for the whole of a
+//! With more than one thread, the worker threads (`Workers`) stay together for the whole of a
 //! `run_until` and wait for each other by spinning (napping only after a millisecond): a
 //! fork-join per window would let the idle worker fall asleep and cost a wake-up per window,
 //! a sizeable share of a window of about a hundred microseconds of work (PHOLD config A).
@@ -48,15 +48,13 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use rayon::prelude::*;
-
-use super::crew::Crew;
 use super::queue::{EventQueue, Key, MAX_SEQUENCE, PendingQueue};
 use super::random::{LpRng, lp_stream};
 use super::time::{SimDuration, SimTime};
+use super::workers::Workers;
 
 /// The most worker threads a simulation may have.
-pub const MAX_THREADS: usize = super::crew::MAX_WORKERS;
+pub const MAX_THREADS: usize = super::workers::MAX_WORKERS;
 
 /// Identifies a logical process: its index in the vector given to [`Simulation::new`].
 pub type LpId = u32;
@@ -478,7 +476,7 @@ pub struct Simulation<M: Model> {
     reach: SimTime,
     counters: Counters,
     /// Shared by clones: a clone runs on the same worker threads.
-    crew: Option<Arc<Crew>>,
+    workers: Option<Arc<Workers>>,
     failed: Option<EngineError>,
 }
 
@@ -540,7 +538,7 @@ where
             next: self.next,
             reach: self.reach,
             counters: self.counters,
-            crew: self.crew.clone(),
+            workers: self.workers.clone(),
             failed: self.failed.clone(),
         }
     }
@@ -558,15 +556,15 @@ impl<M: Model> Simulation<M> {
         let lps = u32::try_from(models.len()).map_err(|_| {
             EngineError::InvalidConfig(format!("{} LPs is more than 2^32", models.len()))
         })?;
-        let crew = if config.threads > 1 {
-            let crew = Crew::new(config.threads).map_err(EngineError::InvalidConfig)?;
-            Some(Arc::new(crew))
+        let workers = if config.threads > 1 {
+            let workers = Workers::new(config.threads).map_err(EngineError::InvalidConfig)?;
+            Some(Arc::new(workers))
         } else {
             None
         };
         let weights: Vec<u64> = models.iter().map(|m| m.weight().max(1)).collect();
-        let Layout { bounds, owned } = match &crew {
-            Some(crew) => layout(&weights, crew.threads(), &PIECES),
+        let Layout { bounds, owned } = match &workers {
+            Some(workers) => layout(&weights, workers.threads(), &PIECES),
             None => layout(&weights, 1, &[1]),
         };
         let nparts = bounds.len();
@@ -620,7 +618,7 @@ impl<M: Model> Simulation<M> {
             next: SimTime::MAX,
             reach: SimTime::MAX,
             counters: Counters::default(),
-            crew,
+            workers,
             failed: None,
         })
     }
@@ -673,35 +671,6 @@ impl<M: Model> Simulation<M> {
         self.parts.iter_mut().flat_map(|p| p.lps.iter_mut().map(|lp| &mut lp.model))
     }
 
-    /// Folds every model into an accumulator, in parallel over partitions when the simulation
-    /// has threads. `fold` and `merge` must be associative and commutative (sums of integers,
-    /// not of floats) for the result not to depend on the number of threads.
-    pub fn map_reduce<T, I, F, G>(&self, identity: I, fold: F, merge: G) -> T
-    where
-        M: Sync,
-        M::Event: Sync,
-        T: Send,
-        I: Fn() -> T + Sync,
-        F: Fn(&mut T, &M) + Sync,
-        G: Fn(&mut T, T) + Sync,
-    {
-        let part = |p: &Partition<M>| {
-            let mut acc = identity();
-            p.lps.iter().for_each(|lp| fold(&mut acc, &lp.model));
-            acc
-        };
-        let combine = |mut a: T, b: T| {
-            merge(&mut a, b);
-            a
-        };
-        match &self.crew {
-            Some(crew) => {
-                crew.pool().install(|| self.parts.par_iter().map(part).reduce(&identity, combine))
-            }
-            None => self.parts.iter().map(part).fold(identity(), combine),
-        }
-    }
-
     /// Consumes the simulation, returning the models in LP id order.
     pub fn into_models(self) -> Vec<M> {
         self.parts.into_iter().flat_map(|p| p.lps.into_iter().map(|lp| lp.model)).collect()
@@ -749,9 +718,9 @@ impl<M: Model> Simulation<M> {
             return Err(e.clone());
         }
         let stop = stop.min(self.horizon);
-        let result = match self.crew.clone() {
+        let result = match self.workers.clone() {
             None => self.windows_in_turn(stop),
-            Some(crew) => self.windows_with_crew(stop, &crew),
+            Some(workers) => self.windows_with_workers(stop, &workers),
         };
         if let Err(e) = result {
             self.failed = Some(e.clone());
@@ -789,10 +758,14 @@ impl<M: Model> Simulation<M> {
         Ok(())
     }
 
-    /// The window loop on the crew: every worker steps partitions, its own first (so each
+    /// The window loop on the worker threads: every worker steps partitions, its own first (so each
     /// partition tends to stay on one core), then those another worker has not started; between
     /// windows the leader closes the window and opens the next.
-    fn windows_with_crew(&mut self, stop: SimTime, crew: &Crew) -> Result<(), EngineError> {
+    fn windows_with_workers(
+        &mut self,
+        stop: SimTime,
+        workers: &Workers,
+    ) -> Result<(), EngineError> {
         if self.next >= stop {
             return Ok(());
         }
@@ -812,7 +785,7 @@ impl<M: Model> Simulation<M> {
         let (bounds, lps, global, budget) = (&bounds[..], *lps, *lookahead, *event_budget);
         let parts: Vec<Mutex<&mut Partition<M>>> = parts.iter_mut().map(Mutex::new).collect();
         let mut failure = None;
-        crew.run_windows(
+        workers.run_windows(
             owned,
             (*reach).min(stop).0,
             |p, end| lock(&parts[p]).step(end, global, bounds, lps),

@@ -5,7 +5,7 @@
 
 use ron::extensions::Extensions;
 
-use super::raw;
+use super::{Explanation, raw, suggest};
 
 /// The forms of every action, for hints.
 pub const ACTION_FORMS: &str = "\
@@ -31,13 +31,13 @@ pub fn parse_action(text: &str) -> Result<raw::Action, String> {
         let col = e.span.start.col;
         // ron reports a missing `)` at the end as a missing comma.
         let at_end = e.span.end.line > 1 || e.span.end.col > text.chars().count();
-        let (message, hint) = match e.code {
+        let why = match e.code {
             ron::Error::ExpectedComma | ron::Error::ExpectedStructLikeEnd if at_end => {
                 explain(&ron::Error::Eof)
             }
             ref code => explain(code),
         };
-        format!("{message} (at column {col})\n  hint: {hint}")
+        format!("{} (at column {col})\n  hint: {}", why.message, why.hint)
     })
 }
 
@@ -54,13 +54,13 @@ pub fn action_to_ron(action: &raw::Action) -> String {
 }
 
 /// A message and a hint for a ron error in an action.
-fn explain(code: &ron::Error) -> (String, String) {
+fn explain(code: &ron::Error) -> Explanation {
     use ron::Error as E;
     let forms = format!("write one of:\n    {}", ACTION_FORMS.replace('\n', "\n    "));
-    match code {
+    let (message, hint): (String, String) = match code {
         E::NoSuchEnumVariant { expected, found, outer } => {
             let outer = outer.as_deref().unwrap_or("");
-            let close = closest(found, expected)
+            let close = suggest(found, expected)
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
             match outer {
@@ -77,7 +77,7 @@ fn explain(code: &ron::Error) -> (String, String) {
         }
         E::NoSuchStructField { expected, found, outer } => {
             let within = outer.as_deref().map(|o| format!(" in {o}")).unwrap_or_default();
-            let close = closest(found, expected)
+            let close = suggest(found, expected)
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
             (
@@ -116,34 +116,8 @@ fn explain(code: &ron::Error) -> (String, String) {
             ("there is text after the action".into(), "give one action at a time".into())
         }
         other => (other.to_string(), forms),
-    }
-}
-
-/// The option closest to a misspelt name, if it is close enough to be a typo.
-fn closest<'a>(found: &str, options: &[&'a str]) -> Option<&'a str> {
-    let limit = (found.chars().count() / 3).max(1);
-    options
-        .iter()
-        .map(|o| (distance(&found.to_ascii_lowercase(), &o.to_ascii_lowercase()), *o))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, o)| o)
-}
-
-/// Levenshtein distance over chars.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
+    };
+    Explanation { message, hint }
 }
 
 #[cfg(test)]

@@ -1,18 +1,21 @@
 //! Scenario files: RON in, validated model types out. The only module that knows RON.
 //!
 //! Reading happens in two stages, as ripgrep parses its flags: `raw.rs` mirrors the file
-//! (serde types, every field optional), and `validate.rs` builds the model's types, which
+//! (serde types, every field optional), and `validate/` builds the model's types, which
 //! cannot hold a bad value. Between them, `extends` chains are followed, layers merged
 //! (`layer.rs`), sector templates applied to archetypes, and every default filled in. Every
 //! problem, syntactic or semantic, is reported with the file, line and column that caused it
-//! (`locate.rs` finds them) and a hint, before anything is simulated.
+//! (`place.rs` decides which layer that is, `locate.rs` finds the line and column) and a hint,
+//! before anything is simulated.
 
 pub mod actions;
 pub mod builtin;
 pub mod layer;
 pub mod locate;
 pub mod overrides;
+mod place;
 pub mod raw;
+mod suggest;
 pub mod units;
 pub mod validate;
 
@@ -22,7 +25,8 @@ use std::path::{Path, PathBuf};
 use blastradius_model::spec::WorldSpec;
 
 use layer::Layer;
-use locate::{Position, Segment};
+use locate::Position;
+pub use suggest::suggest;
 
 /// One problem, located as precisely as the files allow.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +56,20 @@ impl fmt::Display for Problem {
             write!(f, "\n  hint: {hint}")?;
         }
         Ok(())
+    }
+}
+
+/// What is wrong and how to fix it, before it is placed at a file, line and column.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}\n  hint: {hint}")]
+pub struct Explanation {
+    pub message: String,
+    pub hint: String,
+}
+
+impl Explanation {
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Explanation {
+        Explanation { message: message.into(), hint: hint.into() }
     }
 }
 
@@ -142,7 +160,7 @@ fn describe(
     at: Position,
     written: Option<&str>,
     path: Option<&str>,
-) -> (String, String) {
+) -> Explanation {
     use ron::Error as E;
     // What is written where ron stopped, for "expected a number, found `"twenty"`".
     let found = match written {
@@ -286,40 +304,12 @@ fn describe(
         },
         other => (other.to_string(), GENERIC_HINT.into()),
     };
-    (message, hint)
+    Explanation { message, hint }
 }
 
 /// The line of the value a missing comma should follow.
 fn token_before_hint(text: &str, at: Position) -> Option<usize> {
     locate::token_before(text, at).map(|span| span.end.line)
-}
-
-/// The closest of `options` to a misspelt `found`, if it is close enough to be a typo.
-fn suggest<'a>(found: &str, options: &[&'a str]) -> Option<&'a str> {
-    let limit = (found.chars().count() / 3).max(1);
-    options
-        .iter()
-        .map(|o| (edit_distance(found, o), *o))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, o)| o)
-}
-
-/// Levenshtein distance, over chars, ignoring ASCII case.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }
 
 /// Parses one layer, reporting a syntax or type error at its line and column, with the field
@@ -330,29 +320,41 @@ fn parse_layer(source: &Source) -> Result<raw::Scenario, ScenarioError> {
         let reported = Position { line: e.span.start.line, col: e.span.start.col };
         let token = locate::token_at(text, reported);
         let empty = locate::token_at(text, Position { line: 1, col: 1 }).is_none();
-        let (position, path, message, hint) = match (&token, locate::unclosed(text)) {
-            _ if empty => (
+        let located = |position: Position, path: Option<String>, why: Explanation| ScenarioError {
+            problems: vec![Problem {
+                file: Some(source.name.clone()),
+                position: Some(position),
+                path,
+                message: why.message,
+                hint: Some(why.hint),
+            }],
+        };
+        match (&token, locate::unclosed(text)) {
+            _ if empty => located(
                 Position { line: 1, col: 1 },
                 None,
-                "the file has no scenario in it".to_string(),
-                "a scenario is one record `( ... )`; `blastradius scenarios --show \
-                 crowdstrike-2024` prints one to start from"
-                    .to_string(),
+                Explanation::new(
+                    "the file has no scenario in it",
+                    "a scenario is one record `( ... )`; `blastradius scenarios --show \
+                     crowdstrike-2024` prints one to start from",
+                ),
             ),
             // At the end of the file, the bracket left open says more than the end does.
             (None, Some((open, bracket))) => {
-                let path = locate::path_at(text, open);
                 let close = match bracket {
                     '(' => ')',
                     '[' => ']',
                     _ => '}',
                 };
-                (
+                located(
                     open,
-                    path,
-                    format!("the file ends before this `{bracket}` is closed"),
-                    format!(
-                        "add the missing `{close}` where it ends, and check the brackets in between"
+                    locate::path_at(text, open),
+                    Explanation::new(
+                        format!("the file ends before this `{bracket}` is closed"),
+                        format!(
+                            "add the missing `{close}` where it ends, and check the brackets in \
+                             between"
+                        ),
                     ),
                 )
             }
@@ -363,12 +365,13 @@ fn parse_layer(source: &Source) -> Result<raw::Scenario, ScenarioError> {
                     && written
                         .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') =>
             {
-                let path = locate::path_at(text, span.start);
-                (
+                located(
                     span.start,
-                    path,
-                    format!("expected a whole number, found `{written}`"),
-                    "write digits without a decimal point, e.g. 42".to_string(),
+                    locate::path_at(text, span.start),
+                    Explanation::new(
+                        format!("expected a whole number, found `{written}`"),
+                        "write digits without a decimal point, e.g. 42",
+                    ),
                 )
             }
             _ => {
@@ -379,18 +382,9 @@ fn parse_layer(source: &Source) -> Result<raw::Scenario, ScenarioError> {
                     _ => None,
                 });
                 let written = token.as_ref().map(|(_, w)| w.as_str());
-                let (message, hint) = describe(&e.code, text, position, written, path.as_deref());
-                (position, path, message, hint)
+                let explanation = describe(&e.code, text, position, written, path.as_deref());
+                located(position, path, explanation)
             }
-        };
-        ScenarioError {
-            problems: vec![Problem {
-                file: Some(source.name.clone()),
-                position: Some(position),
-                path,
-                message,
-                hint: Some(hint),
-            }],
         }
     })
 }
@@ -420,49 +414,10 @@ fn open(
             dir: Some(path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)),
         }),
         Err(e) => {
-            let builtins = builtin::names().join(", ");
-            let (what, hint) = if e.kind() == std::io::ErrorKind::NotFound {
-                let looked = if path.display().to_string() == reference {
-                    String::new()
-                } else {
-                    format!(" (looked for {})", path.display())
-                };
-                (
-                    match from {
-                        Some(_) => {
-                            format!("no scenario file or built-in named \"{reference}\"{looked}")
-                        }
-                        None => "no such file, and no built-in scenario has this name".into(),
-                    },
-                    format!(
-                        "give the path of a .ron file (relative to the file that names it), or a \
-                         built-in: {builtins}"
-                    ),
-                )
-            } else if e.kind() == std::io::ErrorKind::InvalidData {
-                (
-                    format!("\"{}\" is not UTF-8 text", path.display()),
-                    "save the scenario as UTF-8 text".to_string(),
-                )
-            } else if e.kind() == std::io::ErrorKind::InvalidInput {
-                (
-                    format!("cannot read \"{}\": {e}", path.display()),
-                    format!("give the path of a .ron file, or a built-in: {builtins}"),
-                )
-            } else if path.is_dir() {
-                (
-                    format!("\"{}\" is a directory, not a scenario file", path.display()),
-                    format!("give the path of a .ron file in it, or a built-in: {builtins}"),
-                )
-            } else {
-                (
-                    format!("cannot read \"{}\": {e}", path.display()),
-                    format!("give the path of a readable .ron file, or a built-in: {builtins}"),
-                )
-            };
+            let why = unreadable(&e, &path, reference, from.is_some());
             // A bad command-line argument names itself; a bad `extends` names its file and line.
             let file = from.map_or_else(|| reference.to_string(), |s| s.name.clone());
-            let mut err = ScenarioError::one(Some(file), what, hint);
+            let mut err = ScenarioError::one(Some(file), why.message, why.hint);
             if let Some(from) = from {
                 let p = &mut err.problems[0];
                 p.path = Some("extends".into());
@@ -470,6 +425,52 @@ fn open(
             }
             Err(err)
         }
+    }
+}
+
+/// Why a scenario file could not be read, and what to give instead. `extended` is whether
+/// another file names it (in `extends`) rather than the command line.
+fn unreadable(e: &std::io::Error, path: &Path, reference: &str, extended: bool) -> Explanation {
+    use std::io::ErrorKind;
+    let builtins = builtin::names().join(", ");
+    let shown = path.display();
+    if e.kind() == ErrorKind::NotFound {
+        let looked = if shown.to_string() == reference {
+            String::new()
+        } else {
+            format!(" (looked for {shown})")
+        };
+        Explanation::new(
+            if extended {
+                format!("no scenario file or built-in named \"{reference}\"{looked}")
+            } else {
+                "no such file, and no built-in scenario has this name".into()
+            },
+            format!(
+                "give the path of a .ron file (relative to the file that names it), or a \
+                 built-in: {builtins}"
+            ),
+        )
+    } else if e.kind() == ErrorKind::InvalidData {
+        Explanation::new(
+            format!("\"{shown}\" is not UTF-8 text"),
+            "save the scenario as UTF-8 text",
+        )
+    } else if e.kind() == ErrorKind::InvalidInput {
+        Explanation::new(
+            format!("cannot read \"{shown}\": {e}"),
+            format!("give the path of a .ron file, or a built-in: {builtins}"),
+        )
+    } else if path.is_dir() {
+        Explanation::new(
+            format!("\"{shown}\" is a directory, not a scenario file"),
+            format!("give the path of a .ron file in it, or a built-in: {builtins}"),
+        )
+    } else {
+        Explanation::new(
+            format!("cannot read \"{shown}\": {e}"),
+            format!("give the path of a readable .ron file, or a built-in: {builtins}"),
+        )
     }
 }
 
@@ -595,144 +596,6 @@ impl Loaded {
         })
     }
 
-    /// Finds the file, line and column of a problem's field: the layer whose value is used
-    /// (the file asked for, else what it extends, else an archetype's sector template), or the
-    /// nearest enclosing field a file sets when the value is a default.
-    fn place(&self, documents: &[locate::Document], d: validate::Diagnostic) -> Problem {
-        let unplaced = |d: validate::Diagnostic, note: String| Problem {
-            file: self.sources.first().map(|s| s.name.clone()),
-            position: None,
-            path: Some(d.path),
-            message: d.message + &note,
-            hint: d.hint,
-        };
-        let Some(segments) = locate::parse_path(&d.path).filter(|s| !s.is_empty()) else {
-            return unplaced(d, String::new());
-        };
-        let archetype = match (segments.first(), segments.get(1)) {
-            (Some(Segment::Field(f)), Some(Segment::Field(name))) if f == "fleet" => {
-                self.resolved.fleet.as_ref().and_then(|fleet| fleet.get(name)).map(|a| (name, a))
-            }
-            _ => None,
-        };
-        let template = archetype.map(|(_, a)| {
-            let sector = a.sector();
-            (sector, locate::Document::parse(builtin::sector_template_text(sector)))
-        });
-
-        // Walk down the path. At each depth, the layers that set that field are the ones that
-        // can set anything below it; a list is replaced whole, so below a list only the
-        // highest layer that sets it counts.
-        let mut layers: Vec<usize> = (0..documents.len()).collect();
-        let mut deepest: Option<(usize, usize)> = None; // (depth, source)
-        let mut template_depth = 0;
-        for depth in 1..=segments.len() {
-            let prefix = &segments[..depth];
-            layers.retain(|&i| documents[i].locate_key_segments(prefix).is_some());
-            let Some(&top) = layers.first() else { break };
-            deepest = Some((depth, top));
-            if matches!(segments.get(depth), Some(Segment::Index(_))) {
-                layers.truncate(1);
-            }
-        }
-        let source_depth = deepest.map_or(0, |(depth, _)| depth);
-        // The template lies under every file, and matters only if no file replaces the list
-        // or value on the way down.
-        if let Some((_, t)) = &template {
-            for depth in 3..=segments.len() {
-                if depth <= source_depth {
-                    continue;
-                }
-                if t.locate_key_segments(&segments[2..depth]).is_none() {
-                    break;
-                }
-                template_depth = depth;
-            }
-            if source_depth > 2 && source_depth < segments.len() {
-                // A file sets part of the path: if what it sets is a list, the template's list
-                // was replaced and cannot be where the value came from.
-                let below = &segments[..source_depth];
-                let replaced = matches!(segments.get(source_depth), Some(Segment::Index(_)))
-                    || below.iter().any(|s| matches!(s, Segment::Index(_)));
-                if replaced {
-                    template_depth = 0;
-                }
-            }
-        }
-
-        if let (Some(((name, _), (sector, _))), true) =
-            (archetype.zip(template.as_ref()), template_depth > source_depth)
-        {
-            // From the sector template: point at the archetype's `sector` (or its name), in the
-            // highest file that defines the archetype.
-            let archetype_path = [Segment::Field("fleet".into()), Segment::Field(name.clone())];
-            let mut sector_path = archetype_path.to_vec();
-            sector_path.push(Segment::Field("sector".into()));
-            let found = (0..documents.len()).find_map(|i| {
-                let doc = &documents[i];
-                let span = doc
-                    .locate_segments(&sector_path)
-                    .or_else(|| doc.locate_key_segments(&archetype_path))?;
-                Some((i, span))
-            });
-            let field = match &segments[2] {
-                Segment::Field(f) => f.clone(),
-                Segment::Index(_) => String::new(),
-            };
-            let hint = format!(
-                "{}{}to change it, set `{field}` in `fleet.{name}`",
-                d.hint.as_deref().unwrap_or(""),
-                if d.hint.is_some() { "; " } else { "" },
-            );
-            let message = format!("{} (from the {sector:?} sector template)", d.message);
-            return match found {
-                Some((i, span)) => Problem {
-                    file: Some(self.sources[i].name.clone()),
-                    position: Some(span.start),
-                    path: Some(d.path),
-                    message,
-                    hint: Some(hint),
-                },
-                None => Problem { message, hint: Some(hint), ..unplaced(d, String::new()) },
-            };
-        }
-
-        match deepest {
-            Some((depth, i)) => {
-                let doc = &documents[i];
-                let position = if depth == segments.len() {
-                    doc.locate_inner_segments(&segments)
-                        .or_else(|| doc.locate_key_segments(&segments))
-                } else {
-                    doc.locate_key_segments(&segments[..depth])
-                };
-                let note = if depth == segments.len() {
-                    String::new()
-                } else {
-                    let unset = locate::format_path(&segments[depth..]);
-                    format!(
-                        " (`{}` is not set here, so it has its default)",
-                        unset.trim_start_matches('.')
-                    )
-                };
-                Problem {
-                    file: Some(self.sources[i].name.clone()),
-                    position: position.map(|s| s.start),
-                    path: Some(d.path),
-                    message: d.message + &note,
-                    hint: d.hint,
-                }
-            }
-            None => {
-                let note = format!(
-                    " (not set in {}, so it has its default)",
-                    if self.sources.len() > 1 { "the file or what it extends" } else { "the file" }
-                );
-                unplaced(d, note)
-            }
-        }
-    }
-
     /// The scenario as fully resolved RON.
     pub fn to_ron(&self) -> String {
         to_ron(&self.resolved)
@@ -792,20 +655,6 @@ mod tests {
             let (_, spec) = read(name).unwrap();
             assert!(warnings(&spec).is_empty(), "{name}: {:?}", warnings(&spec));
         }
-    }
-
-    #[test]
-    fn suggests_close_spellings_only() {
-        let fields = ["horizon", "name", "technicians_per_1000", "technicians_min"];
-        assert_eq!(suggest("horizn", &fields), Some("horizon"));
-        assert_eq!(suggest("Horizon", &fields), Some("horizon"));
-        assert_eq!(suggest("technicans_per_1000", &fields), Some("technicians_per_1000"));
-        assert_eq!(suggest("nme", &fields), Some("name"));
-        assert_eq!(suggest("budget", &fields), None);
-        assert_eq!(suggest("", &fields), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("é", "e"), 1);
     }
 
     fn problems(text: &str) -> Vec<Problem> {

@@ -3,7 +3,7 @@
 //! Every record is partial (see `layer.rs`): a field left out takes the default written next to
 //! it here, which is also what `blastradius validate` prints. Field names carry their units
 //! (`_usd`, `_hours`, `_per_1000`); durations are strings with units; shares and probabilities
-//! are fractions in [0, 1]. These types know nothing of the simulation: `validate.rs` turns
+//! are fractions in [0, 1]. These types know nothing of the simulation: `validate/` turns
 //! them into the model's types, which cannot hold a bad value.
 
 use std::collections::BTreeMap;

@@ -5,8 +5,8 @@
 use blastradius_engine::SimDuration;
 use blastradius_model::spec::{Sector, WorldSpec};
 use blastradius_scenario::actions::{self, ACTION_FORMS};
-use blastradius_scenario::raw;
 use blastradius_scenario::units::{DURATION_HINT, Duration};
+use blastradius_scenario::{raw, suggest};
 
 /// One thing the facilitator asked for.
 #[derive(Clone, Debug, PartialEq)]
@@ -204,7 +204,7 @@ pub fn parse(line: &str, spec: &WorldSpec) -> Result<Option<Command>, String> {
     let Some(name) = canonical(word) else {
         let names: Vec<&str> = COMMANDS.iter().map(|c| c.0).collect();
         let close =
-            closest(word, &names).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+            suggest(word, &names).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
         return Err(problem(
             format!("unknown command `{}`", word.escape_debug()),
             format!("{close}the commands are: {}; type `help` for details", names.join(", ")),
@@ -456,7 +456,7 @@ pub fn parse_inject(rest: &str, spec: &WorldSpec) -> Result<raw::Action, String>
         other => {
             let words: Vec<&str> = SHORTHANDS.split(", ").collect();
             let close =
-                closest(other, &words).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+                suggest(other, &words).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
             return Err(problem(
                 format!("unknown decision `{other}`"),
                 format!(
@@ -528,7 +528,7 @@ pub fn resolve_target(word: &str, spec: &WorldSpec) -> Result<raw::Target, Strin
     }
     let mut names: Vec<&str> = sectors_present(spec).iter().map(|s| s.name()).collect();
     names.extend(spec.archetypes.iter().filter(|a| a.organisations > 0).map(|a| a.name.as_str()));
-    let close = closest(word, &names).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+    let close = suggest(word, &names).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
     Err(problem(format!("unknown target `{word}`"), format!("{close}{}", target_hint(spec))))
 }
 
@@ -544,43 +544,6 @@ fn raw_sector(s: Sector) -> raw::Sector {
         Sector::Logistics => raw::Sector::Logistics,
         Sector::Other => raw::Sector::Other,
     }
-}
-
-/// The option closest to a misspelt word, if it is close enough to be a typo.
-fn closest<'a>(found: &str, options: &[&'a str]) -> Option<&'a str> {
-    let found = found.to_ascii_lowercase();
-    let limit = (found.chars().count() / 3).max(1);
-    options
-        .iter()
-        .map(|o| (distance(&found, o), *o))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, o)| o)
-}
-
-/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment), so
-/// `hlep` is one edit from `help`.
-pub fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -666,15 +629,6 @@ mod tests {
             "inject AddTechnicians(to: Sector(Hospital), count: 3)",
             inject(raw::Action::AddTechnicians { to: hospital(), count: 3 }),
         );
-    }
-
-    #[test]
-    fn typos_are_one_edit_away() {
-        assert_eq!(distance("hlep", "help"), 1);
-        assert_eq!(distance("hosptial", "hospital"), 1);
-        assert_eq!(distance("next", "next"), 0);
-        assert_eq!(closest("nxet", &["next", "end"]), Some("next"));
-        assert_eq!(closest("zebra", &["next", "end"]), None);
     }
 
     #[test]

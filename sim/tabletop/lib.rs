@@ -626,13 +626,11 @@ impl Session {
     fn inject(&mut self, line: &str, action: raw::Action) -> Result<String, SessionError> {
         let now = self.world.clock();
         self.next_stop()?;
-        let spec = validate::action_spec(&action, &self.spec.archetypes).map_err(
-            |(field, message, hint)| {
-                // A bad target is best answered with the targets this scenario has.
-                let hint = if field == "to" { commands::target_hint(&self.spec) } else { hint };
-                SessionError::Input(problem(format!("`{line}`: {message}"), hint))
-            },
-        )?;
+        let spec = validate::action_spec(&action, &self.spec.archetypes).map_err(|e| {
+            // A bad target is best answered with the targets this scenario has.
+            let hint = if e.field == "to" { commands::target_hint(&self.spec) } else { e.hint };
+            SessionError::Input(problem(format!("`{line}`: {}", e.message), hint))
+        })?;
         let start = self.spec.start_unix_s;
         let at = |t: SimTime| fmt::utc_clock(start, t.as_secs_f64());
         let vendor = self.world.vendor();

@@ -45,13 +45,16 @@ pub struct Chart {
 }
 
 /// Why a chart could not be drawn. With in-memory backends this means the embedded font
-/// failed to load or lay out text, which would be a build problem, not bad input.
+/// failed to load or lay out text, which would be a build problem, not bad input, or that the
+/// PNG encoder refused a pixel buffer, which would be a bug.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ChartError {
     #[error("chart font: {0}")]
     Font(String),
     #[error("drawing a chart failed: {0}")]
     Draw(String),
+    #[error("encoding a chart as PNG failed: {0}")]
+    Png(String),
 }
 
 /// The charts of one scenario, in report order: `endpoints_down`, `capacity`, `loss`,

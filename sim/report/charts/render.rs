@@ -1,6 +1,6 @@
 //! Renders one figure twice, as SVG text and as a PNG, from the same drawing code.
 //!
-//! It knows plotters' two in-memory backends and the PNG encoder; it knows nothing of what a
+//! It knows plotters' two in-memory backends and the PNG encoding step; it knows nothing of what a
 //! figure shows. A figure is anything that can draw itself on a plotters drawing area of any
 //! backend, which is why drawing code is generic over `DrawingBackend`.
 
@@ -39,6 +39,6 @@ pub fn render(name: &str, title: &str, figure: &impl Figure) -> Result<Chart, Ch
         name: name.to_string(),
         title: title.to_string(),
         svg,
-        png: png::encode_rgb(w, h, &rgb),
+        png: png::encode_rgb(w, h, &rgb)?,
     })
 }

@@ -7,6 +7,21 @@ use crate::testing::{sample_set, set_of, synthetic_runs};
 
 fn check(chart: &Chart) {
     assert!(chart.png.starts_with(&PNG_SIGNATURE), "{}: not a PNG", chart.name);
+    // The PNG decodes to a whole 8-bit RGB image (`::png` is the crate, `png` our module).
+    let mut reader = ::png::Decoder::new(&chart.png[..]).read_info().expect("a PNG header");
+    let mut pixels = vec![0u8; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).expect("one frame");
+    assert_eq!(
+        (frame.color_type, frame.bit_depth),
+        (::png::ColorType::Rgb, ::png::BitDepth::Eight)
+    );
+    assert!(
+        frame.width >= 100 && frame.height >= 100,
+        "{}: {}x{}",
+        chart.name,
+        frame.width,
+        frame.height
+    );
     assert!(chart.svg.starts_with("<svg"), "{}", chart.name);
     assert!(chart.svg.trim_end().ends_with("</svg>"), "{}", chart.name);
     assert!(chart.svg.contains(&format!(">{}<", chart.title)) || chart.svg.contains(&chart.title));

@@ -1,5 +1,5 @@
-//! A crew of worker threads that stays together for a whole run of windows, instead of forking
-//! and joining once per window.
+//! `Workers`: the worker threads of a multi-threaded run, which stay together for a whole run
+//! of windows instead of forking and joining once per window.
 //!
 //! A window of a busy model holds about a hundred microseconds of work. A fork-join per window
 //! lets the idle worker fall asleep and be woken (a system call and a context switch) at the
@@ -20,18 +20,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-/// The most workers a crew may have: each has its parts numbered in 16 bits.
+/// The most worker threads a run may have: each has its parts numbered in 16 bits.
 pub(super) const MAX_WORKERS: usize = 4_096;
 
 /// Worker threads shared by a simulation and its clones.
-pub(super) struct Crew {
+pub(super) struct Workers {
     pool: rayon::ThreadPool,
-    /// Held for a run: two runs on one crew at once would each wait for the other's workers.
+    /// Held for a run: two runs on the same threads at once would each wait for the other's.
     running: Mutex<()>,
 }
 
-impl Crew {
-    pub(super) fn new(threads: usize) -> Result<Crew, String> {
+impl Workers {
+    pub(super) fn new(threads: usize) -> Result<Workers, String> {
         if threads > MAX_WORKERS {
             return Err(format!("{threads} threads is more than {MAX_WORKERS}"));
         }
@@ -39,16 +39,11 @@ impl Crew {
             .num_threads(threads)
             .build()
             .map_err(|e| format!("thread pool: {e}"))?;
-        Ok(Crew { pool, running: Mutex::new(()) })
+        Ok(Workers { pool, running: Mutex::new(()) })
     }
 
     pub(super) fn threads(&self) -> usize {
         self.pool.current_num_threads()
-    }
-
-    /// The pool, for ordinary fork-join work between runs.
-    pub(super) fn pool(&self) -> &rayon::ThreadPool {
-        &self.pool
     }
 
     /// Runs windows until `close` returns `None`. Worker `w` owns parts
@@ -245,7 +240,7 @@ mod tests {
     #[test]
     fn every_part_is_stepped_once_a_window_on_any_number_of_workers() {
         for workers in [1, 2, 3, 4, 8] {
-            let crew = Crew::new(workers).unwrap();
+            let threads = Workers::new(workers).unwrap();
             // Uneven shares, and a worker with none.
             let mut owned = vec![0];
             for w in 0..workers {
@@ -257,7 +252,7 @@ mod tests {
             let closing = AtomicBool::new(false);
             let windows = 3_000u64;
             let mut closes = Vec::new();
-            crew.run_windows(
+            threads.run_windows(
                 &owned,
                 1_000,
                 |part, end| {
@@ -300,9 +295,9 @@ mod tests {
 
     #[test]
     fn a_panicking_step_frees_the_others_and_the_panic_reaches_the_caller() {
-        let crew = Crew::new(2).unwrap();
+        let threads = Workers::new(2).unwrap();
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            crew.run_windows(
+            threads.run_windows(
                 &[0, 1, 2],
                 0,
                 |part, _| if part == 1 { panic!("part 1 fails") } else { (0, 0) },
