@@ -65,7 +65,7 @@ fn slow_crew_carriers_stay_disrupted_for_days_after_their_it_is_back() {
         let spec = org.spec();
         let crew = spec.services.iter().position(|s| s.name == "crew-scheduling").unwrap() as u8;
         let cleared: Vec<f64> = org
-            .notes
+            .notes()
             .iter()
             .filter(|(_, n)| *n == Note::BacklogCleared { service: crew })
             .map(|(t, _)| hours(*t))
@@ -79,6 +79,6 @@ fn slow_crew_carriers_stay_disrupted_for_days_after_their_it_is_back() {
             other => panic!("unexpected archetype {other}"),
         }
         // Either way, the crew system is clear of its backlog once IT is back at the end.
-        assert_eq!(org.services[usize::from(crew)].backlog_hours, 0.0);
+        assert_eq!(org.service_states()[usize::from(crew)].backlog_hours, 0.0);
     }
 }

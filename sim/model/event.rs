@@ -87,13 +87,30 @@ pub enum Event {
     PoolContractorsArrive {
         count: u32,
     },
-    /// Periodic accounting, staffing and backlog update while disturbed.
-    Tick,
+    /// Volunteers arrive to help with repairs.
+    VolunteersArrive,
+    /// A shift or call-in window boundary: presence changes now.
+    Staffing,
+    /// The stand-down delay after services came back ended.
+    StandDown,
     /// A fallback (`kind` 0) or standby (`kind` 1) activation delay ended.
     ServiceTimer {
         service: u8,
         kind: u8,
     },
+    /// A service's backlog clears now, if nothing changed since `generation`.
+    BacklogDue {
+        service: u8,
+        generation: u32,
+    },
+    /// A supplier's service (that this organisation's `service` needs) is at `milli`
+    /// thousandths of its capacity.
+    SupplierCapacity {
+        service: u8,
+        milli: u16,
+    },
+    /// One step of an airline's operations model.
+    OpsStep,
     /// Send the telemetry batched since the last heartbeat deadline.
     TelemetryFlush,
     /// A decision applied to this LP.
@@ -111,8 +128,9 @@ pub enum Event {
 }
 
 impl Event {
-    /// Tie-break at equal times: decisions first, then news from outside (releases, reverts),
-    /// then endpoint events, then bookkeeping, so that a tick sees everything at its instant.
+    /// Tie-break at equal times: decisions first, then news from outside (releases, reverts,
+    /// suppliers), then endpoint events, then people and services, so that an operations step
+    /// sees everything at its instant.
     pub fn priority(&self) -> u8 {
         match self {
             Event::Inject(_) | Event::Halt | Event::Revert => 0,
@@ -125,7 +143,8 @@ impl Event {
             | Event::WorkaroundArrived
             | Event::WorkaroundFound
             | Event::ToolAvailable { .. }
-            | Event::ToolReleased(_) => 10,
+            | Event::ToolReleased(_)
+            | Event::SupplierCapacity { .. } => 10,
             Event::FetchNext { .. }
             | Event::SelfHeal { .. }
             | Event::Reachable { .. }
@@ -136,12 +155,16 @@ impl Event {
             | Event::CallInArrives
             | Event::ContractorsArrive { .. }
             | Event::PoolContractorsArrive { .. }
+            | Event::VolunteersArrive
+            | Event::Staffing
+            | Event::StandDown
             | Event::ServiceTimer { .. }
+            | Event::BacklogDue { .. }
             | Event::ContractorRequest { .. }
             | Event::ContractorRelease { .. }
             | Event::Telemetry { .. } => 30,
             Event::TelemetryFlush => 40,
-            Event::Tick => 50,
+            Event::OpsStep => 50,
         }
     }
 }

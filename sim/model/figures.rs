@@ -102,6 +102,7 @@ pub enum Metric {
     EndpointsRepairedRemote,
     EndpointsRepairedOnsite,
     EndpointsDownAtEnd,
+    EndpointsReimaged,
     RolloutHaltedAt,
     RevertPublishedAt,
     FirstCrashAt,
@@ -115,6 +116,7 @@ pub enum Metric {
     LossUsdLabour,
     LossUsdPenalties,
     LossUsdBacklog,
+    LossUsdProductivity,
     FlightsCancelled,
     OrganisationsAffected,
     ServiceHoursLost,
@@ -228,7 +230,7 @@ const fn under(
 }
 
 /// Every metric, in the order of the columns of `runs.csv` and of comparisons.
-pub static CATALOGUE: [Entry; 26] = {
+pub static CATALOGUE: [Entry; 28] = {
     use Aggregation::{Mean, WhenItHappened};
     use Section::{Downtime, Exposure, Loss, Operations, Timing};
     use Unit::{
@@ -324,6 +326,15 @@ pub static CATALOGUE: [Entry; 26] = {
             row(Exposure, 6, "still down at the end"),
             Mean,
         )),
+        e(
+            Metric::EndpointsReimaged,
+            "endpoints_reimaged",
+            Count,
+            "endpoints re-imaged",
+            "crashed endpoints whose fix failed or whose key was lost, re-imaged or waiting to be",
+            row(Exposure, 8, "re-imaged"),
+            Mean,
+        ),
         e(
             Metric::RolloutHaltedAt,
             "rollout_halted_at_s",
@@ -445,6 +456,15 @@ pub static CATALOGUE: [Entry; 26] = {
             "operational backlog",
             "the cost of working off the operational backlog",
             under(Loss, 5, "by component", "operational backlog"),
+            Mean,
+        ),
+        e(
+            Metric::LossUsdProductivity,
+            "loss_usd_productivity",
+            Usd,
+            "idle staff",
+            "the users of down workstations idle through their working hours at their loaded wage",
+            under(Loss, 6, "by component", "idle staff"),
             Mean,
         ),
         named(e(

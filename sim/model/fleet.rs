@@ -18,8 +18,8 @@ use super::spec::{ArchetypeSpec, Class, Os};
 pub struct Endpoint {
     /// Bits 0-1 class, 2-3 OS, then the `AGENT`, `BITLOCKER`, `WIRED`, `CRITICAL` flags.
     kind: u8,
-    /// A `State`, plus the `EXPOSED` bit once it fetched bad content and the `QUEUED` bit
-    /// while it waits in a technicians' queue.
+    /// A `State`, plus the `EXPOSED` bit once it fetched bad content, the `QUEUED` bit while
+    /// it waits in a technicians' queue and the `REIMAGE` bit once it must be re-imaged.
     state: u8,
     pub site: u16,
     /// When it went down, in milliseconds of simulated time (the horizon is at most 49 days).
@@ -32,6 +32,7 @@ const WIRED: u8 = 1 << 6;
 const CRITICAL: u8 = 1 << 7;
 const EXPOSED: u8 = 1 << 7;
 const QUEUED: u8 = 1 << 6;
+const REIMAGE: u8 = 1 << 5;
 
 /// Where an endpoint is in its lifecycle (`model/org/mod.rs` draws the transitions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -109,7 +110,7 @@ impl Endpoint {
     }
     #[inline]
     pub fn set_state(&mut self, s: State) {
-        self.state = (self.state & (EXPOSED | QUEUED)) | s as u8;
+        self.state = (self.state & (EXPOSED | QUEUED | REIMAGE)) | s as u8;
     }
     #[inline]
     pub fn exposed(self) -> bool {
@@ -126,6 +127,19 @@ impl Endpoint {
         } else {
             self.state &= !QUEUED;
         }
+    }
+    /// Whether the machine must be (or was) re-imaged: a failed fix or a key never escrowed.
+    #[inline]
+    pub fn reimage(self) -> bool {
+        self.state & REIMAGE != 0
+    }
+    #[inline]
+    pub fn set_reimage(&mut self) {
+        self.state |= REIMAGE;
+    }
+    #[inline]
+    pub fn clear_reimage(&mut self) {
+        self.state &= !REIMAGE;
     }
     #[inline]
     pub fn mark_exposed(&mut self) {
@@ -166,6 +180,8 @@ pub struct OrgFleet {
     pub endpoints: Vec<Endpoint>,
     /// Indices of the key-escrow servers.
     pub key_servers: Vec<u32>,
+    /// Share of its agents on the affected sensor versions and content channel.
+    pub affected_share: f64,
 }
 
 /// The stable key of organisation `number` of the archetype named `archetype`.
@@ -212,18 +228,41 @@ pub fn apportion(total: u32, weights: &[f64]) -> Vec<u32> {
     parts
 }
 
-/// Draws an organisation's size: lognormal by mean and coefficient of variation, clamped.
+/// A lognormal draw by mean and coefficient of variation (the mean itself when cv is 0).
+fn lognormal(mean: f64, cv: f64, rng: &mut Xoshiro256PlusPlus) -> f64 {
+    if cv <= 0.0 {
+        return mean;
+    }
+    let sigma2 = (1.0 + cv * cv).ln();
+    let mu = mean.ln() - sigma2 / 2.0;
+    let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+    (mu + sigma2.sqrt() * z).exp()
+}
+
+/// Draws an organisation's size: lognormal by mean and coefficient of variation, or, for the
+/// tail's share of organisations, from the tail's lognormal; clamped.
 fn draw_size(spec: &ArchetypeSpec, rng: &mut Xoshiro256PlusPlus) -> u32 {
     let s = &spec.size;
-    let size = if s.cv <= 0.0 {
-        s.mean
-    } else {
-        let sigma2 = (1.0 + s.cv * s.cv).ln();
-        let mu = s.mean.ln() - sigma2 / 2.0;
-        let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
-        (mu + sigma2.sqrt() * z).exp()
-    };
+    let in_tail = s.tail_share.get() > 0.0 && rng.random::<f64>() < s.tail_share.get();
+    let size =
+        if in_tail { lognormal(s.tail_mean, s.tail_cv, rng) } else { lognormal(s.mean, s.cv, rng) };
     (size.round() as u64).clamp(u64::from(s.min), u64::from(s.max)) as u32
+}
+
+/// Draws an organisation's share of agents on the affected versions: Beta with the
+/// archetype's mean and standard deviation (exactly the mean when the spread is 0 or too
+/// wide for a Beta).
+fn draw_affected_share(spec: &ArchetypeSpec, rng: &mut Xoshiro256PlusPlus) -> f64 {
+    let (m, sd) = (spec.exposure.affected_share.get(), spec.exposure.affected_share_sd);
+    let var = sd * sd;
+    if sd <= 0.0 || m <= 0.0 || m >= 1.0 || var >= m * (1.0 - m) {
+        return m;
+    }
+    let k = m * (1.0 - m) / var - 1.0;
+    match rand_distr::Beta::new(m * k, (1.0 - m) * k) {
+        Ok(beta) => rand_distr::Distribution::sample(&beta, rng),
+        Err(_) => m,
+    }
 }
 
 /// Generates organisation `number` of archetype `archetype_index`.
@@ -236,6 +275,7 @@ pub fn generate_org(
     let key = org_key(seed, &spec.name, number);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(key);
     let size = draw_size(spec, &mut rng);
+    let affected_share = draw_affected_share(spec, &mut rng);
     let region_weights: Vec<f64> = spec.regions.iter().map(|r| r.share).collect();
     let region = pick(&region_weights, rng.random());
     let utc_offset_min = spec.regions[region].utc_offset_min;
@@ -298,6 +338,7 @@ pub fn generate_org(
         sites,
         endpoints,
         key_servers,
+        affected_share,
     }
 }
 

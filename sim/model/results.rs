@@ -44,11 +44,16 @@ pub struct SectorLoss {
     pub labour_usd: f64,
     pub penalties_usd: f64,
     pub backlog_usd: f64,
+    pub productivity_usd: f64,
 }
 
 impl SectorLoss {
     pub fn total_usd(&self) -> f64 {
-        self.revenue_usd + self.labour_usd + self.penalties_usd + self.backlog_usd
+        self.revenue_usd
+            + self.labour_usd
+            + self.penalties_usd
+            + self.backlog_usd
+            + self.productivity_usd
     }
 }
 

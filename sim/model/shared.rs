@@ -23,6 +23,14 @@ pub mod purpose {
     pub const CLOUD: u64 = 11;
     pub const REMOTE: u64 = 12;
     pub const REMOTE_DELAY: u64 = 13;
+    pub const REMOTE_SHIP: u64 = 14;
+    pub const ACCESS: u64 = 15;
+    pub const KEY: u64 = 16;
+    pub const REIMAGE: u64 = 17;
+    pub const REIMAGE_TIME: u64 = 18;
+    pub const LOST_KEY: u64 = 19;
+    pub const AFFECTED: u64 = 20;
+    pub const AFFECTED_SHARE: u64 = 21;
 }
 
 /// Service dependencies of an archetype, precomputed as endpoint groups.
@@ -42,14 +50,34 @@ pub struct ServiceTable {
 pub struct ArchetypeTables {
     pub demand: DemandCurve,
     pub services: ServiceTable,
-    /// Groups are (class, site kind) pairs: `class * site_kinds + kind`.
+    /// Groups are (class, site kind, critical) triples: `(class * site_kinds + kind) * 2 +
+    /// critical`.
     pub site_kinds: usize,
 }
 
 impl ArchetypeTables {
-    pub fn group(&self, class: Class, site_kind: usize) -> usize {
-        class.index() * self.site_kinds + site_kind
+    pub fn group(&self, class: Class, site_kind: usize, critical: bool) -> usize {
+        group_of(self.site_kinds, class.index(), site_kind, critical)
     }
+    pub fn groups(&self) -> usize {
+        Class::COUNT * self.site_kinds * 2
+    }
+}
+
+fn group_of(kinds: usize, class: usize, kind: usize, critical: bool) -> usize {
+    (class * kinds + kind) * 2 + usize::from(critical)
+}
+
+/// A customer that needs one of a supplier organisation's services.
+#[derive(Clone, Copy, Debug)]
+pub struct CustomerLink {
+    /// The supplier's service the customer needs.
+    pub supplier_service: u8,
+    pub customer: LpId,
+    /// The customer's service that needs it.
+    pub service: u8,
+    /// How long the customer takes to notice a change.
+    pub notice: SimDuration,
 }
 
 /// The read-only context of a run.
@@ -65,8 +93,6 @@ pub struct Shared {
     pub first_org: LpId,
     pub orgs: u32,
     pub lookahead: SimDuration,
-    /// Interval of the organisations' accounting ticks (divides the output interval).
-    pub tick: SimDuration,
     pub horizon: SimTime,
     /// Whether any health gate listens, so organisations must report telemetry.
     pub telemetry_needed: bool,
@@ -77,11 +103,18 @@ pub struct Shared {
     pub ring_cumulative: Vec<f64>,
     /// First publication of bad content.
     pub first_publication: SimTime,
+    /// For each organisation (by index) that supplies others, its customers.
+    pub customers: Vec<Vec<CustomerLink>>,
 }
 
 impl Shared {
     pub fn archetype(&self, index: usize) -> &ArchetypeSpec {
         &self.spec.archetypes[index]
+    }
+
+    /// The customers of organisation `index` (empty for most).
+    pub fn customers_of(&self, index: u32) -> &[CustomerLink] {
+        self.customers.get(index as usize).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -89,7 +122,16 @@ impl Shared {
 /// ranking of groups by capacity restored per repair-hour.
 pub fn service_table(spec: &ArchetypeSpec) -> ServiceTable {
     let kinds = spec.sites.len();
-    let groups = Class::COUNT * kinds;
+    let groups = Class::COUNT * kinds * 2;
+    // The expected share of an organisation's endpoints in a group.
+    let group_share = |g: usize| {
+        let (ck, critical) = (g / 2, g % 2 == 1);
+        let (class, kind) = (ck / kinds, ck % kinds);
+        let crit =
+            if class == Class::Workstation.index() { spec.critical_share.get() } else { 0.0 };
+        let of_class = if critical { crit } else { 1.0 - crit };
+        spec.class_mix[class] * spec.sites[kind].endpoint_share * of_class
+    };
     let mut deps = Vec::new();
     let mut services_of_group = vec![0u32; groups];
     // Capacity restored per endpoint of a group, before dividing by repair time: each
@@ -102,12 +144,13 @@ pub fn service_table(spec: &ArchetypeSpec) -> ServiceTable {
         for dep in &service.depends_on {
             let covered: Vec<usize> = (0..kinds)
                 .filter(|&k| dep.site_kind.is_none_or(|d| d == k))
-                .map(|k| dep.class.index() * kinds + k)
+                .flat_map(|k| {
+                    let c = dep.class.index();
+                    let plain = (!dep.critical_only).then(|| group_of(kinds, c, k, false));
+                    plain.into_iter().chain([group_of(kinds, c, k, true)])
+                })
                 .collect();
-            let share: f64 = covered
-                .iter()
-                .map(|&g| spec.class_mix[g / kinds] * spec.sites[g % kinds].endpoint_share)
-                .sum();
+            let share: f64 = covered.iter().map(|&g| group_share(g)).sum();
             for &g in &covered {
                 services_of_group[g] |= 1 << s;
                 if share > 0.0 {
@@ -120,7 +163,7 @@ pub fn service_table(spec: &ArchetypeSpec) -> ServiceTable {
     }
     let mut order: Vec<usize> = (0..groups).collect();
     let per_hour = |g: usize| {
-        let hours = spec.repair.time[g / kinds].mean.as_hours_f64().max(1e-6);
+        let hours = spec.repair.time[g / 2 / kinds].mean.as_hours_f64().max(1e-6);
         value[g] / hours
     };
     order.sort_by(|&a, &b| per_hour(b).total_cmp(&per_hour(a)).then(a.cmp(&b)));

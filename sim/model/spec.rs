@@ -15,11 +15,16 @@ pub enum Sector {
     Government,
     Media,
     Logistics,
+    /// Health care outside hospitals: insurers, pharmacies, general practices.
+    Health,
+    Manufacturing,
+    /// IT services and managed-service providers.
+    ItServices,
     Other,
 }
 
 impl Sector {
-    pub const ALL: [Sector; 8] = [
+    pub const ALL: [Sector; 11] = [
         Sector::Airline,
         Sector::Hospital,
         Sector::Bank,
@@ -27,6 +32,9 @@ impl Sector {
         Sector::Government,
         Sector::Media,
         Sector::Logistics,
+        Sector::Health,
+        Sector::Manufacturing,
+        Sector::ItServices,
         Sector::Other,
     ];
 
@@ -40,6 +48,9 @@ impl Sector {
             Sector::Government => "government",
             Sector::Media => "media",
             Sector::Logistics => "logistics",
+            Sector::Health => "health",
+            Sector::Manufacturing => "manufacturing",
+            Sector::ItServices => "it_services",
             Sector::Other => "other",
         }
     }
@@ -53,6 +64,9 @@ impl Sector {
             Sector::Government => "government bodies",
             Sector::Media => "media companies",
             Sector::Logistics => "logistics firms",
+            Sector::Health => "health providers and insurers",
+            Sector::Manufacturing => "manufacturers",
+            Sector::ItServices => "IT service firms",
             Sector::Other => "other organisations",
         }
     }
@@ -298,6 +312,47 @@ pub struct ArchetypeSpec {
     pub economics: EconomicsSpec,
     pub lag_share: Share,
     pub lag: SimDuration,
+    pub exposure: ExposureSpec,
+    /// Airline operations (crews, aircraft, crew scheduling), for carriers.
+    pub airline: Option<AirlineSpec>,
+}
+
+/// Which of an organisation's agent endpoints the faulty content can reach: in 2024, hosts on
+/// sensor versions before 7.11, or not on the content channel, were spared. Each organisation
+/// draws its own share from a Beta distribution with this mean and standard deviation.
+#[derive(Clone, Copy, Debug)]
+pub struct ExposureSpec {
+    pub affected_share: Share,
+    /// 0: every organisation has exactly the mean.
+    pub affected_share_sd: f64,
+}
+
+/// An airline's operations: flights need a working flight-operations service and a crew in
+/// position. A cancelled flight leaves its crew (and aircraft) out of position; a delayed one
+/// some of the time; the crew-scheduling system puts crews back at a limited rate. While crews
+/// are out of position, flights cancel for want of a crew, which strands more: the spiral that
+/// kept one carrier disrupted for days after its IT was back.
+#[derive(Clone, Debug)]
+pub struct AirlineSpec {
+    /// Index of the service whose capacity flights need (dispatch, weight and balance).
+    pub flight_service: usize,
+    /// Index of the service whose shortfall delays flights (check-in and boarding).
+    pub boarding_service: Option<usize>,
+    /// Index of the crew-scheduling service: its capacity scales the reassignment rate.
+    pub crew_service: usize,
+    /// Crew pairings per scheduled flight of a day (crews_total = this x flights a day).
+    pub crews_per_daily_flight: f64,
+    /// Reassignments the crew-scheduling system makes an hour at full capacity, per 1,000
+    /// flights a day.
+    pub reassignments_per_hour_per_1000_flights: f64,
+    /// Crews left out of position by each cancelled flight.
+    pub strand_per_cancellation: f64,
+    /// Crews left out of position by each delayed flight (crews timing out).
+    pub strand_per_delay: f64,
+    pub delay_minutes: f64,
+    pub delay_cost_per_minute_usd: f64,
+    /// The operations model's own step (not the output interval).
+    pub step: SimDuration,
 }
 
 #[derive(Clone, Debug)]
@@ -306,6 +361,11 @@ pub struct SizeSpec {
     pub cv: f64,
     pub min: u32,
     pub max: u32,
+    /// A share of organisations drawn instead from a second lognormal of very large ones (the
+    /// heavy tail of big enterprises), clamped to the same bounds.
+    pub tail_share: Share,
+    pub tail_mean: f64,
+    pub tail_cv: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -381,6 +441,31 @@ pub struct StaffSpec {
     pub cloud_admins_min: u32,
     pub vms_in_parallel_per_admin: u32,
     pub surge: Option<SurgeSpec>,
+    pub volunteers: Option<VolunteerSpec>,
+    pub stand_down: StandDownSpec,
+}
+
+/// Non-IT staff who join the repair effort (hospitals added hundreds in 2024): slower than
+/// technicians, in waking hours, at no extra wage.
+#[derive(Clone, Debug)]
+pub struct VolunteerSpec {
+    pub per_1000: f64,
+    /// From the incident being declared to their arrival.
+    pub delay: SimDuration,
+    /// How much longer a repair takes them than a technician.
+    pub time_factor: f64,
+    pub from_hour: u8,
+    pub to_hour: u8,
+}
+
+/// When the extra effort stops: once the organisation's services are back (their weighted IT
+/// capacity at least `capacity`) for `delay`, called-in staff return to their normal shifts,
+/// contractors are released and volunteers go home; what is still broken is fixed at normal
+/// staffing and hours.
+#[derive(Clone, Copy, Debug)]
+pub struct StandDownSpec {
+    pub capacity: f64,
+    pub delay: SimDuration,
 }
 
 impl StaffSpec {
@@ -428,13 +513,31 @@ impl RepairOrder {
 pub struct RepairSpec {
     pub order: RepairOrder,
     pub key_servers_first: bool,
+    /// Hands-on time at the machine, by class.
     pub time: [DistSpec; Class::COUNT],
-    pub key_retrieval: SimDuration,
+    /// Finding the machine and getting to it once at its site (walking, ladders for mounted
+    /// displays), by class.
+    pub access_time: [DistSpec; Class::COUNT],
+    /// Reading out one BitLocker key at the key desk.
+    pub key_retrieval: DistSpec,
+    /// Agents at the key desk; with none, keys take `key_retrieval` with no queue.
+    pub key_desk_agents_per_1000: f64,
+    pub key_desk_agents_min: u32,
     pub key_escrow_servers: u32,
     pub offline_key_escrow: bool,
     pub offline_key_retrieval: SimDuration,
+    /// Share of hands-on fixes that fail and leave the machine to be re-imaged.
+    pub reimage_share: Share,
+    /// Share of encrypted machines whose recovery key is not in escrow: re-imaged straight away.
+    pub lost_key_share: Share,
+    pub reimage_time: DistSpec,
     pub remote_worker_share: Share,
+    /// From the crash until a remote worker can bring the laptop in or be walked through the
+    /// fix; it becomes reachable at the start of the worker's next working day after that.
     pub remote_worker_delay: DistSpec,
+    /// Share of remote laptops that are shipped back instead.
+    pub remote_worker_ship_share: Share,
+    pub remote_worker_ship_delay: DistSpec,
     pub remote_worker_time_factor: f64,
 }
 
@@ -448,6 +551,19 @@ pub struct ServiceSpec {
     pub manual_fallback: FallbackSpec,
     pub standby: FallbackSpec,
     pub backlog: Option<BacklogSpec>,
+    /// A service of another organisation this one needs (a hosted record system).
+    pub supplier: Option<SupplierSpec>,
+}
+
+/// A dependency on a supplier's service: the supplier organisation is the customer's number
+/// modulo the supplier archetype's organisations; capacity from it is the supplier service's
+/// capacity over `required_capacity`, capped at 1, known `notice` after it changes.
+#[derive(Clone, Copy, Debug)]
+pub struct SupplierSpec {
+    pub archetype: usize,
+    pub service: usize,
+    pub required_capacity: f64,
+    pub notice: SimDuration,
 }
 
 #[derive(Clone, Debug)]
@@ -456,6 +572,8 @@ pub struct DependencySpec {
     /// A site kind index, or every site.
     pub site_kind: Option<usize>,
     pub required_share: f64,
+    /// Only critical workstations (clinicians', dispatchers', traders') count.
+    pub critical_only: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -485,6 +603,11 @@ pub struct EconomicsSpec {
     pub sla_penalty_per_hour_usd: f64,
     pub backlog_cost_share: f64,
     pub normal_cancellation_share: Share,
+    /// Loaded wage of a workstation's user while the machine is down.
+    pub productivity_wage_hour_usd: f64,
+    pub users_per_workstation: f64,
+    /// A user's working hours a week, spread over the week by the demand curve.
+    pub working_hours_per_week: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -492,6 +615,9 @@ pub struct PoolSpec {
     pub name: String,
     pub contractors: u32,
     pub dispatch_delay: SimDuration,
+    /// Most contractors one organisation holds at once (0: no limit): a managed-service
+    /// provider spreads its technicians over its clients.
+    pub per_client_max: u32,
 }
 
 /// Which organisations an action applies to.

@@ -18,7 +18,7 @@ use super::fleet::{OrgFleet, generate_org};
 use super::org::{Note, Org};
 use super::pool::Pool;
 use super::results::{Figures, KeyEvent, OrgLoss, RunResult, SectorLoss, Series, time_of_share};
-use super::shared::{ArchetypeTables, Shared, service_table};
+use super::shared::{ArchetypeTables, CustomerLink, Shared, service_table};
 use super::spec::{ActionSpec, Class, Os, RevertSpec, Sector, TargetSpec, ToolSpec, WorldSpec};
 use super::vendor::Vendor;
 
@@ -113,6 +113,8 @@ struct Contribution {
     handled: u64,
     /// `u8::MAX` until first sampled.
     sector: u8,
+    /// Whether money was accruing then (its loss must be read again at the next sample).
+    accruing: bool,
     down: u64,
     capacity_milli: i64,
     loss_cents: i64,
@@ -124,14 +126,49 @@ fn lookahead(spec: &WorldSpec) -> SimDuration {
     for pool in &spec.pools {
         l = l.min(pool.dispatch_delay);
     }
+    for service in spec.archetypes.iter().flat_map(|a| &a.services) {
+        if let Some(supplier) = &service.supplier {
+            l = l.min(supplier.notice);
+        }
+    }
     l.max(SimDuration(1))
 }
 
-/// The accounting tick: the output interval, divided until it is at most 15 minutes.
-fn tick_interval(output: SimDuration) -> SimDuration {
-    let quarter = SimDuration::from_mins(15).0;
-    let parts = output.0.div_ceil(quarter).max(1);
-    SimDuration((output.0 / parts).max(1))
+/// Which organisation supplies each customer's supplied services: for every service with a
+/// supplier, the customer's number modulo the supplier archetype's organisations picks one.
+/// Returns, for each organisation by index, its customers.
+fn customer_links(
+    spec: &WorldSpec,
+    plan: &[(usize, u32)],
+    first_org: LpId,
+) -> Vec<Vec<CustomerLink>> {
+    let mut first_of = Vec::with_capacity(spec.archetypes.len());
+    let mut at = 0u32;
+    for a in &spec.archetypes {
+        first_of.push(at);
+        at += a.organisations;
+    }
+    let mut links: Vec<Vec<CustomerLink>> = Vec::new();
+    for (index, &(a, number)) in plan.iter().enumerate() {
+        for (s, service) in spec.archetypes[a].services.iter().enumerate() {
+            let Some(dep) = &service.supplier else { continue };
+            let suppliers = spec.archetypes[dep.archetype].organisations;
+            if suppliers == 0 {
+                continue;
+            }
+            let supplier = (first_of[dep.archetype] + number % suppliers) as usize;
+            if links.len() <= supplier {
+                links.resize_with(supplier + 1, Vec::new);
+            }
+            links[supplier].push(CustomerLink {
+                supplier_service: dep.service as u8,
+                customer: first_org + index as LpId,
+                service: s as u8,
+                notice: dep.notice,
+            });
+        }
+    }
+    links
 }
 
 impl World {
@@ -191,6 +228,7 @@ impl World {
         let bad = spec.vendor.contents.iter().filter(|c| c.is_bad());
         let first_publication =
             SimTime::ZERO + bad.map(|c| c.published_after).min().unwrap_or(SimDuration::ZERO);
+        let customers = customer_links(&spec, &plan, 1 + pools_n);
         let shared = Arc::new(Shared {
             spec: Arc::clone(&spec),
             replication: config.replication,
@@ -200,13 +238,13 @@ impl World {
             first_org: 1 + pools_n,
             orgs: fleets.len() as u32,
             lookahead: lookahead(&spec),
-            tick: tick_interval(spec.output_interval),
             horizon: SimTime::ZERO + spec.horizon,
             telemetry_needed: !spec.vendor.gates.is_empty(),
             archetypes,
             targets_os,
             ring_cumulative,
             first_publication,
+            customers,
         });
 
         let sensors: u64 = fleets
@@ -218,10 +256,10 @@ impl World {
         let mut lps = Vec::with_capacity(fleets.len() + 1 + spec.pools.len());
         lps.push(Lp::Vendor(Vendor::new(Arc::clone(&shared), sensors)));
         for p in &spec.pools {
-            lps.push(Lp::Pool(Pool::new(p.name.clone(), p.contractors, p.dispatch_delay)));
+            lps.push(Lp::Pool(Pool::new(p)));
         }
-        for fleet in fleets {
-            let org = Org::new(Arc::clone(&shared), fleet);
+        for (index, fleet) in fleets.into_iter().enumerate() {
+            let org = Org::new(Arc::clone(&shared), fleet, index as u32);
             sector_weight[org.sector.index()] += revenue_weight(&org);
             lps.push(Lp::Org(Box::new(org)));
         }
@@ -247,6 +285,7 @@ impl World {
             Contribution {
                 handled: 0,
                 sector: u8::MAX,
+                accruing: false,
                 down: 0,
                 capacity_milli: 0,
                 loss_cents: 0
@@ -394,8 +433,7 @@ impl World {
     }
 
     /// Samples every sector at `at`. Only organisations that handled an event since the last
-    /// sample are read again: an untouched organisation has not changed, and one that is still
-    /// accruing loss handles a tick every tick interval, which divides the output interval.
+    /// sample, or whose money was accruing then, are read again: any other has not changed.
     /// Contributions are integers (cents, milli-units of weighted capacity), so sums are exact.
     fn sample(&mut self, at: SimTime) {
         let n = Sector::ALL.len();
@@ -410,10 +448,13 @@ impl World {
                 *c = Contribution {
                     handled,
                     sector: o.sector.index() as u8,
-                    down: o.counts.down,
+                    accruing: o.accruing(),
+                    down: o.counts().down,
                     capacity_milli: (revenue_weight(o) * o.ops_capacity() * 1_000.0).round() as i64,
                     loss_cents: (o.loss_at(at) * 100.0).round() as i64,
                 };
+            } else if c.accruing {
+                c.loss_cents = (o.loss_at(at) * 100.0).round() as i64;
             }
             let s = usize::from(c.sector);
             down[s] += c.down;
@@ -449,8 +490,8 @@ impl World {
             let s = &mut by_sector[org.sector.index()];
             s.organisations += 1;
             s.endpoints += org.endpoints.len() as u64;
-            s.down += org.counts.down;
-            s.crashed += org.counts.crashed;
+            s.down += org.counts().down;
+            s.crashed += org.counts().crashed;
             s.loss_usd += org.loss_at(now);
             s.staff_busy += u64::from(org.staff_busy());
             s.staff_present += u64::from(org.staff_present_at(now));
@@ -474,7 +515,7 @@ impl World {
         let mut notes: Vec<(SimTime, &Org, &Note)> = self
             .orgs()
             .flat_map(|o| {
-                o.notes
+                o.notes()
                     .iter()
                     .filter(|(t, _)| *t >= since && *t < now)
                     .map(move |(t, n)| (*t, o, n))
@@ -498,7 +539,7 @@ impl World {
     pub fn key_events(&self, recovery: &[(f64, Option<u32>)]) -> Vec<KeyEvent> {
         let mut events = Vec::new();
         let vendor = self.vendor();
-        if let Some(first) = self.orgs().filter_map(|o| o.first_crash).min() {
+        if let Some(first) = self.orgs().filter_map(|o| o.first_crash()).min() {
             events.push(KeyEvent { at_s: first.as_secs_f64(), label: "first crash".into() });
         }
         for trip in &vendor.trips {
@@ -552,12 +593,12 @@ impl World {
         let mut downtime_by_sector = vec![0u128; Sector::ALL.len()];
         let (mut total, mut exposed, mut crashed, mut healed, mut remote, mut onsite, mut down) =
             (0u64, 0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
-        let (mut downtime_ms, mut flights, mut affected) = (0u128, 0.0, 0u64);
+        let (mut downtime_ms, mut flights, mut affected, mut reimaged) = (0u128, 0.0, 0u64, 0u64);
         let mut recoveries: Vec<u32> = Vec::new();
         let mut first_crash: Option<SimTime> = None;
         let mut orgs = Vec::new();
         for org in self.orgs() {
-            let c = &org.counts;
+            let c = org.counts();
             total += org.endpoints.len() as u64;
             exposed += c.exposed;
             crashed += c.crashed;
@@ -566,16 +607,16 @@ impl World {
             onsite += c.repaired_onsite;
             down += c.down;
             affected += u64::from(c.crashed > 0);
-            let org_downtime = org_downtime_ms(org, now);
+            let org_downtime = org.downtime_ms(now);
             downtime_ms += org_downtime;
             downtime_by_sector[org.sector.index()] += org_downtime;
-            recoveries.extend_from_slice(&org.recovery_times);
-            first_crash = match (first_crash, org.first_crash) {
+            recoveries.extend_from_slice(org.recovery_times());
+            first_crash = match (first_crash, org.first_crash()) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let a = org.accrual(org.accounts.last, now);
-            let acc = &org.accounts;
+            let acc = org.accounts();
+            let a = org.accrual(acc.last, now);
             let s = &mut sectors[org.sector.index()];
             s.organisations += 1;
             s.endpoints += org.endpoints.len() as u64;
@@ -584,6 +625,8 @@ impl World {
             s.labour_usd += acc.labour_usd;
             s.penalties_usd += acc.penalties_usd + a.penalties_usd;
             s.backlog_usd += acc.backlog_usd + a.backlog_usd;
+            s.productivity_usd += acc.productivity_usd + a.productivity_usd;
+            reimaged += c.reimaged;
             flights += acc.flights_cancelled + a.flights_cancelled;
             service_hours[org.sector.index()] += acc.service_hours_lost + a.service_hours_lost;
             if c.crashed > 0 {
@@ -640,6 +683,8 @@ impl World {
         set(Metric::LossUsdLabour.into(), sum(|s| s.labour_usd));
         set(Metric::LossUsdPenalties.into(), sum(|s| s.penalties_usd));
         set(Metric::LossUsdBacklog.into(), sum(|s| s.backlog_usd));
+        set(Metric::LossUsdProductivity.into(), sum(|s| s.productivity_usd));
+        set(Metric::EndpointsReimaged.into(), reimaged as f64);
         set(Metric::LossUsd.into(), sum(SectorLoss::total_usd));
         set(Metric::ServiceHoursLost.into(), service_hours.iter().sum());
         for s in &sectors {
@@ -691,11 +736,11 @@ impl World {
         let (mut scheduled, mut cancelled) = (vec![0.0; days], vec![0.0; days]);
         for org in &orgs {
             total += org.endpoints.len() as u64;
-            crashed += org.counts.crashed;
-            down += org.counts.down;
-            downtime_ms += org_downtime_ms(org, now);
+            crashed += org.counts().crashed;
+            down += org.counts().down;
+            downtime_ms += org.downtime_ms(now);
             loss += org.loss_at(now);
-            recoveries.extend_from_slice(&org.recovery_times);
+            recoveries.extend_from_slice(org.recovery_times());
             for (day, n) in org.flights_scheduled_by_day(SimTime::ZERO, now) {
                 if day < days {
                     scheduled[day] += n;
@@ -771,21 +816,7 @@ impl World {
 
 /// How many of an organisation's crashed endpoints were back up by `by_ms`.
 fn back_by(org: &Org, by_ms: u64) -> u64 {
-    org.recovery_times.iter().filter(|&&t| u64::from(t) <= by_ms).count() as u64
-}
-
-/// An organisation's endpoint downtime up to `now`, counting endpoints still down.
-fn org_downtime_ms(org: &Org, now: SimTime) -> u128 {
-    let mut ms = u128::from(org.downtime_ms);
-    if org.counts.down > 0 {
-        ms += org
-            .endpoints
-            .iter()
-            .filter(|e| e.state().is_down())
-            .map(|e| u128::from(now.0.saturating_sub(u64::from(e.down_since_ms))))
-            .sum::<u128>();
-    }
-    ms
+    org.recovery_times().iter().filter(|&&t| u64::from(t) <= by_ms).count() as u64
 }
 
 /// An organisation's weight in its sector's capacity: its revenue per average hour.

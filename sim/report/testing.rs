@@ -131,6 +131,7 @@ fn synthetic_run(rep: u64, shapes: &[Shape], days: u32, interval_s: f64) -> RunR
             labour_usd: cumulative[i] * 0.1,
             penalties_usd: cumulative[i] * 0.15,
             backlog_usd: cumulative[i] * 0.05,
+            productivity_usd: 0.0,
         })
         .collect();
     let total_endpoints: f64 = shapes.iter().map(|s| s.endpoints).sum();
@@ -156,6 +157,7 @@ fn synthetic_run(rep: u64, shapes: &[Shape], days: u32, interval_s: f64) -> RunR
     set(Metric::EndpointsRepairedRemote, Some(((crashed - healed - down_end) * 0.3).round()));
     set(Metric::EndpointsRepairedOnsite, Some(((crashed - healed - down_end) * 0.7).round()));
     set(Metric::EndpointsDownAtEnd, Some(down_end));
+    set(Metric::EndpointsReimaged, Some((crashed * 0.02).round()));
     // Only odd replications halt the rollout, so "halted" is present in some replications.
     set(Metric::RolloutHaltedAt, (rep % 2 == 1).then_some(4_500.0 + 60.0 * rep as f64));
     set(Metric::RevertPublishedAt, Some(revert_s));
@@ -172,6 +174,7 @@ fn synthetic_run(rep: u64, shapes: &[Shape], days: u32, interval_s: f64) -> RunR
     set(Metric::LossUsdLabour, component(|s| s.labour_usd));
     set(Metric::LossUsdPenalties, component(|s| s.penalties_usd));
     set(Metric::LossUsdBacklog, component(|s| s.backlog_usd));
+    set(Metric::LossUsdProductivity, component(|s| s.productivity_usd));
     let airline = shapes.iter().any(|s| s.sector == Sector::Airline);
     set(Metric::FlightsCancelled, Some(if airline { 5_000.0 + 100.0 * rep as f64 } else { 0.0 }));
     set(Metric::OrganisationsAffected, Some(shapes.iter().map(|s| s.organisations as f64).sum()));

@@ -23,6 +23,11 @@ pub enum Sector {
     Government,
     Media,
     Logistics,
+    /// Health care outside hospitals: insurers, pharmacies, general practices.
+    Health,
+    Manufacturing,
+    /// IT services and managed-service providers.
+    ItServices,
     Other,
 }
 
@@ -385,6 +390,44 @@ layered! {
         services: Vec<Service> = vec![],
         economics: Economics = Economics::default(),
         update: Update = Update::default(),
+        exposure: Exposure = Exposure::default(),
+        /// Airline operations: crews in position and the crew-scheduling system.
+        airline: Airline = Airline::default(),
+    }
+}
+
+layered! {
+    /// Which agents the faulty content can reach: each organisation's share of hosts on the
+    /// affected sensor versions and content channel is drawn from a Beta distribution with
+    /// this mean and standard deviation (0: every organisation has the mean).
+    pub struct Exposure {
+        affected_share: f64 = 1.0,
+        affected_share_sd: f64 = 0.0,
+    }
+}
+
+layered! {
+    /// A carrier's operations. A flight operates if flight operations can dispatch it and a
+    /// crew is in position; a cancelled flight strands crews, a delayed one some; the
+    /// crew-scheduling system puts crews back at a rate its own IT scales.
+    pub struct Airline {
+        enabled: bool = false,
+        /// Services, by name, that flights need, that delay boarding, and that schedule crews.
+        flight_service: String = "flight-operations".to_string(),
+        boarding_service: String = "check-in-and-boarding".to_string(),
+        crew_service: String = "crew-scheduling".to_string(),
+        /// Crew pairings per flight of a day.
+        crews_per_daily_flight: f64 = 0.5,
+        /// Crew reassignments an hour at full capacity, per 1,000 flights a day.
+        reassignments_per_hour_per_1000_flights: f64 = 20.0,
+        /// Crews left out of position by a cancelled flight, and by a delayed one.
+        strand_per_cancellation: f64 = 1.0,
+        strand_per_delay: f64 = 0.05,
+        /// Delay of a flight that leaves late, and its cost per minute.
+        delay_minutes: f64 = 45.0,
+        delay_cost_per_minute_usd: f64 = 100.8,
+        /// The operations model's own step.
+        step: Duration = Duration::mins(15),
     }
 }
 
@@ -396,6 +439,10 @@ layered! {
         cv: f64 = 0.5,
         min: u32 = 20,
         max: u32 = 1_000_000,
+        /// A share of organisations drawn instead from a lognormal of very large ones.
+        tail_share: f64 = 0.0,
+        tail_mean: f64 = 50_000.0,
+        tail_cv: f64 = 1.0,
     }
 }
 
@@ -476,6 +523,32 @@ layered! {
         /// VMs one cloud admin restores at once (scripts, snapshots).
         vms_in_parallel_per_admin: u32 = 10,
         surge: Surge = Surge::default(),
+        volunteers: Volunteers = Volunteers::default(),
+        stand_down: StandDown = StandDown::default(),
+    }
+}
+
+layered! {
+    /// Non-IT staff who join the repair effort, slower than technicians, in waking hours.
+    pub struct Volunteers {
+        enabled: bool = false,
+        per_1000: f64 = 20.0,
+        /// From the incident being declared to their arrival.
+        delay: Duration = Duration::hours(12),
+        /// How much longer a repair takes them than a technician.
+        time_factor: f64 = 2.0,
+        from_hour: u8 = 7,
+        to_hour: u8 = 22,
+    }
+}
+
+layered! {
+    /// Once services are back (their weighted IT capacity at least `capacity`) for `delay`,
+    /// called-in staff return to their shifts, contractors are released and volunteers go
+    /// home; what is still broken is fixed at normal staffing and hours.
+    pub struct StandDown {
+        capacity: f64 = 1.0,
+        delay: Duration = Duration::millis(0),
     }
 }
 
@@ -517,6 +590,9 @@ layered! {
         contractors: u32 = 100,
         /// From a pool granting contractors to their arrival on site.
         dispatch_delay: Duration = Duration::hours(6),
+        /// Most contractors one organisation holds at once (0: no limit); a managed-service
+        /// provider spreads its technicians over its clients.
+        per_client_max: u32 = 0,
     }
 }
 
@@ -525,6 +601,14 @@ layered! {
         order: RepairOrder = RepairOrder::Fifo,
         /// Repair crashed key-escrow servers before anything else, whatever the order.
         key_servers_first: bool = true,
+        /// Finding the machine and getting to it at its site, by class (walking a campus, a
+        /// ladder for a mounted display; "0s": none).
+        access_time: PerClass<Dist> = [
+            (Class::Workstation, Dist::new(Duration::millis(0), 0.0)),
+            (Class::Server, Dist::new(Duration::millis(0), 0.0)),
+            (Class::Kiosk, Dist::new(Duration::millis(0), 0.0)),
+            (Class::CloudVm, Dist::new(Duration::millis(0), 0.0)),
+        ].into_iter().collect(),
         /// Hands-on repair time by class (cloud VMs: the cloud admins' time).
         time: PerClass<Dist> = [
             (Class::Workstation, Dist::new(Duration::mins(12), 0.5)),
@@ -532,17 +616,34 @@ layered! {
             (Class::Kiosk, Dist::new(Duration::mins(15), 0.5)),
             (Class::CloudVm, Dist::new(Duration::mins(20), 0.5)),
         ].into_iter().collect(),
-        /// Extra time to look up and type a BitLocker recovery key.
+        /// Extra time to look up and type a BitLocker recovery key (mean; each key's time is
+        /// lognormal with `key_retrieval_cv`).
         key_retrieval: Duration = Duration::mins(5),
+        key_retrieval_cv: f64 = 0.0,
+        /// Agents at the key desk reading keys out of escrow, one at a time, first come first
+        /// served ("0.0" and "0": no desk, every key takes `key_retrieval` without queueing).
+        key_desk_agents_per_1000: f64 = 0.0,
+        key_desk_agents_min: u32 = 0,
         key_escrow_servers: u32 = 2,
         /// Keys kept offline too, so retrieval works while the escrow servers are down.
         offline_key_escrow: bool = false,
         offline_key_retrieval: Duration = Duration::mins(10),
+        /// Share of hands-on fixes that fail, leaving the machine to be re-imaged (it goes back
+        /// to the queue, last).
+        reimage_share: f64 = 0.0,
+        /// Share of encrypted machines whose key is not in escrow: re-imaged straight away.
+        lost_key_share: f64 = 0.0,
+        /// Hands-on time to re-image a machine.
+        reimage_time: Dist = Dist::new(Duration::hours(2), 0.5),
         /// Share of workstations that are laptops of remote workers: out of technicians' reach
         /// until their users bring them in or are walked through the fix.
         remote_worker_share: f64 = 0.0,
-        /// From the crash to a remote laptop being reachable.
+        /// From the crash until the user can bring the laptop in; it becomes reachable at the
+        /// start of their next working day after that.
         remote_worker_delay: Dist = Dist::new(Duration::days(2), 0.6),
+        /// Share of remote laptops shipped back instead, and the shipping time.
+        remote_worker_ship_share: f64 = 0.0,
+        remote_worker_ship_delay: Dist = Dist::new(Duration::days(4), 0.5),
         /// How much longer a remote laptop's repair takes (by phone, or a drop-in).
         remote_worker_time_factor: f64 = 2.0,
     }
@@ -559,6 +660,21 @@ layered! {
         /// A standby on another vendor or OS that takes over after `activation`.
         standby: Fallback = Fallback::off(0.8, Duration::mins(15)),
         backlog: Backlog = Backlog::default(),
+        /// A service of another archetype's organisation that this one needs.
+        supplier: Supplier = Supplier::default(),
+    }
+}
+
+layered! {
+    /// A supplier's service this service needs (a hosted record system): organisation k of
+    /// this archetype uses organisation k modulo the supplier archetype's count. Capacity from
+    /// it is the supplier service's IT capacity over `required_capacity`, capped at 1, known
+    /// `notice` after it changes. `archetype: ""` means none.
+    pub struct Supplier {
+        archetype: String = String::new(),
+        service: String = String::new(),
+        required_capacity: f64 = 0.5,
+        notice: Duration = Duration::mins(5),
     }
 }
 
@@ -570,6 +686,9 @@ layered! {
         /// A site kind, or "*" for every site.
         site: String = "*".to_string(),
         required_share: f64 = 0.8,
+        /// Only critical workstations (clinicians', dispatchers', traders') count; with
+        /// `required_share: 1.0` the capacity is the share of them up.
+        critical_only: bool = false,
     }
 }
 
@@ -620,6 +739,11 @@ layered! {
         /// An airline's schedule counts as back to normal on a day it cancels less than this
         /// share of its flights (`schedule_normal_day`).
         normal_cancellation_share: f64 = 0.02,
+        /// Loaded wage of a workstation user idled by a down machine (0: not counted).
+        productivity_wage_hour_usd: f64 = 0.0,
+        users_per_workstation: f64 = 1.0,
+        /// A user's working hours a week, spread over the week by the demand curve.
+        working_hours_per_week: f64 = 40.0,
     }
 }
 

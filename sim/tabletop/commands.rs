@@ -542,6 +542,9 @@ fn raw_sector(s: Sector) -> raw::Sector {
         Sector::Government => raw::Sector::Government,
         Sector::Media => raw::Sector::Media,
         Sector::Logistics => raw::Sector::Logistics,
+        Sector::Health => raw::Sector::Health,
+        Sector::Manufacturing => raw::Sector::Manufacturing,
+        Sector::ItServices => raw::Sector::ItServices,
         Sector::Other => raw::Sector::Other,
     }
 }

@@ -460,15 +460,15 @@ impl Session {
             Event::Revert => (vendor.reverted_at.is_some(), vendor.reverted_at),
             Event::Halt => (vendor.halted_at.is_some(), vendor.halted_at),
             Event::FirstCrash => {
-                let first = w.organisations().iter().filter_map(|o| o.first_crash).min();
+                let first = w.organisations().iter().filter_map(|o| o.first_crash()).min();
                 (first.is_some(), first)
             }
             Event::Workaround => {
                 let first = w
                     .organisations()
                     .iter()
-                    .filter(|o| o.workaround_known && o.first_crash.is_some())
-                    .flat_map(|o| o.notes.iter())
+                    .filter(|o| o.workaround_known() && o.first_crash().is_some())
+                    .flat_map(|o| o.notes().iter())
                     .filter(|(_, n)| *n == blastradius_model::org::Note::WorkaroundKnown)
                     .map(|(t, _)| *t)
                     .min();

@@ -96,8 +96,10 @@ enum Kind {
     Workaround,
     CallIn,
     Contractors,
+    Volunteers,
     KeyEscrowUp,
     BacklogCleared,
+    StoodDown,
     AllRecovered,
 }
 
@@ -119,6 +121,8 @@ fn kind_of(note: &Note) -> (Kind, u64, Option<u8>) {
         Note::WorkaroundKnown => (Kind::Workaround, 0, None),
         Note::CallInArrived { technicians } => (Kind::CallIn, u64::from(*technicians), None),
         Note::ContractorsArrived { count } => (Kind::Contractors, u64::from(*count), None),
+        Note::VolunteersArrived { count } => (Kind::Volunteers, u64::from(*count), None),
+        Note::StoodDown => (Kind::StoodDown, 0, None),
         Note::FallbackActivated { service } => (Kind::Fallback, 0, Some(*service)),
         Note::StandbyActivated { service } => (Kind::Standby, 0, Some(*service)),
         Note::KeyEscrowDown => (Kind::KeyEscrowDown, 0, None),
@@ -217,7 +221,7 @@ fn org_sentences(world: &World, clock: &Clock, from: SimTime, to: SimTime) -> Ve
         let many = g.orgs.len() > 1;
         let text = match kind {
             Kind::FirstCrash => {
-                let down: u64 = g.orgs.values().map(|o| o.counts.down).sum();
+                let down: u64 = g.orgs.values().map(|o| o.counts().down).sum();
                 format!(
                     "{when}: first crashes at {who}; {} endpoints down there at {} UTC.",
                     count(down),
@@ -241,6 +245,13 @@ fn org_sentences(world: &World, clock: &Clock, from: SimTime, to: SimTime) -> Ve
             Kind::Contractors => {
                 format!("{when}: {} contractors arrived at {who}.", count(g.people))
             }
+            Kind::Volunteers => {
+                format!("{when}: {} volunteers joined the repairs at {who}.", count(g.people))
+            }
+            Kind::StoodDown => format!(
+                "{when}: services back at {who}: called-in staff, contractors and volunteers \
+                 stand down; the rest is fixed at normal staffing."
+            ),
             Kind::Fallback => format!(
                 "{when}: {} switched to manual fallback (paper) at {who}.",
                 services_text(&g.services)

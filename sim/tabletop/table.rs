@@ -79,7 +79,7 @@ fn technicians(world: &World) -> Vec<(u64, u64)> {
     let mut by_sector = vec![(0u64, 0u64); Sector::ALL.len()];
     for org in world.organisations() {
         let t = &mut by_sector[org.sector.index()];
-        for crew in &org.crews {
+        for crew in org.crews() {
             t.0 += u64::from(crew.busy);
             t.1 += u64::from(crew.present);
         }
@@ -159,7 +159,7 @@ struct Tally {
 
 impl Tally {
     fn add(&mut self, org: &Org, now: SimTime) {
-        let c = &org.counts;
+        let c = org.counts();
         self.organisations += 1;
         self.affected += u64::from(c.crashed > 0);
         self.endpoints += org.endpoints.len() as u64;
@@ -171,7 +171,7 @@ impl Tally {
         self.weight += w;
         self.weighted_capacity += w * org.ops_capacity();
         self.loss_usd += org.loss_at(now);
-        for crew in &org.crews {
+        for crew in org.crews() {
             self.busy += u64::from(crew.busy);
             self.present += u64::from(crew.present);
         }
@@ -211,11 +211,11 @@ const GROUP_HEADER: [&str; 11] = [
 
 /// The organisations with most endpoints down, most first, then by name.
 fn most_affected(orgs: &[&Org], now: SimTime, limit: usize) -> String {
-    let mut ranked: Vec<&&Org> = orgs.iter().filter(|o| o.counts.crashed > 0).collect();
+    let mut ranked: Vec<&&Org> = orgs.iter().filter(|o| o.counts().crashed > 0).collect();
     ranked.sort_by(|a, b| {
-        b.counts
+        b.counts()
             .down
-            .cmp(&a.counts.down)
+            .cmp(&a.counts().down)
             .then((a.archetype, a.number).cmp(&(b.archetype, b.number)))
     });
     if ranked.is_empty() {
@@ -228,7 +228,7 @@ fn most_affected(orgs: &[&Org], now: SimTime, limit: usize) -> String {
             vec![
                 o.name(),
                 region_name(o).to_string(),
-                format!("{} of {}", count(o.counts.down), count(o.endpoints.len() as u64)),
+                format!("{} of {}", count(o.counts().down), count(o.endpoints.len() as u64)),
                 fmt::percent(o.ops_capacity(), 0),
                 fmt::money(o.loss_at(now)),
                 format!("{}/{}", crew_sum(o, |c| c.busy), crew_sum(o, |c| c.present)),
@@ -249,7 +249,7 @@ fn most_affected(orgs: &[&Org], now: SimTime, limit: usize) -> String {
 
 /// A sum over an organisation's crews.
 fn crew_sum(org: &Org, f: fn(&blastradius_model::org::Crew) -> u32) -> u32 {
-    org.crews.iter().map(f).sum()
+    org.crews().iter().map(f).sum()
 }
 
 /// The name of an organisation's region.
@@ -308,7 +308,7 @@ fn offset_text(minutes: i32) -> String {
 /// `status ORG`: one organisation's endpoints, response, staff, services and money.
 pub fn org_detail(org: &Org, now: SimTime) -> String {
     let spec = org.spec();
-    let c = &org.counts;
+    let c = org.counts();
     let local = org.clock.local(now);
     let offset = spec.regions.get(org.region).map_or(0, |r| r.utc_offset_min);
     let mut out = wrap_line(format!(
@@ -319,12 +319,12 @@ pub fn org_detail(org: &Org, now: SimTime) -> String {
         region_name(org),
         offset_text(offset),
         count(org.endpoints.len() as u64),
-        org.sites.len(),
+        org.sites().len(),
         WEEKDAYS[local.weekday as usize % 7],
         local.hour,
         local.minute,
     ));
-    let waiting: u64 = org.sites.iter().map(|s| u64::from(s.waiting())).sum();
+    let waiting: u64 = org.sites().iter().map(|s| u64::from(s.waiting())).sum();
     out.push_str(&wrap_line(format!(
         "  endpoints: {} crashed, {} down now ({} waiting for a technician, {} in repair); \
          {} self-healed, {} repaired on site, {} repaired remotely",
@@ -340,9 +340,9 @@ pub fn org_detail(org: &Org, now: SimTime) -> String {
     out.push_str(&wrap_line(format!(
         "  incident declared: {}; manual workaround known: {}; revert received: {}; \
          BitLocker key escrow: {}",
-        yes_no(org.incident_declared),
-        yes_no(org.workaround_known),
-        yes_no(org.revert_at.is_some()),
+        yes_no(org.incident_declared()),
+        yes_no(org.workaround_known()),
+        yes_no(org.revert_at().is_some()),
         if org.escrow_ok() { "available" } else { "down (its servers crashed)" },
     )));
     let added = crew_sum(org, |c| c.extra);
@@ -353,13 +353,13 @@ pub fn org_detail(org: &Org, now: SimTime) -> String {
         crew_sum(org, |c| c.busy),
         crew_sum(org, |c| c.present),
         if added > 0 { format!(" ({added} added by decisions)") } else { String::new() },
-        org.order.name(),
+        org.repair_order().name(),
     )));
     if !spec.services.is_empty() {
         let rows: Vec<Vec<String>> = spec
             .services
             .iter()
-            .zip(&org.services)
+            .zip(org.service_states())
             .map(|(s, st)| {
                 // A backup lifts operations above what IT alone gives.
                 let backup = if st.fallback_forced {
@@ -386,8 +386,8 @@ pub fn org_detail(org: &Org, now: SimTime) -> String {
             &rows,
         ));
     }
-    let a = org.accrual(org.accounts.last, now);
-    let acc = &org.accounts;
+    let a = org.accrual(org.accounts().last, now);
+    let acc = org.accounts();
     out.push_str(&format!(
         "  loss so far: {} (revenue {}, labour {}, penalties {}, backlog {})\n",
         fmt::money(org.loss_at(now)),

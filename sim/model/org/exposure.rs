@@ -1,5 +1,9 @@
 //! Who fetches bad content, when, and what happens next.
 //!
+//! Not every agent is exposed: each organisation has its own share of hosts on the affected
+//! sensor versions and content channel (drawn once per organisation), and an endpoint's own
+//! dice say whether it is among them.
+//!
 //! When a ring of a content version becomes available to the organisation, every endpoint that
 //! runs the agent on a targeted OS and belongs to that ring gets its fetch time: the first time
 //! it is online from then on, plus its check-in delay. Endpoints that are never online in time
@@ -31,6 +35,35 @@ pub struct Cursor {
     next: usize,
     /// Fetches after the near window, not sorted yet.
     later: Vec<u64>,
+}
+
+/// The exposure part of an organisation: its pending fetches, the revert and halt as they
+/// reached it, and the machines that crashed before the revert (they start healing when it
+/// arrives).
+#[derive(Clone, Debug, Default)]
+pub struct Exposure {
+    cursors: Vec<Cursor>,
+    revert_at: Option<SimTime>,
+    withdrawn_at: Option<SimTime>,
+    crashed_before_revert: Vec<u32>,
+    lag: SimDuration,
+    affected_share: f64,
+}
+
+impl Exposure {
+    pub fn new(lag: SimDuration, affected_share: f64) -> Exposure {
+        Exposure { lag, affected_share, ..Exposure::default() }
+    }
+    pub fn lag(&self) -> SimDuration {
+        self.lag
+    }
+    pub fn revert_at(&self) -> Option<SimTime> {
+        self.revert_at
+    }
+    /// This organisation's share of agents on the affected versions and channel.
+    pub fn affected_share(&self) -> f64 {
+        self.affected_share
+    }
 }
 
 impl Cursor {
@@ -67,7 +100,7 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
-        if self.revert_at.is_some() || self.withdrawn_at.is_some() {
+        if self.exposure.revert_at.is_some() || self.exposure.withdrawn_at.is_some() {
             // The revert (or the halt) got here first: the organisation never takes the bad
             // content.
             return;
@@ -76,6 +109,7 @@ impl Org {
         let check_in_ms = self.shared.spec.vendor.check_in_mean.as_secs_f64() * 1_000.0;
         let online = &self.spec().online;
         let limit = u64::from(u32::MAX);
+        let affected = self.exposure.affected_share;
         let mut due = Vec::new();
         let mut later = Vec::new();
         for (i, e) in self.endpoints.iter().enumerate() {
@@ -83,13 +117,15 @@ impl Org {
                 continue;
             }
             let key = self.endpoint_key(i as u32);
-            if self.ring_of(key) != usize::from(ring) {
+            if self.ring_of(key) != usize::from(ring)
+                || (affected < 1.0 && keyed::unit(&[key, purpose::AFFECTED]) >= affected)
+            {
                 continue;
             }
             let online_at = if e.class().always_on() {
                 Some(now)
             } else {
-                let clock = self.sites[usize::from(e.site)].clock;
+                let clock = self.repair.site_clock(usize::from(e.site));
                 Workstation { key, online, clock }.online_from(now)
             };
             let Some(online_at) = online_at else { continue };
@@ -104,17 +140,18 @@ impl Org {
         }
         due.sort_unstable();
         let cursor = Cursor { content, base: now, due, next: 0, later };
-        let index = self.cursors.len();
-        self.cursors.push(cursor);
+        let index = self.exposure.cursors.len();
+        self.exposure.cursors.push(cursor);
         self.schedule_cursor(index, ctx);
     }
 
     /// Schedules the cursor's next crash instant, sorting its later fetches when the near ones
     /// run out; drops it when nothing is left.
     fn schedule_cursor(&mut self, index: usize, ctx: &mut Ctx<'_, Event>) {
-        let delay =
-            self.shared.spec.vendor.contents[usize::from(self.cursors[index].content)].crash_delay;
-        let cursor = &mut self.cursors[index];
+        let delay = self.shared.spec.vendor.contents
+            [usize::from(self.exposure.cursors[index].content)]
+        .crash_delay;
+        let cursor = &mut self.exposure.cursors[index];
         if cursor.peek().is_none() && !cursor.later.is_empty() {
             cursor.due = std::mem::take(&mut cursor.later);
             cursor.due.sort_unstable();
@@ -130,20 +167,20 @@ impl Org {
 
     /// Handles every fetch whose crash instant is now.
     pub(super) fn fetch_next(&mut self, index: usize, now: SimTime, ctx: &mut Ctx<'_, Event>) {
-        let content = usize::from(self.cursors[index].content);
+        let content = usize::from(self.exposure.cursors[index].content);
         let delay = self.shared.spec.vendor.contents[content].crash_delay;
-        while let Some((fetch, endpoint)) = self.cursors[index].peek() {
+        while let Some((fetch, endpoint)) = self.exposure.cursors[index].peek() {
             if fetch + delay > now {
                 break;
             }
-            if self.revert_at.is_some_and(|r| fetch >= r)
-                || self.withdrawn_at.is_some_and(|w| fetch >= w)
+            if self.exposure.revert_at.is_some_and(|r| fetch >= r)
+                || self.exposure.withdrawn_at.is_some_and(|w| fetch >= w)
             {
                 // Good content (or none) from here on, for this fetch and every later one.
-                self.cursors[index].clear();
+                self.exposure.cursors[index].clear();
                 return;
             }
-            self.cursors[index].next += 1;
+            self.exposure.cursors[index].next += 1;
             self.fetched_bad(endpoint, content, now, ctx);
         }
         self.schedule_cursor(index, ctx);
@@ -163,7 +200,7 @@ impl Org {
         }
         if !e.exposed() {
             e.mark_exposed();
-            self.counts.exposed += 1;
+            self.ledger.counts.exposed += 1;
         }
         let (class, os) = (e.class(), e.os());
         let p = self.shared.spec.vendor.contents[content].crash[class.index()][os.index()].get();
@@ -172,10 +209,10 @@ impl Org {
             return;
         }
         self.go_down(endpoint, now, ctx);
-        if self.revert_at.is_some() {
+        if self.exposure.revert_at.is_some() {
             self.schedule_self_heal(endpoint, ctx);
         } else {
-            self.crashed_before_revert.push(endpoint);
+            self.exposure.crashed_before_revert.push(endpoint);
         }
         self.route_crashed(endpoint, class, now, ctx);
     }
@@ -183,17 +220,16 @@ impl Org {
     /// The vendor stopped serving the halted content: endpoints that fetch from now on get
     /// nothing new. Machines already crashed stay crashed; only the revert heals them.
     pub(super) fn withdrawn(&mut self, now: SimTime) {
-        self.withdrawn_at.get_or_insert(now);
+        self.exposure.withdrawn_at.get_or_insert(now);
     }
 
     pub(super) fn revert_arrived(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
-        if self.revert_at.is_some() {
+        if self.exposure.revert_at.is_some() {
             return;
         }
-        self.revert_at = Some(now);
-        self.pending_heartbeats = 0;
-        self.pending_reports = 0;
-        for endpoint in std::mem::take(&mut self.crashed_before_revert) {
+        self.exposure.revert_at = Some(now);
+        self.telemetry.clear();
+        for endpoint in std::mem::take(&mut self.exposure.crashed_before_revert) {
             if self.endpoints[endpoint as usize].state() == State::Crashed {
                 self.schedule_self_heal(endpoint, ctx);
             }
@@ -206,7 +242,7 @@ impl Org {
     /// succeeds, stands for the whole loop.
     fn schedule_self_heal(&mut self, endpoint: u32, ctx: &mut Ctx<'_, Event>) {
         let e = self.endpoints[endpoint as usize];
-        let (Some(revert), true) = (self.revert_at, e.wired()) else { return };
+        let (Some(revert), true) = (self.exposure.revert_at, e.wired()) else { return };
         let boot = &self.shared.spec.boot_loop;
         let interval = boot.reboot_interval.0.max(1);
         let crash = u64::from(e.down_since_ms);
@@ -246,10 +282,11 @@ impl Org {
             return;
         }
         if class == Class::CloudVm {
-            self.cloud.queue.push_back(endpoint);
-            self.dispatch_cloud(now, ctx);
-        } else if let Some(delay) = self.remote_worker_delay(endpoint) {
-            ctx.schedule(now + delay, Event::Reachable { endpoint });
+            self.route_cloud(endpoint, now, ctx);
+        } else if let Some(at) = self.remote_worker_reachable(endpoint, now) {
+            if at < self.shared.horizon {
+                ctx.schedule(at, Event::Reachable { endpoint });
+            }
         } else {
             self.enqueue_for_technician(endpoint);
             self.dispatch(now, ctx);

@@ -1,60 +1,38 @@
-//! Technicians, cloud admins and recovery tools.
+//! Hands-on repair, cloud admins and recovery tools.
 //!
-//! Each site has a crew stationed there, on duty by local shift; contractors form one more crew
-//! based at the first site. Hands-on repairs start once the incident is declared and the fix is
-//! known. A free technician takes the best job at the site where it is; with none there, it
-//! goes home, or travels to the site whose best job is best (paying both sites' travel time).
-//! Encrypted disks need a BitLocker key: while the key-escrow servers are all down (and no
-//! offline copy exists), those jobs wait, and the escrow servers themselves go first in every
-//! repair order unless the scenario says otherwise.
+//! Crashed endpoints wait in their site's queues, by repair order and crash time. Hands-on
+//! repairs start once the incident is declared and the fix is known. A free person takes the
+//! best job at the site where they are; with none there, they go home, or travel to the site
+//! whose best job is best (paying both sites' travel time).
+//!
+//! A job is more than touch time. The repairer finds the machine and gets to it (the class's
+//! access time: walking a campus, a ladder for a mounted display). An encrypted disk needs its
+//! BitLocker key: with keys only in the escrow service, the key is asked of the key desk when
+//! the job starts, and the desk's agents read keys out one at a time, first come first served;
+//! while every escrow server is down (and no offline copy exists) such jobs cannot start at
+//! all, and the escrow servers themselves go first in every repair order unless the scenario
+//! says otherwise. Then the hands-on fix. Some fixes fail and some keys were never escrowed:
+//! those machines go back to the queue, last, to be re-imaged.
+//!
+//! ```text
+//!  job start ─ travel ─ access ─┬─ (key from the desk: wait for an agent, read it out) ─┬─ fix
+//!                               └───────────────────── no key needed ───────────────────┘
+//!  fix ─┬─ works ──────────► repaired on site
+//!       └─ fails ─► back to the queue (last) ─► re-image job: travel, access, re-image
+//! ```
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
-use crate::calendar::{Clock, MS_PER_HOUR};
-use crate::event::Event;
-use crate::fleet::{SiteInfo, State};
-use crate::shared::purpose;
-use crate::spec::{ArchetypeSpec, Class, RepairOrder, ToolMode, ToolSpec};
 use blastradius_engine::keyed;
 use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use super::Org;
-
-/// The technicians of one site (or the contractors).
-#[derive(Clone, Debug, Default)]
-pub struct Crew {
-    /// Stationed here.
-    pub home: u32,
-    /// Added by decisions, on duty around the clock.
-    pub extra: u32,
-    /// How many should be present now.
-    pub target: u32,
-    /// Present now: busy, or free to take a job.
-    pub present: u32,
-    pub busy: u32,
-    /// The local hour (hours since the epoch, local time) the shift figures below are for.
-    shift_hour: Option<i64>,
-    /// Scheduled (shift) and call-in presence for that hour.
-    shift_scheduled: u32,
-    call_in_scheduled: u32,
-}
-
-impl Crew {
-    pub fn new(home: u32) -> Crew {
-        Crew { home, ..Crew::default() }
-    }
-    pub fn free(&self) -> u32 {
-        self.present - self.busy
-    }
-    /// Moves presence towards the target: newcomers arrive at once; leavers go when free.
-    fn settle(&mut self) {
-        if self.target >= self.present {
-            self.present = self.target;
-        } else {
-            self.present = self.target.max(self.busy);
-        }
-    }
-}
+use crate::calendar::{Clock, MS_PER_DAY, MS_PER_HOUR};
+use crate::event::Event;
+use crate::fleet::{SiteInfo, State};
+use crate::shared::purpose;
+use crate::spec::{ArchetypeSpec, Class, DistSpec, RepairOrder, ToolMode, ToolSpec};
 
 /// Jobs by priority tier, first come first served within a tier. Endpoints crash in time
 /// order, so appending keeps each tier sorted by crash time: a bucket queue does what a heap
@@ -67,8 +45,9 @@ struct JobQueue {
     nonempty: u64,
 }
 
-/// Tiers a queue can hold: key servers, then up to 63 more.
+/// Tiers a queue can hold: key servers, then up to 62 more, then re-imaging, last.
 const MAX_TIERS: usize = 64;
+const REIMAGE_TIER: usize = MAX_TIERS - 1;
 
 impl JobQueue {
     fn push(&mut self, tier: usize, down_since: u32, endpoint: u32) {
@@ -119,7 +98,7 @@ pub struct SiteState {
     ready: JobQueue,
     /// Jobs on encrypted disks.
     locked: JobQueue,
-    /// Endpoints still waiting in each heap (the heaps also hold stale entries, dropped
+    /// Endpoints still waiting in each queue (the queues also hold stale entries, dropped
     /// lazily, for endpoints that healed or were taken by a tool).
     waiting_ready: u32,
     waiting_locked: u32,
@@ -154,11 +133,11 @@ pub struct CloudAdmins {
     admins: u32,
     parallel: u32,
     busy: u32,
-    pub queue: VecDeque<u32>,
+    queue: VecDeque<u32>,
 }
 
 impl CloudAdmins {
-    pub fn new(spec: &ArchetypeSpec, vms: u64) -> CloudAdmins {
+    fn new(spec: &ArchetypeSpec, vms: u64) -> CloudAdmins {
         let staff = &spec.staff;
         let admins = if vms == 0 {
             0
@@ -175,9 +154,114 @@ impl CloudAdmins {
     fn slots(&self) -> u32 {
         self.admins * self.parallel
     }
-    pub fn busy_admins(&self) -> u32 {
+    fn busy_admins(&self) -> u32 {
         self.busy.div_ceil(self.parallel)
     }
+}
+
+/// The key desk: agents reading BitLocker keys out of the escrow service, one at a time,
+/// first come first served. Requests are made as jobs start, which is in time order, so each
+/// request takes the agent free soonest: the queue is exact without events of its own.
+#[derive(Clone, Debug, Default)]
+struct KeyDesk {
+    /// When each agent is next free, earliest first.
+    free_at: BinaryHeap<Reverse<u64>>,
+}
+
+impl KeyDesk {
+    fn new(agents: u32) -> KeyDesk {
+        KeyDesk { free_at: (0..agents).map(|_| Reverse(0)).collect() }
+    }
+
+    /// When a key asked for at `now` is read out, taking `time`; `None` without agents.
+    fn request(&mut self, now: SimTime, time: SimDuration) -> Option<SimTime> {
+        let Reverse(free) = self.free_at.pop()?;
+        let done = free.max(now.0) + time.0;
+        self.free_at.push(Reverse(done));
+        Some(SimTime(done))
+    }
+}
+
+/// Everything about getting crashed endpoints repaired, but the people.
+#[derive(Clone, Debug)]
+pub struct Repair {
+    sites: Vec<SiteState>,
+    key_servers: Vec<u32>,
+    key_servers_down: u32,
+    escrow_restored: bool,
+    key_desk: KeyDesk,
+    /// Endpoints waiting for a technician, without and with a BitLocker key needed.
+    waiting_ready: u64,
+    waiting_locked: u64,
+    pub order: RepairOrder,
+    cloud: CloudAdmins,
+    hands_on_tools: Vec<ToolSpec>,
+    remote_tools: Vec<ToolSpec>,
+}
+
+impl Repair {
+    pub fn new(
+        spec: &ArchetypeSpec,
+        sites: Vec<SiteState>,
+        key_servers: Vec<u32>,
+        vms: u64,
+        size: u32,
+    ) -> Repair {
+        let r = &spec.repair;
+        let agents = ((r.key_desk_agents_per_1000 * f64::from(size) / 1_000.0).round() as u32)
+            .max(r.key_desk_agents_min);
+        Repair {
+            sites,
+            key_servers,
+            key_servers_down: 0,
+            escrow_restored: false,
+            key_desk: KeyDesk::new(agents),
+            waiting_ready: 0,
+            waiting_locked: 0,
+            order: r.order,
+            cloud: CloudAdmins::new(spec, vms),
+            hands_on_tools: Vec::new(),
+            remote_tools: Vec::new(),
+        }
+    }
+
+    pub fn sites(&self) -> &[SiteState] {
+        &self.sites
+    }
+
+    pub fn site_kind(&self, site: usize) -> usize {
+        self.sites[site].kind
+    }
+
+    pub fn site_clock(&self, site: usize) -> Clock {
+        self.sites[site].clock
+    }
+
+    pub fn key_servers(&self) -> &[u32] {
+        &self.key_servers
+    }
+
+    pub fn is_key_server(&self, endpoint: u32) -> bool {
+        self.key_servers.contains(&endpoint)
+    }
+
+    pub fn cloud_admins(&self) -> u32 {
+        self.cloud.admins
+    }
+
+    pub fn cloud_busy_admins(&self) -> u32 {
+        self.cloud.busy_admins()
+    }
+
+    /// Endpoints waiting for a technician, over all sites.
+    pub fn waiting(&self) -> u64 {
+        self.waiting_ready + self.waiting_locked
+    }
+}
+
+/// A stable small hash of a tool's name, to key its dice.
+fn tool_key(tool: &ToolSpec) -> u64 {
+    blastradius_engine::random::hash_words(&tool.name.bytes().map(u64::from).collect::<Vec<_>>())
 }
 
 /// Tiers for criticality-first order (lower first).
@@ -190,60 +274,105 @@ fn criticality_tier(class: Class, critical: bool) -> usize {
     }
 }
 
-/// A stable small hash of a tool's name, to key its dice.
-fn tool_key(tool: &ToolSpec) -> u64 {
-    blastradius_engine::random::hash_words(&tool.name.bytes().map(u64::from).collect::<Vec<_>>())
+/// A lognormal draw of a duration.
+fn draw(key: &[u64], d: DistSpec) -> SimDuration {
+    SimDuration(keyed::lognormal_mean_cv(key, d.mean.0 as f64, d.cv).round() as u64)
 }
 
 impl Org {
     /// Whether BitLocker keys can be had now.
     pub fn escrow_ok(&self) -> bool {
+        let r = &self.repair;
         self.spec().repair.offline_key_escrow
-            || self.escrow_restored
-            || self.key_servers.is_empty()
-            || (self.key_servers_down as usize) < self.key_servers.len()
+            || r.escrow_restored
+            || r.key_servers.is_empty()
+            || (r.key_servers_down as usize) < r.key_servers.len()
+    }
+
+    /// A key-escrow server went down or came back.
+    pub(super) fn key_server_changed(&mut self, down: bool) -> (bool, bool) {
+        let was_ok = self.escrow_ok();
+        if down {
+            self.repair.key_servers_down += 1;
+        } else {
+            self.repair.key_servers_down -= 1;
+        }
+        (was_ok, self.escrow_ok())
+    }
+
+    pub(super) fn restore_key_escrow(&mut self) -> bool {
+        let was_ok = self.escrow_ok();
+        self.repair.escrow_restored = true;
+        !was_ok
     }
 
     fn repairs_enabled(&self) -> bool {
-        self.incident_declared && self.workaround_known
+        self.incident.declared && self.incident.workaround_known
+    }
+
+    /// Marks an encrypted machine whose key was never escrowed for re-imaging, as it joins
+    /// the queue (its own dice decide).
+    fn mark_lost_key(&mut self, endpoint: u32) {
+        let e = self.endpoints[endpoint as usize];
+        let share = self.spec().repair.lost_key_share.get();
+        if e.bitlocker()
+            && !e.reimage()
+            && keyed::chance(&[self.endpoint_key(endpoint), purpose::LOST_KEY], share)
+        {
+            self.endpoints[endpoint as usize].set_reimage();
+            self.ledger.counts.reimaged += 1;
+        }
     }
 
     /// The repair-order tier of a job: lower goes first; within a tier, first crashed first.
     fn job_tier(&self, endpoint: u32) -> usize {
         let e = self.endpoints[endpoint as usize];
-        if self.spec().repair.key_servers_first && self.key_servers.contains(&endpoint) {
+        if self.spec().repair.key_servers_first && self.repair.is_key_server(endpoint) {
             return 0;
         }
-        match self.order {
+        if e.reimage() {
+            return REIMAGE_TIER;
+        }
+        match self.repair.order {
             RepairOrder::Fifo => 1,
             RepairOrder::CriticalityFirst => criticality_tier(e.class(), e.critical()),
             RepairOrder::ServiceAware => {
                 let tables = &self.shared.archetypes[self.archetype];
-                let g = tables.group(e.class(), self.sites[usize::from(e.site)].kind);
+                let site = &self.repair.sites[usize::from(e.site)];
+                let g = tables.group(e.class(), site.kind, e.critical());
                 1 + tables.services.group_rank[g] as usize
             }
         }
     }
 
-    pub(super) fn enqueue_for_technician(&mut self, endpoint: u32) {
-        self.endpoints[endpoint as usize].set_queued(true);
+    /// Whether the job waits for a key (an encrypted disk that is fixed, not re-imaged).
+    fn locked_job(&self, endpoint: u32) -> bool {
         let e = self.endpoints[endpoint as usize];
+        e.bitlocker() && !e.reimage()
+    }
+
+    pub(super) fn enqueue_for_technician(&mut self, endpoint: u32) {
+        self.mark_lost_key(endpoint);
+        self.endpoints[endpoint as usize].set_queued(true);
         self.push_job(endpoint);
-        let site = &mut self.sites[usize::from(e.site)];
-        if e.bitlocker() {
-            site.waiting_locked += 1;
-            self.waiting_locked += 1;
+        let site = usize::from(self.endpoints[endpoint as usize].site);
+        let locked = self.locked_job(endpoint);
+        let r = &mut self.repair;
+        if locked {
+            r.sites[site].waiting_locked += 1;
+            r.waiting_locked += 1;
         } else {
-            site.waiting_ready += 1;
-            self.waiting_ready += 1;
+            r.sites[site].waiting_ready += 1;
+            r.waiting_ready += 1;
         }
     }
 
     fn push_job(&mut self, endpoint: u32) {
         let tier = self.job_tier(endpoint);
+        let locked = self.locked_job(endpoint);
         let e = self.endpoints[endpoint as usize];
-        let site = &mut self.sites[usize::from(e.site)];
-        let queue = if e.bitlocker() { &mut site.locked } else { &mut site.ready };
+        let site = &mut self.repair.sites[usize::from(e.site)];
+        let queue = if locked { &mut site.locked } else { &mut site.ready };
         queue.push(tier, e.down_since_ms, endpoint);
     }
 
@@ -254,14 +383,16 @@ impl Org {
         if !e.queued() {
             return;
         }
+        let locked = self.locked_job(endpoint);
         self.endpoints[endpoint as usize].set_queued(false);
-        let site = &mut self.sites[usize::from(e.site)];
-        if e.bitlocker() {
+        let r = &mut self.repair;
+        let site = &mut r.sites[usize::from(e.site)];
+        if locked {
             site.waiting_locked -= 1;
-            self.waiting_locked -= 1;
+            r.waiting_locked -= 1;
         } else {
             site.waiting_ready -= 1;
-            self.waiting_ready -= 1;
+            r.waiting_ready -= 1;
         }
     }
 
@@ -272,19 +403,28 @@ impl Org {
         let share = self.spec().repair.remote_worker_share.get();
         e.class() == Class::Workstation
             && share > 0.0
-            && !self.key_servers.contains(&endpoint)
+            && !self.repair.is_key_server(endpoint)
             && keyed::chance(&[self.endpoint_key(endpoint), purpose::REMOTE], share)
     }
 
-    /// How long a crashed remote laptop stays out of reach, if it is one.
-    pub(super) fn remote_worker_delay(&self, endpoint: u32) -> Option<SimDuration> {
+    /// When a crashed remote laptop can first be reached, if it is one: its user brings it in
+    /// (or is walked through the fix, or ships it back) at the start of their first working
+    /// day after the delay.
+    pub(super) fn remote_worker_reachable(&self, endpoint: u32, now: SimTime) -> Option<SimTime> {
         if !self.is_remote_worker(endpoint) {
             return None;
         }
-        let d = self.spec().repair.remote_worker_delay;
+        let repair = &self.spec().repair;
         let key = self.endpoint_key(endpoint);
-        let ms = keyed::lognormal_mean_cv(&[key, purpose::REMOTE_DELAY], d.mean.0 as f64, d.cv);
-        Some(SimDuration(ms.round() as u64))
+        let shipped =
+            keyed::chance(&[key, purpose::REMOTE_SHIP], repair.remote_worker_ship_share.get());
+        let delay = if shipped {
+            draw(&[key, purpose::REMOTE_DELAY, 1], repair.remote_worker_ship_delay)
+        } else {
+            draw(&[key, purpose::REMOTE_DELAY], repair.remote_worker_delay)
+        };
+        let clock = self.repair.sites[usize::from(self.endpoints[endpoint as usize].site)].clock;
+        Some(next_working_day_start(clock, self.spec().online.workday_start_hour, now + delay))
     }
 
     /// A remote laptop came within reach: it joins its site's queue if still crashed.
@@ -292,26 +432,18 @@ impl Org {
         if self.endpoints[endpoint as usize].state() == State::Crashed {
             self.enqueue_for_technician(endpoint);
             self.dispatch(now, ctx);
-            if self.needs_tick() {
-                self.start_tick(now, ctx);
-            }
         }
-    }
-
-    /// Whether a job waits for a technician or a cloud slot.
-    pub(super) fn jobs_waiting(&self) -> bool {
-        self.waiting_ready > 0 || self.waiting_locked > 0 || !self.cloud.queue.is_empty()
     }
 
     /// Whether any technician job can start anywhere now.
     fn work_anywhere(&self) -> bool {
-        self.waiting_ready > 0 || (self.escrow_ok() && self.waiting_locked > 0)
+        self.repair.waiting_ready > 0 || (self.escrow_ok() && self.repair.waiting_locked > 0)
     }
 
     pub(super) fn set_order(&mut self, order: RepairOrder) {
-        self.order = order;
-        for s in 0..self.sites.len() {
-            let site = &mut self.sites[s];
+        self.repair.order = order;
+        for s in 0..self.repair.sites.len() {
+            let site = &mut self.repair.sites[s];
             let mut jobs = site.ready.drain();
             jobs.extend(site.locked.drain());
             for endpoint in jobs {
@@ -326,14 +458,15 @@ impl Org {
     /// (endpoints that healed or were taken by a tool meanwhile) from the fronts.
     fn best_job(&mut self, site: usize) -> Option<u64> {
         let escrow = self.escrow_ok();
-        if !self.sites[site].has_work(escrow) {
+        if !self.repair.sites[site].has_work(escrow) {
             return None;
         }
         let endpoints = &self.endpoints;
-        let s = &mut self.sites[site];
+        let s = &mut self.repair.sites[site];
         let fresh = |queue: &mut JobQueue| {
             while let Some((key, e)) = queue.front() {
-                if endpoints[e as usize].state() == State::Crashed {
+                let e = endpoints[e as usize];
+                if e.state() == State::Crashed && e.queued() {
                     return Some(key);
                 }
                 queue.pop();
@@ -351,7 +484,7 @@ impl Org {
     /// The key at the front of a site's queues, without checking for stale entries: cheap, for
     /// choosing where to travel.
     fn front_key(&self, site: usize, escrow: bool) -> Option<u64> {
-        let s = &self.sites[site];
+        let s = &self.repair.sites[site];
         if !s.has_work(escrow) {
             return None;
         }
@@ -366,7 +499,7 @@ impl Org {
     /// Takes the best job at a site, if any can start.
     fn take_job(&mut self, site: usize) -> Option<u32> {
         let best = self.best_job(site)?;
-        let s = &mut self.sites[site];
+        let s = &mut self.repair.sites[site];
         let queue = if s.ready.front().is_some_and(|(k, _)| k == best) {
             &mut s.ready
         } else {
@@ -377,48 +510,40 @@ impl Org {
         Some(endpoint)
     }
 
-    /// The crews' home sites: a site crew is at its own site, the contractors at the first.
-    fn home_of(&self, crew: usize) -> usize {
-        if crew < self.sites.len() { crew } else { 0 }
-    }
-
-    /// Gives work to every free technician that can have some.
+    /// Gives work to every free person who can have some.
     pub(super) fn dispatch(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
         self.dispatch_cloud(now, ctx);
         if !self.repairs_enabled() || !self.work_anywhere() {
             return;
         }
-        if !self.ticking {
-            // Without the tick, presence was last settled at the last event: settle it now.
-            self.refresh_staffing(now);
-        }
+        let crews = self.workforce.crews().len();
         // Local work first: nobody travels while there is work at home.
-        for crew in 0..self.crews.len() {
-            let home = self.home_of(crew);
-            while self.crews[crew].free() > 0 {
+        for crew in 0..crews {
+            let home = self.workforce.home_of(crew);
+            while self.workforce.crews()[crew].free() > 0 {
                 let Some(job) = self.take_job(home) else { break };
                 self.start_job(crew, home, job, SimDuration::ZERO, now, ctx);
             }
         }
-        // Then free technicians travel to the site with the best job, nearest crews first.
+        // Then free people travel to the site with the best job, nearest crews first.
         if !self.work_anywhere() {
             return;
         }
-        let mut crews: Vec<usize> =
-            (0..self.crews.len()).filter(|&c| self.crews[c].free() > 0).collect();
-        crews.sort_by_key(|&c| (self.sites[self.home_of(c)].travel, c));
-        for crew in crews {
-            while self.crews[crew].free() > 0 {
+        let mut free: Vec<usize> =
+            (0..crews).filter(|&c| self.workforce.crews()[c].free() > 0).collect();
+        free.sort_by_key(|&c| (self.repair.sites[self.workforce.home_of(c)].travel, c));
+        for crew in free {
+            while self.workforce.crews()[crew].free() > 0 {
                 let escrow = self.escrow_ok();
-                let best = (0..self.sites.len())
+                let best = (0..self.repair.sites.len())
                     .filter_map(|s| self.front_key(s, escrow).map(|k| (k, s)))
                     .min();
                 let Some((_, site)) = best else { return };
-                let home = self.home_of(crew);
+                let home = self.workforce.home_of(crew);
                 let travel = if site == home {
                     SimDuration::ZERO
                 } else {
-                    self.sites[home].travel + self.sites[site].travel
+                    self.repair.sites[home].travel + self.repair.sites[site].travel
                 };
                 let Some(job) = self.take_job(site) else { return };
                 self.start_job(crew, site, job, travel, now, ctx);
@@ -426,12 +551,31 @@ impl Org {
         }
     }
 
-    /// Hands-on repair time of an endpoint, key retrieval included.
-    fn repair_time(&self, endpoint: u32) -> SimDuration {
+    /// When a hands-on job started at `now` is done: travel, access, the key (from the desk,
+    /// or offline), then the fix or the re-imaging, the hands-on parts scaled by the crew's
+    /// pace.
+    fn job_done_at(
+        &mut self,
+        endpoint: u32,
+        crew: usize,
+        travel: SimDuration,
+        now: SimTime,
+    ) -> SimTime {
         let e = self.endpoints[endpoint as usize];
         let key = self.endpoint_key(endpoint);
-        let repair = &self.spec().repair;
+        let shared = std::sync::Arc::clone(&self.shared);
+        let spec = shared.archetype(self.archetype);
+        let repair = &spec.repair;
+        let pace = self.workforce.time_factor(crew, &spec.staff)
+            * if self.is_remote_worker(endpoint) { repair.remote_worker_time_factor } else { 1.0 };
+        let access = draw(&[key, purpose::ACCESS], repair.access_time[e.class().index()]);
+        let arrived = now + travel + access.mul_f64(pace);
+        if e.reimage() {
+            return arrived
+                + draw(&[key, purpose::REIMAGE_TIME], repair.reimage_time).mul_f64(pace);
+        }
         let tool = self
+            .repair
             .hands_on_tools
             .iter()
             .find(|t| keyed::chance(&[key, purpose::TOOL, tool_key(t)], t.share.get()));
@@ -439,19 +583,20 @@ impl Org {
             Some(t) => (t.repair_time, t.needs_key),
             None => (repair.time[e.class().index()], true),
         };
-        let mut ms = keyed::lognormal_mean_cv(&[key, purpose::REPAIR], dist.mean.0 as f64, dist.cv);
-        if self.is_remote_worker(endpoint) {
-            ms *= repair.remote_worker_time_factor;
-        }
-        let mut time = SimDuration(ms.round() as u64);
+        let fix = draw(&[key, purpose::REPAIR], dist).mul_f64(pace);
+        let mut start = arrived;
         if e.bitlocker() && needs_key {
-            time += if repair.offline_key_escrow {
-                repair.offline_key_retrieval
+            start = if repair.offline_key_escrow {
+                arrived + repair.offline_key_retrieval
             } else {
-                repair.key_retrieval
+                let read = draw(&[key, purpose::KEY], repair.key_retrieval);
+                match self.repair.key_desk.request(now, read) {
+                    Some(key_ready) => arrived.max(key_ready),
+                    None => arrived + read,
+                }
             };
         }
-        time
+        start + fix
     }
 
     fn start_job(
@@ -464,22 +609,12 @@ impl Org {
         ctx: &mut Ctx<'_, Event>,
     ) {
         self.endpoints[endpoint as usize].set_state(State::InRepair);
-        self.counts.in_repair += 1;
-        let time = self.repair_time(endpoint) + travel;
-        self.crews[crew].busy += 1;
-        let staff = &self.spec().staff;
-        let wage = if crew == self.sites.len() {
-            staff.surge.as_ref().map_or(staff.wage_hour_usd, |s| s.wage_hour_usd)
-        } else {
-            let local = self.sites[crew].clock.local(now);
-            let on_shift = staff.duty_share(local.weekday, local.hour) >= 0.5;
-            staff.wage_hour_usd * if on_shift { 1.0 } else { staff.overtime_multiplier }
-        };
-        self.accounts.labour_usd += time.as_hours_f64() * wage;
-        ctx.schedule(
-            now + time,
-            Event::RepairDone { endpoint, crew: crew as u16, site: site as u16 },
-        );
+        self.ledger.counts.in_repair += 1;
+        let done = self.job_done_at(endpoint, crew, travel, now);
+        self.workforce.crew_mut(crew).busy += 1;
+        let wage = self.crew_wage(crew, now);
+        self.ledger.book_labour(done.since(now).as_hours_f64() * wage);
+        ctx.schedule(done, Event::RepairDone { endpoint, crew: crew as u16, site: site as u16 });
     }
 
     pub(super) fn repair_done(
@@ -491,11 +626,25 @@ impl Org {
         ctx: &mut Ctx<'_, Event>,
     ) {
         if self.endpoints[endpoint as usize].state() == State::InRepair {
-            self.come_up(endpoint, State::RepairedOnsite, now, ctx);
+            let key = self.endpoint_key(endpoint);
+            let share = self.spec().repair.reimage_share.get();
+            let reimaged = self.endpoints[endpoint as usize].reimage();
+            let fix_failed = !reimaged && keyed::chance(&[key, purpose::REIMAGE], share);
+            if !fix_failed {
+                self.come_up(endpoint, State::RepairedOnsite, now, ctx);
+            } else {
+                // The fix did not take: the machine goes back to the queue to be re-imaged.
+                let e = &mut self.endpoints[endpoint as usize];
+                e.set_state(State::Crashed);
+                e.set_reimage();
+                self.ledger.counts.in_repair -= 1;
+                self.ledger.counts.reimaged += 1;
+                self.enqueue_for_technician(endpoint);
+            }
         }
-        self.crews[crew].busy -= 1;
+        self.workforce.crew_mut(crew).busy -= 1;
         self.refresh_crew(crew, now);
-        if self.crews[crew].free() == 0 {
+        if self.workforce.crews()[crew].free() == 0 {
             return;
         }
         // Stay where the work is.
@@ -506,93 +655,29 @@ impl Org {
         }
     }
 
-    /// Sets one crew's target from its shift, call-in and additions, and settles presence.
-    fn refresh_crew(&mut self, crew: usize, now: SimTime) {
-        let mut shift = (0, 0);
-        if crew < self.sites.len() {
-            // Shifts and the call-in window change on the local hour: work them out once an hour.
-            let hour = self.sites[crew].clock.local_ms(now).div_euclid(MS_PER_HOUR);
-            if self.crews[crew].shift_hour != Some(hour) {
-                let (scheduled, call_in) = self.shift_figures(crew, now);
-                let c = &mut self.crews[crew];
-                (c.shift_hour, c.shift_scheduled, c.call_in_scheduled) =
-                    (Some(hour), scheduled, call_in);
-            }
-            shift = (self.crews[crew].shift_scheduled, self.crews[crew].call_in_scheduled);
-        }
-        let target = self.crew_target(crew, shift);
-        let c = &mut self.crews[crew];
-        c.target = target;
-        c.settle();
-    }
-
-    /// How many of a crew should be present, given its shift figures (from
-    /// [`Org::shift_figures`]; ignored for the contractors' crew).
-    fn crew_target(&self, crew: usize, (scheduled, call_in): (u32, u32)) -> u32 {
-        if crew == self.sites.len() {
-            self.private_contractors + self.pool_contractors
-        } else {
-            (if self.call_in_active { call_in } else { scheduled }) + self.crews[crew].extra
-        }
-    }
-
-    /// A site crew's presence by its shifts at `now`, and by the call-in too: (scheduled,
-    /// called in).
-    fn shift_figures(&self, crew: usize, now: SimTime) -> (u32, u32) {
-        let staff = &self.spec().staff;
-        let local = self.sites[crew].clock.local(now);
-        let home = f64::from(self.crews[crew].home);
-        let scheduled = (home * staff.duty_share(local.weekday, local.hour)).round() as u32;
-        let waking = (u32::from(staff.call_in_from_hour)..u32::from(staff.call_in_to_hour))
-            .contains(&local.hour);
-        let call_in = if waking {
-            scheduled.max((home * staff.call_in_share.get()).round() as u32)
-        } else {
-            scheduled
-        };
-        (scheduled, call_in)
-    }
-
-    /// Technicians present at `now` (busy, or free to take a job), over all crews, as the
-    /// shifts have it then, whether or not an event has settled presence since; plus the cloud
-    /// admins, who work around the clock.
-    pub fn staff_present_at(&self, now: SimTime) -> u32 {
-        let sites = self.sites.len();
-        let crews: u32 = (0..self.crews.len())
-            .map(|crew| {
-                let shift = if crew < sites { self.shift_figures(crew, now) } else { (0, 0) };
-                // Settling keeps whoever is busy: presence is the target, or the busy if more.
-                self.crew_target(crew, shift).max(self.crews[crew].busy)
-            })
-            .sum();
-        crews + self.cloud.admins
-    }
-
-    pub(super) fn refresh_staffing(&mut self, now: SimTime) {
-        for crew in 0..self.crews.len() {
-            self.refresh_crew(crew, now);
-        }
+    pub(super) fn route_cloud(&mut self, endpoint: u32, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        self.repair.cloud.queue.push_back(endpoint);
+        self.dispatch_cloud(now, ctx);
     }
 
     pub(super) fn dispatch_cloud(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
         if !self.repairs_enabled() {
             return;
         }
-        while self.cloud.busy < self.cloud.slots() {
-            let Some(endpoint) = self.cloud.queue.pop_front() else { return };
+        while self.repair.cloud.busy < self.repair.cloud.slots() {
+            let Some(endpoint) = self.repair.cloud.queue.pop_front() else { return };
             if self.endpoints[endpoint as usize].state() != State::Crashed {
                 continue;
             }
             self.left_crashed(endpoint);
             self.endpoints[endpoint as usize].set_state(State::InRepair);
-            self.counts.in_repair += 1;
-            self.cloud.busy += 1;
+            self.ledger.counts.in_repair += 1;
+            self.repair.cloud.busy += 1;
             let dist = self.spec().repair.time[Class::CloudVm.index()];
-            let key = self.endpoint_key(endpoint);
-            let ms = keyed::lognormal_mean_cv(&[key, purpose::CLOUD], dist.mean.0 as f64, dist.cv);
-            let time = SimDuration(ms.round() as u64);
+            let time = draw(&[self.endpoint_key(endpoint), purpose::CLOUD], dist);
             let wage = self.spec().staff.wage_hour_usd;
-            self.accounts.labour_usd += time.as_hours_f64() * wage / f64::from(self.cloud.parallel);
+            let parallel = f64::from(self.repair.cloud.parallel);
+            self.ledger.book_labour(time.as_hours_f64() * wage / parallel);
             ctx.schedule(now + time, Event::CloudRepairDone { endpoint });
         }
     }
@@ -606,7 +691,7 @@ impl Org {
         if self.endpoints[endpoint as usize].state() == State::InRepair {
             self.come_up(endpoint, State::RepairedRemote, now, ctx);
         }
-        self.cloud.busy -= 1;
+        self.repair.cloud.busy -= 1;
         self.dispatch_cloud(now, ctx);
     }
 
@@ -624,17 +709,13 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
-        let tool = &self.remote_tools[tool_index];
+        let tool = &self.repair.remote_tools[tool_index];
         let key = self.endpoint_key(endpoint);
-        let ms = keyed::lognormal_mean_cv(
-            &[key, purpose::TOOL_TIME, tool_key(tool)],
-            tool.repair_time.mean.0 as f64,
-            tool.repair_time.cv,
-        );
+        let time = draw(&[key, purpose::TOOL_TIME, tool_key(tool)], tool.repair_time);
         self.left_crashed(endpoint);
         self.endpoints[endpoint as usize].set_state(State::InRepair);
-        self.counts.in_repair += 1;
-        ctx.schedule(now + SimDuration(ms.round() as u64), Event::ToolRepairDone { endpoint });
+        self.ledger.counts.in_repair += 1;
+        ctx.schedule(now + time, Event::ToolRepairDone { endpoint });
     }
 
     /// Tries the remote tools on a freshly crashed endpoint.
@@ -644,8 +725,8 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) -> bool {
-        let reaching = (0..self.remote_tools.len())
-            .find(|&t| self.tool_reaches(endpoint, &self.remote_tools[t]));
+        let reaching = (0..self.repair.remote_tools.len())
+            .find(|&t| self.tool_reaches(endpoint, &self.repair.remote_tools[t]));
         match reaching {
             Some(t) => {
                 self.start_tool_repair(endpoint, t, now, ctx);
@@ -662,18 +743,47 @@ impl Org {
         ctx: &mut Ctx<'_, Event>,
     ) {
         match tool.mode {
-            ToolMode::HandsOn => self.hands_on_tools.push(tool),
+            ToolMode::HandsOn => self.repair.hands_on_tools.push(tool),
             ToolMode::Remote => {
-                self.remote_tools.push(tool);
-                let t = self.remote_tools.len() - 1;
+                self.repair.remote_tools.push(tool);
+                let t = self.repair.remote_tools.len() - 1;
                 for endpoint in 0..self.endpoints.len() as u32 {
                     if self.endpoints[endpoint as usize].state() == State::Crashed
-                        && self.tool_reaches(endpoint, &self.remote_tools[t])
+                        && self.tool_reaches(endpoint, &self.repair.remote_tools[t])
                     {
                         self.start_tool_repair(endpoint, t, now, ctx);
                     }
                 }
             }
         }
+    }
+
+    /// Checks the repair part's own counters against the endpoint records.
+    pub(super) fn check_queues(&self) -> Result<(), String> {
+        let waiting =
+            self.endpoints.iter().filter(|e| e.state() == State::Crashed && e.queued()).count()
+                as u64;
+        let site_waiting: u64 = self.repair.sites.iter().map(|s| u64::from(s.waiting())).sum();
+        if waiting != site_waiting || waiting != self.repair.waiting() {
+            return Err(format!(
+                "{}: {waiting} wait for technicians, queues say {site_waiting}",
+                self.name()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The start of the first working day (a weekday, at `start_hour` local) at or after `t`.
+pub fn next_working_day_start(clock: Clock, start_hour: f64, t: SimTime) -> SimTime {
+    let local = clock.local_ms(t);
+    let offset = (start_hour.clamp(0.0, 23.99) * MS_PER_HOUR as f64) as i64;
+    let mut day = local.div_euclid(MS_PER_DAY);
+    loop {
+        let start = day * MS_PER_DAY + offset;
+        if start >= local && crate::calendar::weekday_of(day) < 5 {
+            return clock.sim_time(start);
+        }
+        day += 1;
     }
 }

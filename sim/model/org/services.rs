@@ -1,25 +1,34 @@
-//! Services, backups, operations and money.
+//! Services, backups and backlog.
 //!
 //! A service's IT capacity is its weakest dependency's share of endpoints up, relative to the
-//! share it needs, capped at 1. A manual fallback or a standby lifts capacity to its level after
-//! its activation delay. A backlog of work grows while capacity is short, is worked off once IT
-//! is fully back, and keeps a share of operations impaired while any is left. Money accrues
-//! exactly between changes: lost revenue (demand integrated over local time times the capacity
-//! shortfall, minus what is won back), penalties (cancelled flights, hours below the SLA),
-//! backlog cost; labour is booked when a repair starts.
+//! share it needs, capped at 1; a dependency on critical workstations with `required_share` 1
+//! is proportional (each clinician's machine counts). A service may also need a supplier's
+//! service (a hosted record system): capacity from it is the supplier's capacity over the share
+//! it needs, as last heard from the supplier. A manual fallback or a standby lifts capacity to
+//! its level after its activation delay. A backlog of work grows while capacity is short, is
+//! worked off once IT is fully back, and keeps a share of operations impaired while any is
+//! left; the instant it clears is worked out and scheduled, so it does not wait for a sample.
+//!
+//! This part owns the endpoint group counters and every service's state; money is the
+//! ledger's.
 
-use crate::calendar::MS_PER_DAY;
-use crate::event::Event;
-use blastradius_engine::{Ctx, SimTime};
+use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use super::{Note, Org};
+use crate::calendar::MS_PER_HOUR;
+use crate::event::Event;
+use crate::shared::ArchetypeTables;
+use crate::spec::{ArchetypeSpec, Class};
 
 /// Most services an archetype may define (a bit per service in the group table).
 pub const MAX_SERVICES: usize = 16;
 
-#[derive(Clone, Debug, Default)]
+/// IT capacity at or above which a backlog is worked off.
+const IT_BACK: f64 = 0.999;
+
+#[derive(Clone, Debug)]
 pub struct ServiceState {
-    /// Capacity from endpoints alone.
+    /// Capacity from endpoints and suppliers alone.
     pub it: f64,
     /// Operational capacity: IT lifted by backups, reduced by backlog.
     pub ops: f64,
@@ -31,209 +40,159 @@ pub struct ServiceState {
     standby_pending: bool,
     /// Hours of normal work waiting.
     pub backlog_hours: f64,
+    /// Bumped whenever the backlog's clearing time is worked out again, so that an earlier
+    /// `BacklogDue` is recognised as stale.
+    backlog_generation: u32,
+    /// Capacity from the supplier, as last heard (1 without one).
+    supplier: f64,
+    /// Capacity last announced to customers, in thousandths.
+    announced_milli: u16,
 }
 
-/// Money and operations lost by one organisation so far.
+impl Default for ServiceState {
+    fn default() -> ServiceState {
+        ServiceState {
+            it: 1.0,
+            ops: 1.0,
+            fallback_active: false,
+            fallback_pending: false,
+            fallback_forced: false,
+            standby_active: false,
+            standby_pending: false,
+            backlog_hours: 0.0,
+            backlog_generation: 0,
+            supplier: 1.0,
+            announced_milli: 1_000,
+        }
+    }
+}
+
+/// Endpoint groups and service states of one organisation.
 #[derive(Clone, Debug, Default)]
-pub struct Accounts {
-    /// Accrued up to here.
-    pub last: SimTime,
-    pub revenue_usd: f64,
-    pub labour_usd: f64,
-    pub penalties_usd: f64,
-    pub backlog_usd: f64,
-    pub flights_cancelled: f64,
-    /// Capacity shortfall integrated over time, summed over services.
-    pub service_hours_lost: f64,
-    /// Flights cancelled on each local day, 0 being the day simulated time zero falls on.
-    pub flights_cancelled_by_day: Vec<f64>,
+pub struct Services {
+    groups_total: Vec<u32>,
+    groups_down: Vec<u32>,
+    class_down: [u64; Class::COUNT],
+    states: Vec<ServiceState>,
 }
 
-impl Accounts {
-    pub fn total_usd(&self) -> f64 {
-        self.revenue_usd + self.labour_usd + self.penalties_usd + self.backlog_usd
-    }
-}
-
-/// What accrues over an interval at constant capacities.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Accrual {
-    pub revenue_usd: f64,
-    pub penalties_usd: f64,
-    pub backlog_usd: f64,
-    pub flights_cancelled: f64,
-    pub service_hours_lost: f64,
-    pub backlog_hours: [f64; MAX_SERVICES],
-}
-
-impl Org {
-    /// Operational capacity of the whole organisation: services weighted by their share.
-    pub fn ops_capacity(&self) -> f64 {
-        let spec = self.spec();
-        if spec.services.is_empty() {
-            return 1.0;
-        }
-        spec.services.iter().zip(&self.services).map(|(s, st)| s.weight * st.ops).sum()
-    }
-
-    /// What accrues from `from` to `to` at today's capacities; pure, so a report can ask for
-    /// the loss at any instant without disturbing the run.
-    pub fn accrual(&self, from: SimTime, to: SimTime) -> Accrual {
-        let mut a = Accrual::default();
-        for (i, s) in self.services.iter().enumerate() {
-            a.backlog_hours[i] = s.backlog_hours;
-        }
-        if to <= from {
-            return a;
-        }
-        let spec = self.spec();
-        let econ = &spec.economics;
-        let hours = to.since(from).as_hours_f64();
-        let demand = self.shared.archetypes[self.archetype]
-            .demand
-            .integral(self.clock.local_ms(from), self.clock.local_ms(to));
-        let endpoints = self.endpoints.len() as f64;
-        let revenue_rate = econ.revenue_per_endpoint_hour_usd * endpoints;
-        let mut weighted_shortfall = 0.0;
-        for (i, (service, st)) in spec.services.iter().zip(&self.services).enumerate() {
-            let shortfall = 1.0 - st.ops;
-            weighted_shortfall += service.weight * shortfall;
-            a.service_hours_lost += shortfall * hours;
-            if let Some(b) = &service.backlog {
-                let effective = self.effective_capacity(i);
-                let inflow = demand * (1.0 - effective) * b.carryover_share;
-                let drained = if st.it >= 0.999 {
-                    (st.backlog_hours + inflow).min(b.drain_per_hour * hours)
-                } else {
-                    0.0
-                };
-                a.backlog_hours[i] = st.backlog_hours + inflow - drained;
-                a.backlog_usd += drained * revenue_rate * service.weight * econ.backlog_cost_share;
-            }
-        }
-        a.revenue_usd =
-            revenue_rate * demand * weighted_shortfall * (1.0 - econ.recapture_share.get());
-        let flights_per_demand_hour =
-            econ.flights_per_1000_endpoints_day * endpoints / 1_000.0 / 24.0;
-        a.flights_cancelled = flights_per_demand_hour * demand * weighted_shortfall;
-        a.penalties_usd = a.flights_cancelled * econ.penalty_per_cancelled_flight_usd;
-        if self.ops_capacity() < econ.sla_capacity_threshold.get() {
-            a.penalties_usd += econ.sla_penalty_per_hour_usd * hours;
-        }
-        a
-    }
-
-    /// Books what accrued since the last call.
-    pub(super) fn accrue(&mut self, now: SimTime) {
-        let from = self.accounts.last;
-        if now <= from {
-            return;
-        }
-        let a = self.accrual(from, now);
-        let acc = &mut self.accounts;
-        acc.last = now;
-        acc.revenue_usd += a.revenue_usd;
-        acc.penalties_usd += a.penalties_usd;
-        acc.backlog_usd += a.backlog_usd;
-        acc.flights_cancelled += a.flights_cancelled;
-        acc.service_hours_lost += a.service_hours_lost;
-        if a.flights_cancelled > 0.0 {
-            let shortfall = self.weighted_shortfall();
-            for (day, scheduled) in self.flights_scheduled_by_day(from, now) {
-                let by_day = &mut self.accounts.flights_cancelled_by_day;
-                if by_day.len() <= day {
-                    by_day.resize(day + 1, 0.0);
-                }
-                by_day[day] += scheduled * shortfall;
-            }
-        }
-        for i in 0..self.services.len() {
-            let before = self.services[i].backlog_hours;
-            let after = if a.backlog_hours[i] < 1e-9 { 0.0 } else { a.backlog_hours[i] };
-            self.services[i].backlog_hours = after;
-            if before > 0.0 && after == 0.0 {
-                self.note(now, Note::BacklogCleared { service: i as u8 });
-            }
+impl Services {
+    pub fn new(tables: &ArchetypeTables, services: usize) -> Services {
+        let groups = tables.groups();
+        Services {
+            groups_total: vec![0; groups],
+            groups_down: vec![0; groups],
+            class_down: [0; Class::COUNT],
+            states: vec![ServiceState::default(); services],
         }
     }
 
-    /// The revenue-weighted shortfall of operational capacity now, over services.
-    fn weighted_shortfall(&self) -> f64 {
-        let spec = self.spec();
-        spec.services.iter().zip(&self.services).map(|(s, st)| s.weight * (1.0 - st.ops)).sum()
+    pub fn count_endpoint(&mut self, group: usize) {
+        self.groups_total[group] += 1;
     }
 
-    /// Flights scheduled from `from` to `to`, split by local day: (day, flights), day 0 being
-    /// the local day simulated time zero falls on.
-    pub fn flights_scheduled_by_day(&self, from: SimTime, to: SimTime) -> Vec<(usize, f64)> {
-        let econ = &self.spec().economics;
-        let per_demand_hour =
-            econ.flights_per_1000_endpoints_day * self.endpoints.len() as f64 / 1_000.0 / 24.0;
-        let mut out = Vec::new();
-        if per_demand_hour <= 0.0 || to <= from {
-            return out;
+    /// Marks one endpoint of a group down or up.
+    pub fn set_down(&mut self, group: usize, class: Class, down: bool) {
+        if down {
+            self.groups_down[group] += 1;
+            self.class_down[class.index()] += 1;
+        } else {
+            self.groups_down[group] -= 1;
+            self.class_down[class.index()] -= 1;
         }
-        let demand = &self.shared.archetypes[self.archetype].demand;
-        let (start, end) = (self.clock.local_ms(from), self.clock.local_ms(to));
-        let first_day = self.clock.local_ms(SimTime::ZERO).div_euclid(MS_PER_DAY);
-        let mut t = start;
-        while t < end {
-            let day = t.div_euclid(MS_PER_DAY);
-            let next = ((day + 1) * MS_PER_DAY).min(end);
-            out.push(((day - first_day) as usize, per_demand_hour * demand.integral(t, next)));
-            t = next;
+    }
+
+    pub fn states(&self) -> &[ServiceState] {
+        &self.states
+    }
+
+    pub fn state_mut(&mut self, service: usize) -> &mut ServiceState {
+        &mut self.states[service]
+    }
+
+    pub fn down_of_class(&self, class: Class) -> u64 {
+        self.class_down[class.index()]
+    }
+
+    pub fn down_total(&self) -> u64 {
+        self.groups_down.iter().map(|&d| u64::from(d)).sum()
+    }
+
+    /// Whether any service is short or carries a backlog.
+    pub fn disturbed(&self) -> bool {
+        self.states.iter().any(|s| s.ops < 1.0 || s.backlog_hours > 0.0)
+    }
+
+    /// The sum over services of the capacity shortfall.
+    pub fn shortfall_sum(&self) -> f64 {
+        self.states.iter().map(|s| 1.0 - s.ops).sum()
+    }
+
+    pub fn backlog_hours_into(&self, out: &mut [f64; MAX_SERVICES]) {
+        for (o, s) in out.iter_mut().zip(&self.states) {
+            *o = s.backlog_hours;
         }
-        out
     }
 
-    /// The local day of `t`, 0 being the day simulated time zero falls on.
-    pub fn local_day(&self, t: SimTime) -> usize {
-        let day = |t: SimTime| self.clock.local_ms(t).div_euclid(MS_PER_DAY);
-        (day(t) - day(SimTime::ZERO)).max(0) as usize
-    }
-
-    /// Flights cancelled by local day up to `t`, including what accrued since the last booking.
-    pub fn flights_cancelled_by_day_at(&self, t: SimTime) -> Vec<f64> {
-        let mut by_day = self.accounts.flights_cancelled_by_day.clone();
-        if self.ticking && t > self.accounts.last {
-            let shortfall = self.weighted_shortfall();
-            for (day, scheduled) in self.flights_scheduled_by_day(self.accounts.last, t) {
-                if by_day.len() <= day {
-                    by_day.resize(day + 1, 0.0);
-                }
-                by_day[day] += scheduled * shortfall;
-            }
-        }
-        by_day
-    }
-
-    /// Loss in USD up to `t`, including what accrued since the last booking.
-    pub fn loss_at(&self, t: SimTime) -> f64 {
-        if !self.ticking {
-            // Not ticking: every service at full capacity, no backlog, nothing accrues.
-            return self.accounts.total_usd();
-        }
-        let a = self.accrual(self.accounts.last, t);
-        self.accounts.total_usd() + a.revenue_usd + a.penalties_usd + a.backlog_usd
-    }
-
-    fn effective_capacity(&self, service: usize) -> f64 {
-        let spec = &self.spec().services[service];
-        let st = &self.services[service];
+    /// Capacity with backups (manual fallback, standby) where they are active.
+    pub fn effective_capacity(&self, spec: &ArchetypeSpec, service: usize) -> f64 {
+        let s = &spec.services[service];
+        let st = &self.states[service];
         let mut c = st.it;
         if st.fallback_active || st.fallback_forced {
-            c = c.max(spec.manual_fallback.capacity);
+            c = c.max(s.manual_fallback.capacity);
         }
         if st.standby_active {
-            c = c.max(spec.standby.capacity);
+            c = c.max(s.standby.capacity);
         }
         c
     }
 
-    fn it_capacity(&self, service: usize) -> f64 {
-        let deps = &self.shared.archetypes[self.archetype].services.deps[service];
-        let mut capacity: f64 = 1.0;
-        for (groups, required) in deps {
+    /// The money and hours of backlog over an interval of `demand` demand-hours and `hours`
+    /// hours at constant capacities: work not done carries over; once IT is back it is worked
+    /// off at the drain rate, and working it off costs a share of its revenue value.
+    pub fn backlog_accrual(
+        &self,
+        spec: &ArchetypeSpec,
+        demand: f64,
+        hours: f64,
+        revenue_rate: f64,
+        effective: impl Fn(usize) -> f64,
+    ) -> (f64, [f64; MAX_SERVICES]) {
+        let mut usd = 0.0;
+        let mut after = [0.0; MAX_SERVICES];
+        for (i, (service, st)) in spec.services.iter().zip(&self.states).enumerate() {
+            after[i] = st.backlog_hours;
+            let Some(b) = &service.backlog else { continue };
+            let inflow = demand * (1.0 - effective(i)) * b.carryover_share;
+            let drained = if st.it >= IT_BACK {
+                (st.backlog_hours + inflow).min(b.drain_per_hour * hours)
+            } else {
+                0.0
+            };
+            after[i] = st.backlog_hours + inflow - drained;
+            usd += drained * revenue_rate * service.weight * spec.economics.backlog_cost_share;
+        }
+        (usd, after)
+    }
+
+    /// Sets the backlogs after an accrual; returns the services whose backlog just cleared.
+    pub fn set_backlogs(&mut self, hours: &[f64; MAX_SERVICES]) -> Vec<u8> {
+        let mut cleared = Vec::new();
+        for (i, st) in self.states.iter_mut().enumerate() {
+            let after = if hours[i] < 1e-9 { 0.0 } else { hours[i] };
+            if st.backlog_hours > 0.0 && after == 0.0 {
+                cleared.push(i as u8);
+            }
+            st.backlog_hours = after;
+        }
+        cleared
+    }
+
+    /// IT capacity of a service from the endpoint groups and the supplier.
+    fn it_capacity(&self, tables: &ArchetypeTables, service: usize) -> f64 {
+        let mut capacity: f64 = self.states[service].supplier;
+        for (groups, required) in &tables.services.deps[service] {
             let (mut total, mut down) = (0u64, 0u64);
             for &g in groups {
                 total += u64::from(self.groups_total[g]);
@@ -243,40 +202,93 @@ impl Org {
                 continue;
             }
             let up = (total - down) as f64 / total as f64;
-            let dep_capacity = if *required <= 0.0 { 1.0 } else { (up / required).min(1.0) };
-            capacity = capacity.min(dep_capacity);
+            let dep = if *required <= 0.0 { 1.0 } else { (up / required).min(1.0) };
+            capacity = capacity.min(dep);
         }
         capacity
     }
 
     /// Whether any service in the bit mask would change IT capacity now.
-    pub(super) fn capacity_changes(&self, services: u32) -> bool {
-        (0..self.services.len())
+    pub fn capacity_changes(&self, tables: &ArchetypeTables, services: u32) -> bool {
+        (0..self.states.len())
             .filter(|s| services & (1 << s) != 0)
-            .any(|s| self.it_capacity(s) != self.services[s].it)
+            .any(|s| self.it_capacity(tables, s) != self.states[s].it)
     }
 
     /// Sets capacities at start, with everything up.
-    pub(super) fn init_services(&mut self) {
-        for s in 0..self.services.len() {
-            let it = self.it_capacity(s);
-            self.services[s].it = it;
-            self.services[s].ops = it;
+    pub fn init(&mut self, tables: &ArchetypeTables) {
+        for s in 0..self.states.len() {
+            let it = self.it_capacity(tables, s);
+            self.states[s].it = it;
+            self.states[s].ops = it;
+        }
+    }
+
+    /// The revenue-weighted IT capacity over services (1 without services): what says whether
+    /// "services are back" for standing down.
+    pub fn weighted_it(&self, spec: &ArchetypeSpec) -> f64 {
+        if spec.services.is_empty() {
+            return 1.0;
+        }
+        spec.services.iter().zip(&self.states).map(|(s, st)| s.weight * st.it).sum()
+    }
+}
+
+impl Org {
+    /// Operational capacity of the whole organisation: for an airline, the share of its
+    /// flights that operate; otherwise services weighted by their share.
+    pub fn ops_capacity(&self) -> f64 {
+        let spec = self.spec();
+        if let (Some(ops), Some(airline)) = (&spec.airline, &self.airline) {
+            return airline.operating_share(self.services.states()[ops.flight_service].ops);
+        }
+        if spec.services.is_empty() {
+            return 1.0;
+        }
+        spec.services.iter().zip(self.services.states()).map(|(s, st)| s.weight * st.ops).sum()
+    }
+
+    /// The services' states, for status displays.
+    pub fn service_states(&self) -> &[ServiceState] {
+        self.services.states()
+    }
+
+    /// Marks an endpoint down or up in its service group, and refreshes the services if a
+    /// capacity changes.
+    pub(super) fn set_group_down(
+        &mut self,
+        endpoint: u32,
+        down: bool,
+        now: SimTime,
+        ctx: &mut Ctx<'_, Event>,
+    ) {
+        let e = self.endpoints[endpoint as usize];
+        let kind = self.repair.site_kind(usize::from(e.site));
+        let tables = &self.shared.archetypes[self.archetype];
+        let g = tables.group(e.class(), kind, e.critical());
+        self.services.set_down(g, e.class(), down);
+        let affected = tables.services.services_of_group[g];
+        if affected != 0 && self.services.capacity_changes(tables, affected) {
+            self.refresh_services(now, ctx);
         }
     }
 
     /// Books money up to now, then recomputes every service's capacity, arming fallback and
-    /// standby timers where capacity fell below their level.
+    /// standby timers where capacity fell below their level, scheduling the instant each
+    /// backlog clears, telling customers of a changed supplied service, and standing the extra
+    /// effort down once services are back.
     pub(super) fn refresh_services(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
         self.accrue(now);
-        for s in 0..self.services.len() {
-            let it = self.it_capacity(s);
-            let spec = &self.spec().services[s];
-            let (fallback, standby) = (spec.manual_fallback, spec.standby);
-            let impairment = spec.backlog.map_or(0.0, |b| b.impairment);
-            let st = &mut self.services[s];
+        let shared = std::sync::Arc::clone(&self.shared);
+        let tables = &shared.archetypes[self.archetype];
+        let spec = shared.archetype(self.archetype);
+        for s in 0..self.services.states().len() {
+            let it = self.services.it_capacity(tables, s);
+            let service = &spec.services[s];
+            let impairment = service.backlog.map_or(0.0, |b| b.impairment);
+            let st = self.services.state_mut(s);
             st.it = it;
-            for (backup, kind) in [(fallback, 0u8), (standby, 1u8)] {
+            for (backup, kind) in [(service.manual_fallback, 0u8), (service.standby, 1u8)] {
                 let (active, pending) = if kind == 0 {
                     (&mut st.fallback_active, &mut st.fallback_pending)
                 } else {
@@ -295,14 +307,103 @@ impl Org {
                     );
                 }
             }
-            let effective = self.effective_capacity(s);
-            let st = &mut self.services[s];
+            let effective = self.services.effective_capacity(spec, s);
+            let st = self.services.state_mut(s);
             st.ops =
                 if st.backlog_hours > 0.0 { effective * (1.0 - impairment) } else { effective };
+            self.schedule_backlog_due(s, now, ctx);
         }
-        if self.needs_tick() {
-            self.start_tick(now, ctx);
+        self.announce_to_customers(now, ctx);
+        self.check_stand_down(now, ctx);
+        self.ensure_ops_step(now, ctx);
+    }
+
+    /// Works out when a service's backlog clears at today's capacities and schedules a
+    /// `BacklogDue` then; an earlier one becomes stale.
+    fn schedule_backlog_due(&mut self, s: usize, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        let spec = self.shared.archetype(self.archetype);
+        let Some(b) = spec.services[s].backlog else { return };
+        let effective = self.services.effective_capacity(spec, s);
+        let st = self.services.state_mut(s);
+        if st.backlog_hours <= 0.0 || st.it < IT_BACK {
+            return;
         }
+        st.backlog_generation = st.backlog_generation.wrapping_add(1);
+        let generation = st.backlog_generation;
+        let mut left = st.backlog_hours;
+        // Inflow follows local demand hour by hour; the drain is constant. Walk the hours until
+        // the backlog reaches zero.
+        let inflow_per_demand = (1.0 - effective) * b.carryover_share;
+        let demand = &self.shared.archetypes[self.archetype].demand;
+        let mut t = self.clock.local_ms(now);
+        let end = self.clock.local_ms(self.shared.horizon);
+        while t < end {
+            let next = ((t.div_euclid(MS_PER_HOUR)) + 1) * MS_PER_HOUR;
+            let span_h = (next.min(end) - t) as f64 / MS_PER_HOUR as f64;
+            let net = demand.at(t) * inflow_per_demand - b.drain_per_hour;
+            if net < 0.0 && left + net * span_h <= 0.0 {
+                let ms = (left / -net * MS_PER_HOUR as f64).ceil() as i64;
+                let at = self.clock.sim_time(t + ms.max(1));
+                ctx.schedule(at, Event::BacklogDue { service: s as u8, generation });
+                return;
+            }
+            left += net * span_h;
+            t = next;
+        }
+    }
+
+    pub(super) fn backlog_due(
+        &mut self,
+        service: u8,
+        generation: u32,
+        now: SimTime,
+        ctx: &mut Ctx<'_, Event>,
+    ) {
+        if self.services.states()[usize::from(service)].backlog_generation == generation {
+            self.refresh_services(now, ctx);
+        }
+    }
+
+    /// Tells this organisation's customers about each supplied service whose capacity
+    /// changed (to the thousandth), `notice` from now.
+    fn announce_to_customers(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        let shared = std::sync::Arc::clone(&self.shared);
+        let links = shared.customers_of(self.index);
+        if links.is_empty() {
+            return;
+        }
+        for s in 0..self.services.states().len() {
+            let milli = (self.services.states()[s].it * 1_000.0).round() as u16;
+            if milli == self.services.states()[s].announced_milli {
+                continue;
+            }
+            self.services.state_mut(s).announced_milli = milli;
+            for link in links.iter().filter(|l| usize::from(l.supplier_service) == s) {
+                ctx.send(
+                    link.customer,
+                    now + link.notice,
+                    Event::SupplierCapacity { service: link.service, milli },
+                );
+            }
+        }
+    }
+
+    /// A supplier's service changed: this organisation's service `service` hears of it now.
+    pub(super) fn supplier_capacity(
+        &mut self,
+        service: u8,
+        milli: u16,
+        now: SimTime,
+        ctx: &mut Ctx<'_, Event>,
+    ) {
+        let spec = self.shared.archetype(self.archetype);
+        let s = usize::from(service);
+        let required = spec.services[s].supplier.map_or(1.0, |d| d.required_capacity);
+        let capacity = f64::from(milli) / 1_000.0;
+        let from_supplier = if required <= 0.0 { 1.0 } else { (capacity / required).min(1.0) };
+        self.accrue(now);
+        self.services.state_mut(s).supplier = from_supplier;
+        self.refresh_services(now, ctx);
     }
 
     pub(super) fn service_timer(
@@ -316,7 +417,7 @@ impl Org {
         let s = usize::from(service);
         let spec = &self.spec().services[s];
         let level = if kind == 0 { spec.manual_fallback.capacity } else { spec.standby.capacity };
-        let st = &mut self.services[s];
+        let st = self.services.state_mut(s);
         let fire = st.it < level;
         if kind == 0 {
             st.fallback_pending = false;
@@ -331,8 +432,23 @@ impl Org {
             } else {
                 Note::StandbyActivated { service }
             };
-            self.note(now, note);
+            self.ledger.note(now, note);
         }
         self.refresh_services(now, ctx);
     }
+
+    /// Switches services to their manual fallback by decision (`None`: all of them).
+    pub(super) fn force_fallback(&mut self, service: Option<&str>) {
+        let names: Vec<String> = self.spec().services.iter().map(|s| s.name.clone()).collect();
+        for (s, name) in names.iter().enumerate() {
+            if service.is_none_or(|n| n == name) {
+                self.services.state_mut(s).fallback_forced = true;
+            }
+        }
+    }
+}
+
+/// The shortest notice among a supplier's links, for its lookahead.
+pub fn shortest_notice(links: &[crate::shared::CustomerLink]) -> Option<SimDuration> {
+    links.iter().map(|l| l.notice).min()
 }

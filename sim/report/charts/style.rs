@@ -74,7 +74,8 @@ pub fn text_size(s: &str, px: u32) -> Result<(u32, u32), ChartError> {
     (FONT, px).into_font().box_size(s).map_err(|e| ChartError::Font(e.to_string()))
 }
 
-/// A consistent colour per sector, from Tableau 10 (distinct for most colour-blind readers).
+/// A consistent colour per sector, from Tableau 10 (distinct for most colour-blind readers),
+/// with three more from Tableau 20 for the sectors beyond ten.
 pub fn sector_colour(sector: Sector) -> RGBColor {
     match sector {
         Sector::Airline => RGBColor(0x4E, 0x79, 0xA7),
@@ -84,6 +85,9 @@ pub fn sector_colour(sector: Sector) -> RGBColor {
         Sector::Government => RGBColor(0xB0, 0x7A, 0xA1),
         Sector::Media => RGBColor(0xED, 0xC9, 0x48),
         Sector::Logistics => RGBColor(0x9C, 0x75, 0x5F),
+        Sector::Health => RGBColor(0x76, 0xB7, 0xB2),
+        Sector::Manufacturing => RGBColor(0xFF, 0x9D, 0xA7),
+        Sector::ItServices => RGBColor(0xBA, 0xB0, 0xAC),
         Sector::Other => RGBColor(0x79, 0x70, 0x6E),
     }
 }

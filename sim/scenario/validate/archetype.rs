@@ -20,7 +20,28 @@ pub fn fleet(c: &mut Checker, s: &raw::Scenario, pool_names: &[String]) -> Vec<m
         );
     }
     let policies = s.policies();
-    fleet.iter().map(|(name, a)| archetype(c, name, a, &policies, pool_names)).collect()
+    let mut archetypes: Vec<m::ArchetypeSpec> =
+        fleet.iter().map(|(name, a)| archetype(c, name, a, &policies, pool_names)).collect();
+    // Suppliers name other archetypes and their services, known only now.
+    let names: Vec<&String> = fleet.keys().collect();
+    let service_names: Vec<Vec<String>> =
+        archetypes.iter().map(|a| a.services.iter().map(|s| s.name.clone()).collect()).collect();
+    for (a, (name, raw)) in fleet.iter().enumerate() {
+        let p = format!("fleet.{name}");
+        for (i, service) in raw.services().iter().enumerate() {
+            let found = services::supplier(
+                c,
+                &format!("{p}.services[{i}]"),
+                &service.supplier(),
+                &names,
+                &service_names,
+            );
+            if let Some(s) = archetypes[a].services.get_mut(i) {
+                s.supplier = found;
+            }
+        }
+    }
+    archetypes
 }
 
 fn archetype(
@@ -50,6 +71,8 @@ fn archetype(
     let repair = repair::repair(c, &p, &a.repair(), policies);
     let services = services::services(c, &p, &a.services(), &sites, policies);
     let economics = economics::economics(c, &p, &a.economics());
+    let airline = airline(c, &p, &a.airline(), &services);
+    let exposure = exposure(c, &p, &a.exposure());
     let u = a.update();
     // The shares in the literal below are checked after every part: problems are reported in
     // the order the checks run, and that order is part of what a user sees.
@@ -80,7 +103,81 @@ fn archetype(
             setting(&policies.content_lag_share(), u.lag_share()),
         ),
         lag: u.lag().0,
+        exposure,
+        airline,
     }
+}
+
+fn exposure(c: &mut Checker, p: &str, e: &raw::Exposure) -> m::ExposureSpec {
+    let ep = format!("{p}.exposure");
+    let share = c.share(&format!("{ep}.affected_share"), e.affected_share());
+    let sd = c.non_negative(&format!("{ep}.affected_share_sd"), e.affected_share_sd());
+    let m = share.get();
+    if sd > 0.0 && sd * sd >= m * (1.0 - m) {
+        c.fail(
+            format!("{ep}.affected_share_sd"),
+            format!("a spread of {sd} is too wide for a mean share of {m}"),
+            &format!(
+                "a share's standard deviation must be below sqrt(mean x (1 - mean)) = {:.3}",
+                (m * (1.0 - m)).sqrt()
+            ),
+        );
+    }
+    m::ExposureSpec { affected_share: share, affected_share_sd: sd }
+}
+
+/// An airline's operations, if enabled: the services it reads must exist.
+fn airline(
+    c: &mut Checker,
+    p: &str,
+    a: &raw::Airline,
+    services: &[m::ServiceSpec],
+) -> Option<m::AirlineSpec> {
+    if !a.enabled() {
+        return None;
+    }
+    let ap = format!("{p}.airline");
+    let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+    let mut find = |field: &str, name: &str, optional: bool| {
+        let found = names.iter().position(|n| *n == name);
+        if found.is_none() && !(optional && name.is_empty()) {
+            c.fail(
+                format!("{ap}.{field}"),
+                format!("no service named \"{name}\""),
+                &format!("use one of the archetype's services: {}", names.join(", ")),
+            );
+        }
+        found
+    };
+    let flight_service = find("flight_service", &a.flight_service(), false);
+    let boarding_service = find("boarding_service", &a.boarding_service(), true);
+    let crew_service = find("crew_service", &a.crew_service(), false);
+    let step = c.min_duration(
+        &format!("{ap}.step"),
+        a.step(),
+        blastradius_engine::SimDuration::from_secs(60),
+        "step the operations at least a minute at a time",
+    );
+    Some(m::AirlineSpec {
+        flight_service: flight_service.unwrap_or(0),
+        boarding_service,
+        crew_service: crew_service.unwrap_or(0),
+        crews_per_daily_flight: c
+            .positive(&format!("{ap}.crews_per_daily_flight"), a.crews_per_daily_flight()),
+        reassignments_per_hour_per_1000_flights: c.non_negative(
+            &format!("{ap}.reassignments_per_hour_per_1000_flights"),
+            a.reassignments_per_hour_per_1000_flights(),
+        ),
+        strand_per_cancellation: c
+            .non_negative(&format!("{ap}.strand_per_cancellation"), a.strand_per_cancellation()),
+        strand_per_delay: c.non_negative(&format!("{ap}.strand_per_delay"), a.strand_per_delay()),
+        delay_minutes: c.non_negative(&format!("{ap}.delay_minutes"), a.delay_minutes()),
+        delay_cost_per_minute_usd: c.non_negative(
+            &format!("{ap}.delay_cost_per_minute_usd"),
+            a.delay_cost_per_minute_usd(),
+        ),
+        step,
+    })
 }
 
 fn check_name(c: &mut Checker, p: &str, name: &str) {
@@ -101,6 +198,9 @@ fn size(c: &mut Checker, p: &str, raw: &raw::Size) -> m::SizeSpec {
         cv: c.non_negative(&format!("{p}.size.cv"), raw.cv()),
         min: raw.min(),
         max: raw.max(),
+        tail_share: c.share(&format!("{p}.size.tail_share"), raw.tail_share()),
+        tail_mean: c.positive(&format!("{p}.size.tail_mean"), raw.tail_mean()),
+        tail_cv: c.non_negative(&format!("{p}.size.tail_cv"), raw.tail_cv()),
     };
     if size.min == 0 {
         c.fail(

@@ -163,6 +163,9 @@ pub fn sector(s: raw::Sector) -> m::Sector {
         raw::Sector::Government => m::Sector::Government,
         raw::Sector::Media => m::Sector::Media,
         raw::Sector::Logistics => m::Sector::Logistics,
+        raw::Sector::Health => m::Sector::Health,
+        raw::Sector::Manufacturing => m::Sector::Manufacturing,
+        raw::Sector::ItServices => m::Sector::ItServices,
         raw::Sector::Other => m::Sector::Other,
     }
 }

@@ -33,6 +33,13 @@ pub fn economics(c: &mut Checker, p: &str, e: &raw::Economics) -> m::EconomicsSp
             .non_negative(&format!("{ep}.backlog_cost_share"), e.backlog_cost_share()),
         normal_cancellation_share: c
             .share(&format!("{ep}.normal_cancellation_share"), e.normal_cancellation_share()),
+        productivity_wage_hour_usd: c.non_negative(
+            &format!("{ep}.productivity_wage_hour_usd"),
+            e.productivity_wage_hour_usd(),
+        ),
+        users_per_workstation: c
+            .non_negative(&format!("{ep}.users_per_workstation"), e.users_per_workstation()),
+        working_hours_per_week: working_hours(c, &ep, e.working_hours_per_week()),
     }
 }
 
@@ -51,4 +58,15 @@ fn day(c: &mut Checker, ep: &str, field: &str, v: &[f64]) -> [f64; 24] {
         out[h] = c.non_negative(&format!("{ep}.{field}[{h}]"), *x);
     }
     out
+}
+
+fn working_hours(c: &mut Checker, ep: &str, hours: f64) -> f64 {
+    if !(hours.is_finite() && (0.0..=168.0).contains(&hours)) {
+        c.fail(
+            format!("{ep}.working_hours_per_week"),
+            format!("{hours} is not a number of hours in a week"),
+            "use 0 to 168, e.g. 40",
+        );
+    }
+    hours.clamp(0.0, 168.0)
 }

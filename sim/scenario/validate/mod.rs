@@ -196,6 +196,7 @@ fn pools(c: &mut Checker, s: &raw::Scenario) -> Vec<m::PoolSpec> {
                 SimDuration::from_secs(1),
                 "contractors take time to arrive",
             ),
+            per_client_max: p.per_client_max(),
         })
         .collect()
 }

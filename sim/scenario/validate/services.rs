@@ -86,7 +86,60 @@ fn service(
         manual_fallback,
         standby,
         backlog,
+        // Resolved once every archetype's services are known (`supplier`).
+        supplier: None,
     }
+}
+
+/// A service's supplier, if it names one: an archetype of the fleet and one of its services.
+pub fn supplier(
+    c: &mut Checker,
+    sp: &str,
+    s: &raw::Supplier,
+    archetypes: &[&String],
+    services: &[Vec<String>],
+) -> Option<m::SupplierSpec> {
+    let name = s.archetype();
+    if name.is_empty() {
+        return None;
+    }
+    let Some(a) = archetypes.iter().position(|n| **n == name) else {
+        let names: Vec<&str> = archetypes.iter().map(|n| n.as_str()).collect();
+        c.fail(
+            format!("{sp}.supplier.archetype"),
+            format!("no archetype named \"{name}\""),
+            &format!("name one of the fleet's archetypes: {}", names.join(", ")),
+        );
+        return None;
+    };
+    let service = s.service();
+    let Some(k) = services[a].iter().position(|n| *n == service) else {
+        c.fail(
+            format!("{sp}.supplier.service"),
+            format!("\"{name}\" has no service named \"{service}\""),
+            &format!("use one of: {}", services[a].join(", ")),
+        );
+        return None;
+    };
+    let required = s.required_capacity();
+    if !(required > 0.0 && required <= 1.0) {
+        c.fail(
+            format!("{sp}.supplier.required_capacity"),
+            format!("{required} is not a share in (0, 1]"),
+            "the share of the supplier's capacity this service needs to run fully, e.g. 0.5",
+        );
+    }
+    Some(m::SupplierSpec {
+        archetype: a,
+        service: k,
+        required_capacity: required.clamp(0.01, 1.0),
+        notice: c.min_duration(
+            &format!("{sp}.supplier.notice"),
+            s.notice(),
+            SimDuration::from_secs(1),
+            "customers notice a change after some time",
+        ),
+    })
 }
 
 fn dependency(
@@ -121,6 +174,7 @@ fn dependency(
         class: class(d.class()),
         site_kind,
         required_share: required.clamp(0.01, 1.0),
+        critical_only: d.critical_only(),
     }
 }
 
@@ -141,7 +195,12 @@ fn fallback(
 /// The service of an archetype that lists none. Every organisation runs on something: without
 /// services, operations need most of their workstations and servers.
 fn operations() -> m::ServiceSpec {
-    let dep = |class| m::DependencySpec { class, site_kind: None, required_share: 0.8 };
+    let dep = |class| m::DependencySpec {
+        class,
+        site_kind: None,
+        required_share: 0.8,
+        critical_only: false,
+    };
     m::ServiceSpec {
         name: "operations".into(),
         weight: 1.0,
@@ -157,5 +216,6 @@ fn operations() -> m::ServiceSpec {
             activation: SimDuration::from_mins(15),
         },
         backlog: None,
+        supplier: None,
     }
 }

@@ -46,7 +46,44 @@ pub fn staff(
         cloud_admins_min: st.cloud_admins_min(),
         vms_in_parallel_per_admin: st.vms_in_parallel_per_admin().max(1),
         surge,
+        volunteers: volunteers(c, &stp, &st.volunteers()),
+        stand_down: m::StandDownSpec {
+            capacity: c
+                .share(&format!("{stp}.stand_down.capacity"), st.stand_down().capacity())
+                .get(),
+            delay: st.stand_down().delay().0,
+        },
     }
+}
+
+fn volunteers(c: &mut Checker, stp: &str, v: &raw::Volunteers) -> Option<m::VolunteerSpec> {
+    if !v.enabled() {
+        return None;
+    }
+    let vp = format!("{stp}.volunteers");
+    let (from, to) = (v.from_hour(), v.to_hour());
+    if from >= to || to > 24 {
+        c.fail(
+            format!("{vp}.from_hour"),
+            format!("hours {from} to {to} are not a working window within a day"),
+            "from_hour must be below to_hour, and to_hour at most 24",
+        );
+    }
+    let factor = v.time_factor();
+    if !(factor.is_finite() && factor >= 1.0) {
+        c.fail(
+            format!("{vp}.time_factor"),
+            format!("{factor} is below 1"),
+            "volunteers are no faster than technicians: use 1.0 or more",
+        );
+    }
+    Some(m::VolunteerSpec {
+        per_1000: c.non_negative(&format!("{vp}.per_1000"), v.per_1000()),
+        delay: v.delay().0,
+        time_factor: factor.max(1.0),
+        from_hour: from,
+        to_hour: to,
+    })
 }
 
 fn shift(c: &mut Checker, stp: &str, i: usize, sh: &raw::Shift) -> m::ShiftSpec {

@@ -1,0 +1,281 @@
+//! The ledger: what happened to an organisation and what it cost. Endpoint counts by lifecycle
+//! state, when each crashed endpoint came back, the notes a person would want to hear, and
+//! the accounts. Money accrues exactly between changes: capacities, down workstations and
+//! the airline's operating share are constant between events, and demand is integrated over
+//! local time, so lost revenue over any interval is exact without stepping hour by hour.
+//!
+//! It owns the numbers; the other parts tell it what happened. It knows nothing of queues,
+//! crews or messages.
+
+use blastradius_engine::SimTime;
+
+use super::services::MAX_SERVICES;
+use super::{Note, Org};
+use crate::calendar::MS_PER_DAY;
+use crate::spec::Class;
+
+/// How many endpoints are where in their lifecycle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub exposed: u64,
+    pub crashed: u64,
+    pub self_healed: u64,
+    pub repaired_remote: u64,
+    pub repaired_onsite: u64,
+    /// Down now: crashed or in repair.
+    pub down: u64,
+    pub in_repair: u64,
+    /// Hands-on fixes that failed, or lost keys: machines re-imaged (or waiting for it).
+    pub reimaged: u64,
+}
+
+/// Money and operations lost by one organisation so far.
+#[derive(Clone, Debug, Default)]
+pub struct Accounts {
+    /// Accrued up to here.
+    pub last: SimTime,
+    pub revenue_usd: f64,
+    pub labour_usd: f64,
+    pub penalties_usd: f64,
+    pub backlog_usd: f64,
+    /// Idle hours of the users of down workstations at their loaded wage.
+    pub productivity_usd: f64,
+    pub flights_cancelled: f64,
+    /// Flights that operated late.
+    pub flights_delayed: f64,
+    /// Capacity shortfall integrated over time, summed over services.
+    pub service_hours_lost: f64,
+    /// Flights cancelled on each local day, 0 being the day simulated time zero falls on.
+    pub flights_cancelled_by_day: Vec<f64>,
+}
+
+impl Accounts {
+    pub fn total_usd(&self) -> f64 {
+        self.revenue_usd
+            + self.labour_usd
+            + self.penalties_usd
+            + self.backlog_usd
+            + self.productivity_usd
+    }
+}
+
+/// What accrues over an interval at constant capacities.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Accrual {
+    pub revenue_usd: f64,
+    pub penalties_usd: f64,
+    pub backlog_usd: f64,
+    pub productivity_usd: f64,
+    pub flights_cancelled: f64,
+    pub flights_delayed: f64,
+    pub service_hours_lost: f64,
+    pub backlog_hours: [f64; MAX_SERVICES],
+}
+
+impl Accrual {
+    pub fn total_usd(&self) -> f64 {
+        self.revenue_usd + self.penalties_usd + self.backlog_usd + self.productivity_usd
+    }
+}
+
+/// The organisation's record.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    pub counts: Counts,
+    downtime_ms: u64,
+    /// When each recovered endpoint came back, in simulated milliseconds.
+    recovery_times: Vec<u32>,
+    first_crash: Option<SimTime>,
+    notes: Vec<(SimTime, Note)>,
+    pub accounts: Accounts,
+}
+
+impl Ledger {
+    pub fn note(&mut self, now: SimTime, note: Note) {
+        self.notes.push((now, note));
+    }
+
+    pub fn notes(&self) -> &[(SimTime, Note)] {
+        &self.notes
+    }
+
+    /// Records a crash; true if it is the organisation's first.
+    pub fn crashed(&mut self, now: SimTime) -> bool {
+        self.counts.crashed += 1;
+        self.counts.down += 1;
+        let first = self.first_crash.is_none();
+        if first {
+            self.first_crash = Some(now);
+        }
+        first
+    }
+
+    /// Records an endpoint coming back up at `now` after being down since `since_ms`.
+    pub fn recovered(&mut self, now: SimTime, since_ms: u32) {
+        self.counts.down -= 1;
+        self.downtime_ms += now.0.saturating_sub(u64::from(since_ms));
+        self.recovery_times.push(now.0.min(u64::from(u32::MAX)) as u32);
+    }
+
+    pub fn first_crash(&self) -> Option<SimTime> {
+        self.first_crash
+    }
+
+    pub fn recovery_times(&self) -> &[u32] {
+        &self.recovery_times
+    }
+
+    /// Downtime of the endpoints already back up, in milliseconds.
+    pub fn closed_downtime_ms(&self) -> u64 {
+        self.downtime_ms
+    }
+
+    pub fn book_labour(&mut self, usd: f64) {
+        self.accounts.labour_usd += usd;
+    }
+}
+
+impl Org {
+    /// Whether money accrues now: a service is short or has a backlog, a workstation is down
+    /// (its user idles), or an airline's flights do not all operate.
+    pub fn accruing(&self) -> bool {
+        self.services.disturbed() || self.down_workstations() > 0 || self.airline_disturbed()
+    }
+
+    /// Workstations down now.
+    pub(super) fn down_workstations(&self) -> u64 {
+        self.services.down_of_class(Class::Workstation)
+    }
+
+    /// What accrues from `from` to `to` at today's capacities; pure, so a report can ask for
+    /// the loss at any instant without disturbing the run.
+    pub fn accrual(&self, from: SimTime, to: SimTime) -> Accrual {
+        let mut a = Accrual::default();
+        self.services.backlog_hours_into(&mut a.backlog_hours);
+        if to <= from {
+            return a;
+        }
+        let spec = self.spec();
+        let econ = &spec.economics;
+        let hours = to.since(from).as_hours_f64();
+        let demand = self.shared.archetypes[self.archetype]
+            .demand
+            .integral(self.clock.local_ms(from), self.clock.local_ms(to));
+        let endpoints = self.endpoints.len() as f64;
+        let revenue_rate = econ.revenue_per_endpoint_hour_usd * endpoints;
+        a.service_hours_lost = self.services.shortfall_sum() * hours;
+        let effective = |i: usize| self.services.effective_capacity(spec, i);
+        let (backlog_usd, backlog_hours) =
+            self.services.backlog_accrual(spec, demand, hours, revenue_rate, effective);
+        a.backlog_usd = backlog_usd;
+        a.backlog_hours = backlog_hours;
+        let shortfall = 1.0 - self.ops_capacity();
+        a.revenue_usd = revenue_rate * demand * shortfall * (1.0 - econ.recapture_share.get());
+        let flights_per_demand_hour =
+            econ.flights_per_1000_endpoints_day * endpoints / 1_000.0 / 24.0;
+        a.flights_cancelled = flights_per_demand_hour * demand * shortfall;
+        a.penalties_usd = a.flights_cancelled * econ.penalty_per_cancelled_flight_usd;
+        if let Some(ops) = &spec.airline {
+            a.flights_delayed = flights_per_demand_hour * demand * self.airline_delayed_share();
+            a.penalties_usd +=
+                a.flights_delayed * ops.delay_minutes * ops.delay_cost_per_minute_usd;
+        }
+        if self.ops_capacity() < econ.sla_capacity_threshold.get() {
+            a.penalties_usd += econ.sla_penalty_per_hour_usd * hours;
+        }
+        // Each down workstation idles its users through their working hours, which the demand
+        // curve spreads over the week (it averages 1, so a whole week carries them all).
+        let idle_rate = econ.productivity_wage_hour_usd
+            * econ.users_per_workstation
+            * econ.working_hours_per_week
+            / 168.0;
+        a.productivity_usd = self.down_workstations() as f64 * idle_rate * demand;
+        a
+    }
+
+    /// Books what accrued since the last call.
+    pub(super) fn accrue(&mut self, now: SimTime) {
+        let from = self.ledger.accounts.last;
+        if now <= from {
+            return;
+        }
+        let a = self.accrual(from, now);
+        if a.flights_cancelled > 0.0 {
+            let shortfall = 1.0 - self.ops_capacity();
+            let by_day = self.flights_scheduled_by_day(from, now);
+            let booked = &mut self.ledger.accounts.flights_cancelled_by_day;
+            for (day, scheduled) in by_day {
+                if booked.len() <= day {
+                    booked.resize(day + 1, 0.0);
+                }
+                booked[day] += scheduled * shortfall;
+            }
+        }
+        let acc = &mut self.ledger.accounts;
+        acc.last = now;
+        acc.revenue_usd += a.revenue_usd;
+        acc.penalties_usd += a.penalties_usd;
+        acc.backlog_usd += a.backlog_usd;
+        acc.productivity_usd += a.productivity_usd;
+        acc.flights_cancelled += a.flights_cancelled;
+        acc.flights_delayed += a.flights_delayed;
+        acc.service_hours_lost += a.service_hours_lost;
+        for service in self.services.set_backlogs(&a.backlog_hours) {
+            self.ledger.note(now, Note::BacklogCleared { service });
+        }
+    }
+
+    /// Loss in USD up to `t`, including what accrued since the last booking.
+    pub fn loss_at(&self, t: SimTime) -> f64 {
+        let booked = self.ledger.accounts.total_usd();
+        if !self.accruing() {
+            return booked;
+        }
+        booked + self.accrual(self.ledger.accounts.last, t).total_usd()
+    }
+
+    /// Flights scheduled from `from` to `to`, split by local day: (day, flights), day 0 being
+    /// the local day simulated time zero falls on.
+    pub fn flights_scheduled_by_day(&self, from: SimTime, to: SimTime) -> Vec<(usize, f64)> {
+        let econ = &self.spec().economics;
+        let per_demand_hour =
+            econ.flights_per_1000_endpoints_day * self.endpoints.len() as f64 / 1_000.0 / 24.0;
+        let mut out = Vec::new();
+        if per_demand_hour <= 0.0 || to <= from {
+            return out;
+        }
+        let demand = &self.shared.archetypes[self.archetype].demand;
+        let (start, end) = (self.clock.local_ms(from), self.clock.local_ms(to));
+        let first_day = self.clock.local_ms(SimTime::ZERO).div_euclid(MS_PER_DAY);
+        let mut t = start;
+        while t < end {
+            let day = t.div_euclid(MS_PER_DAY);
+            let next = ((day + 1) * MS_PER_DAY).min(end);
+            out.push(((day - first_day) as usize, per_demand_hour * demand.integral(t, next)));
+            t = next;
+        }
+        out
+    }
+
+    /// The local day of `t`, 0 being the day simulated time zero falls on.
+    pub fn local_day(&self, t: SimTime) -> usize {
+        let day = |t: SimTime| self.clock.local_ms(t).div_euclid(MS_PER_DAY);
+        (day(t) - day(SimTime::ZERO)).max(0) as usize
+    }
+
+    /// Flights cancelled by local day up to `t`, including what accrued since the last booking.
+    pub fn flights_cancelled_by_day_at(&self, t: SimTime) -> Vec<f64> {
+        let mut by_day = self.ledger.accounts.flights_cancelled_by_day.clone();
+        let last = self.ledger.accounts.last;
+        if self.accruing() && t > last {
+            let shortfall = 1.0 - self.ops_capacity();
+            for (day, scheduled) in self.flights_scheduled_by_day(last, t) {
+                if by_day.len() <= day {
+                    by_day.resize(day + 1, 0.0);
+                }
+                by_day[day] += scheduled * shortfall;
+            }
+        }
+        by_day
+    }
+}
