@@ -3,11 +3,13 @@
 
 pub mod bench;
 pub mod compare;
+pub mod format;
 pub mod output;
 pub mod progress;
 pub mod run;
 pub mod scenarios;
 pub mod sweep;
+mod sweep_size;
 pub mod tabletop;
 
 use std::fmt;

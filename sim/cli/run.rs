@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use super::format::{Format, parquet_bytes};
 use super::output::OutputDir;
 use super::progress::Progress;
 use super::{CliError, CliResult};
@@ -37,6 +38,9 @@ pub struct RunArgs {
     /// No progress bar and no summary on the terminal
     #[arg(long)]
     pub quiet: bool,
+    /// Encoding of the tidy tables: csv, parquet or both
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
 }
 
 /// The number of worker threads: the flag, or every core.
@@ -170,10 +174,25 @@ pub fn write_report(
     outputs: &OutputSpec,
     texts: &[report::TextSection],
 ) -> CliResult {
+    write_report_as(out, set, outputs, texts, Format::Csv)
+}
+
+/// [`write_report`], with the time series in these formats.
+pub fn write_report_as(
+    out: &mut OutputDir,
+    set: &RunSet,
+    outputs: &OutputSpec,
+    texts: &[report::TextSection],
+    format: Format,
+) -> CliResult {
     let stats = report::summarize(&set.runs);
     out.write("summary.json", report::summary_json(set).as_bytes())?;
-    if outputs.timeseries {
+    if outputs.timeseries && format.csv() {
         out.write("timeseries.csv", report::timeseries_csv(&set.runs).as_bytes())?;
+    }
+    if outputs.timeseries && format.parquet() {
+        let bytes = parquet_bytes(report::parquet::timeseries_parquet(&set.runs))?;
+        out.write("timeseries.parquet", &bytes)?;
     }
     let charts = if outputs.charts || outputs.html {
         report::charts::run_charts(set).map_err(|e| CliError::Failed(e.into()))?
@@ -214,7 +233,7 @@ pub fn run(args: RunArgs) -> CliResult {
         }
     };
     let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs };
-    write_report(&mut out, &set, &spec.outputs, &[])?;
+    write_report_as(&mut out, &set, &spec.outputs, &[], args.format)?;
     if !args.quiet {
         let stats = report::summarize(&set.runs);
         let mut text = report::summary_table(&set, &stats);
