@@ -526,7 +526,7 @@ fn the_slurm_script_passes_sbatch_options_through_and_resubmits_one_shard() {
     assert!(out.join("shard-1/runs.csv").is_file() && !out.join("shard-0").exists());
 
     // Bad input fails before anything is submitted.
-    let cases: [(Vec<&str>, Vec<(&str, &str)>, &str); 4] = [
+    let cases = [
         (
             vec!["3", s(&out), "hospital-tabletop", "--set", "horizon=1d"],
             vec![],
