@@ -392,26 +392,61 @@ fn bad_sweep_flags_name_the_problem_and_the_alternatives() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn a_dry_run_prints_the_sweep_size_and_writes_nothing() {
+    let dir = scratch("dry-run");
+    let out = dir.join("never");
+    let stdout = sweep(&out, &["--shard", "1/4", "--dry-run"]);
+    assert_eq!(stdout, "points=9 replications=3 runs=27 shard=1/4 shard_runs=7 endpoints=4000\n");
+    assert!(!out.exists());
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn format_parquet_writes_parquet_tables_instead_of_csv_but_keeps_the_sweep_journal() {
+    let dir = scratch("format");
+    let run_out = dir.join("run");
+    ok(&["run", "hospital-tabletop", "--format", "parquet", "--quiet", "--out", s(&run_out)]);
+    assert!(run_out.join("timeseries.parquet").is_file());
+    assert!(!run_out.join("timeseries.csv").exists());
+    let parquet_magic = |p: &Path| fs::read(p).unwrap().starts_with(b"PAR1");
+    assert!(parquet_magic(&run_out.join("timeseries.parquet")));
+    let sweep_out = dir.join("sweep");
+    sweep(&sweep_out, &["--format", "parquet"]);
+    for file in ["runs.csv", "runs.parquet", "points.parquet"] {
+        assert!(sweep_out.join(file).is_file(), "{file} missing");
+    }
+    assert!(!sweep_out.join("points.csv").exists());
+    let o = run(&["run", "hospital-tabletop", "--format", "xls", "--out", s(&dir.join("x"))]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr.contains("--format") && stderr.contains("csv, parquet, both"), "{stderr}");
+    assert!(!dir.join("x").exists());
+    fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A stand-in for Slurm's `sbatch` that runs jobs at once: array tasks one after another with
-/// SLURM_ARRAY_TASK_ID set, `--wrap` commands through the shell.
+/// SLURM_ARRAY_TASK_ID and SLURM_CPUS_PER_TASK set, and another job (the merge) at once. It
+/// logs each submission's options.
 const FAKE_SBATCH: &str = r#"#!/usr/bin/env bash
-array=""; wrap=""; exports=""
+array=""; cpus=1; opts=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --array=*) array="${1#--array=}"; shift ;;
-        --export=*) exports="${1#--export=}"; shift ;;
-        --wrap=*) wrap="${1#--wrap=}"; shift ;;
-        --*) shift ;;
+        --array=*) array="${1#--array=}"; opts+=("$1"); shift ;;
+        --cpus-per-task=*) cpus="${1#--cpus-per-task=}"; opts+=("$1"); shift ;;
+        --*) opts+=("$1"); shift ;;
         *) break ;;
     esac
 done
-echo "$array $wrap" >> "$SBATCH_LOG"
-if [[ -n "$wrap" ]]; then bash -c "$wrap" || exit 1; echo 2; exit 0; fi
-IFS=',' read -ra pairs <<< "$exports"
-for pair in "${pairs[@]}"; do [[ "$pair" == ALL ]] || export "$pair"; done
+echo "${opts[*]}" >> "$SBATCH_LOG"
 script=$1; shift
-for i in $(seq "${array%-*}" "${array#*-}"); do
-    SLURM_ARRAY_TASK_ID=$i SLURM_CPUS_PER_TASK=1 bash "$script" "$@" || exit 1
+# A job that is not an array (the merge) runs at once; its failure is the job's, not sbatch's.
+if [[ -z "$array" ]]; then bash "$script" "$@" > /dev/null 2>&1 || true; echo 2; exit 0; fi
+IFS=',' read -ra parts <<< "$array"
+for part in "${parts[@]}"; do
+    for i in $(seq "${part%-*}" "${part#*-}"); do
+        SLURM_ARRAY_TASK_ID=$i SLURM_CPUS_PER_TASK=$cpus bash "$script" "$@" || exit 1
+    done
 done
 echo 1
 "#;
@@ -419,26 +454,20 @@ echo 1
 #[test]
 fn the_slurm_script_runs_one_shard_per_array_task_then_merges() {
     let dir = scratch("slurm");
-    let fake = dir.join("bin");
-    fs::create_dir_all(&fake).unwrap();
-    fs::write(fake.join("sbatch"), FAKE_SBATCH).unwrap();
-    Command::new("chmod").arg("+x").arg(fake.join("sbatch")).status().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-sweep.sbatch");
     let out = dir.join("sweep");
-    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap_or_default());
-    let mut args = vec!["3".to_string(), s(&out).to_string(), "hospital-tabletop".to_string()];
-    args.extend(SWEEP.iter().map(|a| a.to_string()));
-    let o = Command::new("bash")
-        .arg(&script)
-        .args(&args)
-        .env("PATH", path)
-        .env("BLASTRADIUS", bin())
-        .env("SBATCH_LOG", dir.join("sbatch.log"))
-        .output()
-        .unwrap();
+    let mut args = vec!["3", s(&out), "hospital-tabletop"];
+    args.extend(SWEEP);
+    let (o, log) = slurm_script(&dir, &args, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let log = fs::read_to_string(dir.join("sbatch.log")).unwrap();
-    assert!(log.starts_with("0-2 "), "the array covers shards 0..2: {log}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("submitted job array 1 ") && stdout.contains("squeue -j 1,2"),
+        "{stdout}"
+    );
+    let (array, merge) = log.split_once('\n').unwrap();
+    // 27 runs of a 4,000-endpoint world: 2 CPUs and the smallest memory step per task.
+    assert!(array.starts_with("--parsable --array=0-2 --cpus-per-task=2 --mem=512M "), "{log}");
+    assert!(merge.contains("--dependency=afterok:1") && !merge.contains("--array"), "{log}");
     for i in 0..3 {
         assert!(out.join(format!("shard-{i}/runs.csv")).is_file());
     }
@@ -448,6 +477,80 @@ fn the_slurm_script_runs_one_shard_per_array_task_then_merges() {
         fs::read(out.join("merged/runs.csv")).unwrap(),
         fs::read(whole.join("runs.csv")).unwrap()
     );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs the Slurm script with the stand-in `sbatch` first on PATH; returns its output and the
+/// stand-in's log of submissions.
+fn slurm_script(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Output, String) {
+    let fake = dir.join("bin");
+    fs::create_dir_all(&fake).unwrap();
+    fs::write(fake.join("sbatch"), FAKE_SBATCH).unwrap();
+    Command::new("chmod").arg("+x").arg(fake.join("sbatch")).status().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-sweep.sbatch");
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap_or_default());
+    let log = dir.join("sbatch.log");
+    let _ = fs::remove_file(&log);
+    let mut command = Command::new("bash");
+    command.arg(&script).args(args).env("PATH", path).env("SBATCH_LOG", &log);
+    command.env("BLASTRADIUS", bin()).env_remove("BLASTRADIUS_SBATCH_ARGS");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let o = command.output().unwrap();
+    (o, fs::read_to_string(&log).unwrap_or_default())
+}
+
+#[test]
+fn the_slurm_script_passes_sbatch_options_through_and_resubmits_one_shard() {
+    let dir = scratch("slurm-options");
+    let out = dir.join("sweep");
+    let mut args = vec!["--cpus-per-task=1", "--mem-per-cpu=1G", "--array=1", "--"];
+    args.extend(["3", s(&out), "hospital-tabletop"]);
+    args.extend(SWEEP);
+    let (o, log) = slurm_script(&dir, &args, &[("BLASTRADIUS_SBATCH_ARGS", "--partition=short")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (array, merge) = log.split_once('\n').unwrap();
+    for (line, wanted, unwanted) in [
+        (array, ["--partition=short", "--array=1", "--mem-per-cpu=1G"], ["--array=0-2", "--mem="]),
+        (
+            merge,
+            ["--partition=short", "--mem-per-cpu=1G", "--cpus-per-task=1"],
+            ["--array", "--mem="],
+        ),
+    ] {
+        assert!(wanted.iter().all(|w| line.contains(w)), "{line}");
+        assert!(unwanted.iter().all(|u| !line.contains(u)), "{line}");
+    }
+    // Only shard 1 ran (the merge failed for want of the others).
+    assert!(out.join("shard-1/runs.csv").is_file() && !out.join("shard-0").exists());
+
+    // Bad input fails before anything is submitted.
+    let cases = [
+        (
+            vec!["3", s(&out), "hospital-tabletop", "--set", "horizon=1d"],
+            vec![],
+            "3 shards for 1 runs",
+        ),
+        (vec!["3", s(&out), "hospital-tabletop", "--set", "nope=1"], vec![], "no field `nope`"),
+        (
+            vec!["2", s(&out), "hospital-tabletop", "--set", "horizon=1d,2d", "--shard", "0/2"],
+            vec![],
+            "--shard",
+        ),
+        (
+            vec!["2", s(&out), "hospital-tabletop"],
+            vec![("BLASTRADIUS", "/no/such/blastradius")],
+            "/no/such/blastradius",
+        ),
+    ];
+    for (args, env, says) in cases {
+        let (o, log) = slurm_script(&dir, &args, &env);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(log.is_empty(), "{args:?} submitted {log}");
+    }
     fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use super::format::parquet_bytes;
 use super::output::OutputDir;
 use super::progress::Progress;
 use super::run::{meta, read_scenario, replications, shell_word, threads};
@@ -86,7 +87,13 @@ pub fn compare(args: CompareArgs) -> CliResult {
     sets.reverse();
 
     out.write("summary.json", study::compare_json(&sets, &command).as_bytes())?;
-    out.write("compare.csv", study::compare_csv(&sets).as_bytes())?;
+    if args.common.format.csv() {
+        out.write("compare.csv", study::compare_csv(&sets).as_bytes())?;
+    }
+    if args.common.format.parquet() {
+        let bytes = parquet_bytes(blastradius_report::parquet::compare_parquet(&sets))?;
+        out.write("compare.parquet", &bytes)?;
+    }
     let charts = study::comparison_charts(&sets).map_err(|e| CliError::Failed(e.into()))?;
     for chart in &charts {
         out.write(&format!("{}.svg", chart.name), chart.svg.as_bytes())?;

@@ -3,11 +3,13 @@
 
 pub mod bench;
 pub mod compare;
+pub mod format;
 pub mod output;
 pub mod progress;
 pub mod run;
 pub mod scenarios;
 pub mod sweep;
+mod sweep_size;
 pub mod tabletop;
 
 use std::fmt;
@@ -60,6 +62,10 @@ pub struct CommonArgs {
     /// No progress bar and no summary on the terminal
     #[arg(long)]
     pub quiet: bool,
+    /// Encoding of the tidy tables: csv, parquet or both (a sweep's runs.csv, its journal, is
+    /// always kept)
+    #[arg(long, value_enum, default_value_t = format::Format::Csv)]
+    pub format: format::Format,
 }
 
 /// How a command failed: bad input (exit code 2) or a failure while running (exit code 1).

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use super::format::{Format, parquet_bytes};
 use super::output::OutputDir;
 use super::progress::Progress;
 use super::{CliError, CliResult, CommonArgs};
@@ -160,10 +161,25 @@ pub fn write_report(
     outputs: &OutputSpec,
     texts: &[report::TextSection],
 ) -> CliResult {
+    write_report_as(out, set, outputs, texts, Format::Csv)
+}
+
+/// [`write_report`], with the time series in these formats.
+pub fn write_report_as(
+    out: &mut OutputDir,
+    set: &RunSet,
+    outputs: &OutputSpec,
+    texts: &[report::TextSection],
+    format: Format,
+) -> CliResult {
     let stats = report::summarize(&set.runs);
     out.write("summary.json", report::summary_json(set).as_bytes())?;
-    if outputs.timeseries {
+    if outputs.timeseries && format.csv() {
         out.write("timeseries.csv", report::timeseries_csv(&set.runs).as_bytes())?;
+    }
+    if outputs.timeseries && format.parquet() {
+        let bytes = parquet_bytes(report::parquet::timeseries_parquet(&set.runs))?;
+        out.write("timeseries.parquet", &bytes)?;
     }
     let charts = if outputs.charts || outputs.html {
         report::charts::run_charts(set).map_err(|e| CliError::Failed(e.into()))?
@@ -205,7 +221,7 @@ pub fn run(args: RunArgs) -> CliResult {
         }
     };
     let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs };
-    write_report(&mut out, &set, &spec.outputs, &[])?;
+    write_report_as(&mut out, &set, &spec.outputs, &[], args.common.format)?;
     if !args.common.quiet {
         let stats = report::summarize(&set.runs);
         let mut text = report::summary_table(&set, &stats);

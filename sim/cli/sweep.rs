@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::{Args, ValueEnum};
 
+use super::format::{Format, parquet_bytes};
 use super::output::OutputDir;
 use super::progress::Progress;
 use super::run::{replications, shell_word, threads};
@@ -56,6 +57,10 @@ pub struct SweepArgs {
     pub shard: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Check the sweep and print its size (points, runs, this shard's runs, endpoints per run),
+    /// then stop: nothing runs and nothing is written
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +74,9 @@ pub struct MergeArgs {
     /// No summary on the terminal
     #[arg(long)]
     pub quiet: bool,
+    /// Encoding of the tidy tables: csv, parquet or both (runs.csv is always written)
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
 }
 
 /// The sweep's design from its flags.
@@ -153,6 +161,9 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         None => Shard::ALL,
     };
     let (plan, specs) = plan(&args, reps)?;
+    if args.dry_run {
+        return super::scenarios::print(&super::sweep_size::describe(&plan, &specs, shard));
+    }
     let out_path = args
         .common
         .out
@@ -206,24 +217,35 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     let new_rows = result?;
     let mut rows = done;
     rows.extend(new_rows);
-    finish(&mut out, &plan, rows, shard, args.common.quiet)
+    finish(&mut out, &plan, rows, shard, args.common.quiet, args.common.format)
 }
 
 /// Rewrites `runs.csv` in run order and, when the plan is complete, writes the aggregates and
-/// charts.
+/// charts. `runs.csv` is written in every format: it is the journal a rerun resumes from.
 fn finish(
     out: &mut OutputDir,
     plan: &SweepPlan,
     mut rows: Vec<RunRow>,
     shard: Shard,
     quiet: bool,
+    format: Format,
 ) -> CliResult {
     rows.sort_by_key(|r| r.id);
     out.write("runs.csv", report::study::runs_csv(plan, &rows).as_bytes())?;
+    if format.parquet() {
+        let bytes = parquet_bytes(report::parquet::runs_parquet(plan, &rows))?;
+        out.write("runs.parquet", &bytes)?;
+    }
     let expected = design::runs(plan.points.len() as u64, plan.replications, shard).len();
     let mut summary = format!("{} of {} runs in {}\n", rows.len(), expected, out.path().display());
     if shard == Shard::ALL && rows.len() as u64 == plan.runs_total() {
-        out.write("points.csv", report::study::points_csv(plan, &rows).as_bytes())?;
+        if format.csv() {
+            out.write("points.csv", report::study::points_csv(plan, &rows).as_bytes())?;
+        }
+        if format.parquet() {
+            let bytes = parquet_bytes(report::parquet::points_parquet(plan, &rows))?;
+            out.write("points.parquet", &bytes)?;
+        }
         let charts =
             report::study::sweep_charts(plan, &rows).map_err(|e| CliError::Failed(e.into()))?;
         for chart in charts {
@@ -300,7 +322,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
         command,
     };
     out.write("sweep.json", report::study::manifest_json(&manifest).as_bytes())?;
-    finish(&mut out, &plan, rows.into_values().collect(), Shard::ALL, args.quiet)
+    finish(&mut out, &plan, rows.into_values().collect(), Shard::ALL, args.quiet, args.format)
 }
 
 /// The full plan (with points) from a manifest's description of it.

@@ -60,7 +60,7 @@ fn seconds(t: f64) -> String {
 
 /// A number with a fixed count of decimals; empty when not finite. Negative zero prints as
 /// zero so that a value that rounds to nothing has one spelling.
-fn fixed(x: f64, decimals: usize) -> String {
+pub(crate) fn fixed(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
         return String::new();
     }

@@ -1,5 +1,5 @@
-//! Exporters: the summary statistics, the terminal table, JSON, CSV, charts (plotters) and the
-//! HTML report. The only module that knows plotters, CSV and HTML.
+//! Exporters: the summary statistics, the terminal table, JSON, CSV, Parquet, charts (plotters)
+//! and the HTML report. The only crate that knows plotters, CSV, Parquet and HTML.
 //!
 //! Every exporter is a pure function of finished results that returns text or bytes; it never
 //! touches the disk, the clock or the terminal (the CLI decides where bytes go). The same
@@ -10,6 +10,7 @@ pub mod csv;
 pub mod fmt;
 pub mod html;
 pub mod json;
+pub mod parquet;
 pub mod stats;
 pub mod study;
 pub mod table;

@@ -517,7 +517,7 @@ pub fn parse_runs(plan: &SweepPlan, text: &str) -> Result<Vec<RunRow>, String> {
 }
 
 /// The per-point statistics of one figure, over replications; `None` where it never happened.
-fn point_stats(plan: &SweepPlan, rows: &[RunRow], figure: usize) -> Vec<Option<Stat>> {
+pub(crate) fn point_stats(plan: &SweepPlan, rows: &[RunRow], figure: usize) -> Vec<Option<Stat>> {
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); plan.points.len()];
     for row in rows {
         if let Some(Some(v)) = row.figures.get(figure) {
