@@ -4,7 +4,7 @@
 use super::raw;
 
 /// The shipped scenarios: (name, RON text).
-const SCENARIOS: [(&str, &str); 7] = [
+const SCENARIOS: [(&str, &str); 8] = [
     ("crowdstrike-2024", include_str!("../../scenarios/crowdstrike-2024.ron")),
     ("canary-rings", include_str!("../../scenarios/canary-rings.ron")),
     ("customer-lag", include_str!("../../scenarios/customer-lag.ron")),
@@ -12,6 +12,7 @@ const SCENARIOS: [(&str, &str); 7] = [
     ("airline-crew-backlog", include_str!("../../scenarios/airline-crew-backlog.ron")),
     ("bank-branches", include_str!("../../scenarios/bank-branches.ron")),
     ("global-windows", include_str!("../../scenarios/global-windows.ron")),
+    ("salem-health", include_str!("../../scenarios/salem-health.ron")),
 ];
 
 /// The scenario `blastradius run` uses when none is named.

@@ -59,6 +59,16 @@ impl Airline {
         flight_capacity.min(1.0 - (self.crews_out / self.crews_total).min(1.0)).max(0.0)
     }
 
+    /// Moves the crews on by one step of `hours`: `stranded` more out of position, and the
+    /// crew system puts back what it can at the capacity it had over the step.
+    fn advance(&mut self, stranded: f64, hours: f64) {
+        let put_back = self.reassign_per_hour * self.crew_capacity * hours;
+        self.crews_out = (self.crews_out + stranded - put_back).max(0.0);
+        if self.crews_out < 1e-6 {
+            self.crews_out = 0.0;
+        }
+    }
+
     pub fn crews_out(&self) -> f64 {
         self.crews_out
     }
@@ -124,15 +134,68 @@ impl Org {
         a.stepping = false;
         let stranded = (cancelled - a.cancelled_at_step) * spec.strand_per_cancellation
             + (delayed - a.delayed_at_step) * spec.strand_per_delay;
-        let put_back = a.reassign_per_hour * a.crew_capacity * spec.step.as_hours_f64();
-        a.crews_out = (a.crews_out + stranded - put_back).max(0.0);
-        if a.crews_out < 1e-6 {
-            a.crews_out = 0.0;
-        }
+        a.advance(stranded, spec.step.as_hours_f64());
         (a.cancelled_at_step, a.delayed_at_step) = (cancelled, delayed);
         a.crew_capacity = crew_capacity;
         // The operating share changed with the crews: book it from now on (this also keeps
         // the steps going while anything is disturbed).
         self.refresh_services(now, ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blastradius_engine::SimDuration;
+
+    fn spec(reassignments: f64) -> AirlineSpec {
+        AirlineSpec {
+            flight_service: 0,
+            boarding_service: None,
+            crew_service: 0,
+            crews_per_daily_flight: 0.5,
+            reassignments_per_hour_per_1000_flights: reassignments,
+            strand_per_cancellation: 1.0,
+            strand_per_delay: 0.0,
+            delay_minutes: 0.0,
+            delay_cost_per_minute_usd: 0.0,
+            step: SimDuration::from_mins(15),
+        }
+    }
+
+    #[test]
+    fn the_crew_system_puts_crews_back_at_its_rate() {
+        // 2,000 flights a day: 1,000 crews; 20 reassignments an hour per 1,000 flights: 40 an
+        // hour, 10 a quarter-hour step. 100 crews stranded drain in exactly 10 steps.
+        let mut a = Airline::new(&spec(20.0), 2_000.0);
+        assert_eq!((a.crews_total(), a.reassign_per_hour), (1_000.0, 40.0));
+        a.advance(100.0, 0.25);
+        assert_eq!(a.crews_out(), 90.0);
+        for _ in 0..9 {
+            a.advance(0.0, 0.25);
+        }
+        assert_eq!(a.crews_out(), 0.0);
+        // A crew system at half capacity takes twice as long.
+        a.advance(100.0, 0.25);
+        a.crew_capacity = 0.5;
+        let mut steps = 0;
+        while a.crews_out() > 0.0 {
+            a.advance(0.0, 0.25);
+            steps += 1;
+        }
+        assert_eq!(steps, 18, "95 left after the first step, 5 a step");
+    }
+
+    #[test]
+    fn flights_need_dispatch_and_a_crew_in_position() {
+        let mut a = Airline::new(&spec(0.0), 2_000.0);
+        assert_eq!(a.operating_share(1.0), 1.0);
+        assert_eq!(a.operating_share(0.3), 0.3);
+        a.advance(250.0, 0.25);
+        // A quarter of the crews out of position: three quarters of the flights can fly.
+        assert_eq!(a.operating_share(1.0), 0.75);
+        assert_eq!(a.operating_share(0.5), 0.5);
+        a.advance(10_000.0, 0.25);
+        assert_eq!(a.operating_share(1.0), 0.0);
     }
 }
