@@ -81,7 +81,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
         let runs = results.split_off(s * reps as usize);
         let mut m = meta(loaded, spec, reps, command.clone());
         m.scenario = name.clone();
-        sets.push(RunSet { meta: m, runs });
+        sets.push(RunSet { meta: m, runs, observed: Vec::new() });
     }
     sets.reverse();
 

@@ -90,6 +90,7 @@ pub fn meta(loaded: &Loaded, spec: &WorldSpec, reps: u64, command: String) -> Ru
         resolved_ron: loaded.to_ron(),
         start_unix_s: spec.start_unix_s,
         horizon_s: spec.horizon.as_secs_f64(),
+        publication_s: scenario::observations::first_publication_s(spec) as f64,
     }
 }
 
@@ -204,7 +205,7 @@ pub fn run(args: RunArgs) -> CliResult {
             return Err(e);
         }
     };
-    let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs };
+    let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs, observed: Vec::new() };
     write_report(&mut out, &set, &spec.outputs, &[])?;
     if !args.common.quiet {
         let stats = report::summarize(&set.runs);

@@ -495,8 +495,11 @@ impl Observations {
         loaded: &Loaded,
         spec: &WorldSpec,
     ) -> Result<Vec<Observed>, ScenarioError> {
-        let run =
-            Run { names: chain_names(loaded, spec), spec, publication_s: publication_s(spec) };
+        let run = Run {
+            names: chain_names(loaded, spec),
+            spec,
+            publication_s: first_publication_s(spec),
+        };
         let mut problems = Vec::new();
         let mut out = Vec::new();
         for entry in &self.entries {
@@ -541,9 +544,10 @@ fn chain_names(loaded: &Loaded, spec: &WorldSpec) -> Vec<String> {
     names
 }
 
-/// When the first faulty content is published, as the model counts it (`World::build`): the
-/// earliest publication of a content that crashes anything, or time zero.
-fn publication_s(spec: &WorldSpec) -> i64 {
+/// Seconds from simulated time zero to the first publication of faulty content, where the
+/// times of figures count from, as the model counts it (`World::build`): the earliest
+/// publication of a content that crashes anything, or time zero.
+pub fn first_publication_s(spec: &WorldSpec) -> i64 {
     let first = spec.vendor.contents.iter().filter(|c| c.is_bad()).map(|c| c.published_after);
     (first.min().unwrap_or(SimDuration::ZERO).as_millis() / 1_000) as i64
 }
