@@ -266,8 +266,10 @@ impl Figure for LineFigure {
             }
         }
 
-        // Observed bands last, over everything: a bar with caps at its closed ends and its
-        // label beside it (vertical bars: right of the low end; horizontal: above the start).
+        // Observed bands last, over everything: bars with caps at their closed ends, then
+        // their labels beside them, so that no label's ground hides another bar.
+        let right_edge = chart.plotting_area().get_pixel_range().0.end;
+        let mut labels = Vec::new();
         for mark in &self.marks {
             let vertical = mark.direction == Direction::Vertical;
             let (lo, hi) = if vertical { (y_lo, y_hi) } else { (x_lo, x_hi) };
@@ -290,33 +292,45 @@ impl Figure for LineFigure {
                 };
                 root.draw(&PathElement::new(cap.to_vec(), stroke)).map_err(draw_error)?;
             }
-            let ends = (chart.backend_coord(&a), chart.backend_coord(&b));
-            label_mark(root, mark, ends, (y_lo, y_hi))?;
+            labels.push((mark, (chart.backend_coord(&a), chart.backend_coord(&b))));
+        }
+        for (mark, ends) in labels {
+            label_mark(root, mark, ends, (y_lo, y_hi), right_edge)?;
         }
         Ok(())
     }
 }
 
-/// Writes a mark's label on a white ground beside it: a vertical bar's right of its low end
-/// (its high end when the low one is open), centred on it; a horizontal bar's above it (below
-/// it near the top of the plot), from its start, or ending at its end when the start is open.
+/// Writes a mark's label on a white ground beside it, within the plot: a vertical bar's right
+/// of its low end (its high end when the low one is open), or left of it near the right edge,
+/// centred on it; a horizontal bar's above it (below it near the top of the plot), from its
+/// start, or ending at its end when the start is open, or before its start, centred on it,
+/// when there is no room after.
 fn label_mark<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     mark: &Mark,
     (a, b): ((i32, i32), (i32, i32)),
     (y_lo, y_hi): (f64, f64),
+    right_edge: i32,
 ) -> Result<(), ChartError> {
     let (w, h) = text_size(&mark.label, NOTE_PX)?;
     let (w, h) = (w as i32, h as i32);
     let (x, y) = match mark.direction {
         Direction::Vertical => {
             let (px, py) = if mark.from.is_some() { a } else { b };
-            (px + 12, py - h / 2)
+            // Left of the bar when the right would leave the plot.
+            let x = if px + 12 + w > right_edge { px - 12 - w } else { px + 12 };
+            (x, py - h / 2)
         }
         Direction::Horizontal => {
             let near_top = mark.at > y_hi - 0.05 * (y_hi - y_lo);
-            let (px, py) = if mark.from.is_some() { a } else { (b.0 - w - 12, b.1) };
-            (px + 6, if near_top { py + 8 } else { py - 8 - h })
+            if mark.from.is_some() && a.0 + 6 + w > right_edge {
+                // No room after the start: before it, centred on the bar.
+                (a.0 - 12 - w, a.1 - h / 2)
+            } else {
+                let (px, py) = if mark.from.is_some() { a } else { (b.0 - w - 12, b.1) };
+                (px + 6, if near_top { py + 8 } else { py - 8 - h })
+            }
         }
     };
     root.draw(&Rectangle::new([(x - 3, y - 2), (x + w + 3, y + h + 2)], WHITE.filled()))
