@@ -129,7 +129,11 @@ pub fn run(args: TabletopArgs) -> CliResult {
         step
     );
     command.push_str(" --script commands.txt");
-    let set = RunSet { meta: meta(&loaded, &spec, 1, command), runs: vec![debrief.full.clone()] };
+    let set = RunSet {
+        meta: meta(&loaded, &spec, 1, command),
+        runs: vec![debrief.full.clone()],
+        observed: Vec::new(),
+    };
     let section = |id: &str, title: &str, text: &str, folded: bool| TextSection {
         id: id.into(),
         title: title.into(),

@@ -12,6 +12,7 @@ pub mod actions;
 pub mod builtin;
 pub mod layer;
 pub mod locate;
+pub mod observations;
 pub mod overrides;
 mod place;
 pub mod raw;
@@ -148,9 +149,35 @@ pub fn to_ron(s: &raw::Scenario) -> String {
         .unwrap_or_else(|e| format!("// {e}\n{s:#?}"))
 }
 
-/// The hint for a problem with no more specific advice.
-const GENERIC_HINT: &str =
-    "compare with a built-in scenario (`blastradius scenarios --show crowdstrike-2024`)";
+/// What kind of file is being read, for the words of its syntax errors: scenario files and
+/// observations files share the parser and the messages, but not the examples.
+pub(crate) struct Kind {
+    /// What the file holds, as in "there is text after the end of the scenario".
+    noun: &'static str,
+    /// "a scenario is one record `( ... )`".
+    one_record: &'static str,
+    /// "the scenario's opening `(`".
+    opening: &'static str,
+    /// "a scenario file is one record `( ... )`".
+    file_is_one_record: &'static str,
+    /// The hint for a problem with no more specific advice.
+    generic_hint: &'static str,
+    /// The hint for a value that should be a string.
+    string_hint: &'static str,
+    /// What to start from, for an empty file.
+    start_hint: &'static str,
+}
+
+pub(crate) const SCENARIO: Kind = Kind {
+    noun: "scenario",
+    one_record: "a scenario is one record `( ... )`",
+    opening: "the scenario's opening `(`",
+    file_is_one_record: "a scenario file is one record `( ... )`",
+    generic_hint: "compare with a built-in scenario (`blastradius scenarios --show crowdstrike-2024`)",
+    string_hint: "e.g. \"crowdstrike-2024\"; durations are strings too, e.g. \"78m\"",
+    start_hint: "a scenario is one record `( ... )`; `blastradius scenarios --show \
+                 crowdstrike-2024` prints one to start from",
+};
 
 /// Turns a ron error into a message and a hint a planner can act on. `text` is the layer's
 /// text, `at` where ron stopped, `written` the token there and `path` its field, if any.
@@ -160,6 +187,7 @@ fn describe(
     at: Position,
     written: Option<&str>,
     path: Option<&str>,
+    kind: &Kind,
 ) -> Explanation {
     use ron::Error as E;
     // What is written where ron stopped, for "expected a number, found `"twenty"`".
@@ -219,10 +247,9 @@ fn describe(
         E::ExpectedBoolean => {
             (format!("expected true or false{found}"), "write true or false".into())
         }
-        E::ExpectedString | E::ExpectedStringEnd => (
-            format!("expected a string in double quotes{found}"),
-            "e.g. \"crowdstrike-2024\"; durations are strings too, e.g. \"78m\"".into(),
-        ),
+        E::ExpectedString | E::ExpectedStringEnd => {
+            (format!("expected a string in double quotes{found}"), kind.string_hint.into())
+        }
         E::IntegerOutOfBounds => (
             format!("the number{} is out of range here", found.replace(", found", "")),
             "counts are whole numbers from 0 up (they cannot be negative); hours of the day are \
@@ -234,7 +261,7 @@ fn describe(
             "write digits only, e.g. 42".into(),
         ),
         E::InvalidValueForType { expected, found } => {
-            (format!("expected {expected}, not {found}"), GENERIC_HINT.into())
+            (format!("expected {expected}, not {found}"), kind.generic_hint.into())
         }
         E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => (
             format!("expected a record in parentheses{found}"),
@@ -274,10 +301,11 @@ fn describe(
                 .into(),
         ),
         E::TrailingCharacters => (
-            "there is text after the end of the scenario".into(),
-            "a scenario is one record `( ... )`: remove what follows its closing `)`, or an \
-             extra `)` before it"
-                .into(),
+            format!("there is text after the end of the {}", kind.noun),
+            format!(
+                "{}: remove what follows its closing `)`, or an extra `)` before it",
+                kind.one_record
+            ),
         ),
         E::SuggestRawIdentifier(name) | E::InvalidIdentifier(name) => (
             format!("`{name}` is not a field name"),
@@ -286,8 +314,8 @@ fn describe(
                 .into(),
         ),
         E::ExpectedDifferentStructName { found, .. } => (
-            format!("expected the scenario's opening `(`, found `{found}`"),
-            "a scenario file is one record `( ... )`; comment lines start with `//`".into(),
+            format!("expected {}, found `{found}`", kind.opening),
+            format!("{}; comment lines start with `//`", kind.file_is_one_record),
         ),
         E::UnclosedBlockComment => {
             ("a `/*` comment is never closed".into(), "close it with `*/`".into())
@@ -300,9 +328,9 @@ fn describe(
         ),
         E::Message(m) => match m.split_once(&format!("; {}", units::DURATION_HINT)) {
             Some((what, rest)) => (format!("{what}{rest}"), units::DURATION_HINT.into()),
-            None => (m.clone(), GENERIC_HINT.into()),
+            None => (m.clone(), kind.generic_hint.into()),
         },
-        other => (other.to_string(), GENERIC_HINT.into()),
+        other => (other.to_string(), kind.generic_hint.into()),
     };
     Explanation { message, hint }
 }
@@ -315,7 +343,16 @@ fn token_before_hint(text: &str, at: Position) -> Option<usize> {
 /// Parses one layer, reporting a syntax or type error at its line and column, with the field
 /// it is in.
 fn parse_layer(source: &Source) -> Result<raw::Scenario, ScenarioError> {
-    ron_options().from_str::<raw::Scenario>(&source.text).map_err(|e| {
+    parse_ron(source, &SCENARIO)
+}
+
+/// Parses a RON file of any of our kinds, reporting a syntax or type error at its line and
+/// column, with the field it is in.
+pub(crate) fn parse_ron<T: serde::de::DeserializeOwned>(
+    source: &Source,
+    kind: &Kind,
+) -> Result<T, ScenarioError> {
+    ron_options().from_str::<T>(&source.text).map_err(|e| {
         let text = &source.text;
         let reported = Position { line: e.span.start.line, col: e.span.start.col };
         let token = locate::token_at(text, reported);
@@ -333,11 +370,7 @@ fn parse_layer(source: &Source) -> Result<raw::Scenario, ScenarioError> {
             _ if empty => located(
                 Position { line: 1, col: 1 },
                 None,
-                Explanation::new(
-                    "the file has no scenario in it",
-                    "a scenario is one record `( ... )`; `blastradius scenarios --show \
-                     crowdstrike-2024` prints one to start from",
-                ),
+                Explanation::new(format!("the file has no {} in it", kind.noun), kind.start_hint),
             ),
             // At the end of the file, the bracket left open says more than the end does.
             (None, Some((open, bracket))) => {
@@ -382,7 +415,7 @@ fn parse_layer(source: &Source) -> Result<raw::Scenario, ScenarioError> {
                     _ => None,
                 });
                 let written = token.as_ref().map(|(_, w)| w.as_str());
-                let explanation = describe(&e.code, text, position, written, path.as_deref());
+                let explanation = describe(&e.code, text, position, written, path.as_deref(), kind);
                 located(position, path, explanation)
             }
         }

@@ -834,3 +834,93 @@ layered! {
         recovered_share_at: Vec<String> = vec![],
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Observations files: what was observed in the world, to set runs against (see
+// `observations.rs`). Plain records, not layers: an observations file extends nothing.
+
+/// An observations file: a name, a description, and the observations.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observations {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub observations: Vec<Observation>,
+}
+
+/// One observed outcome: which figure, of what and when, the band observed, and who said so.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observation {
+    /// Short and unique in the file.
+    pub name: String,
+    /// A catalogue metric stem: `recovered_share`, `recovered_99pct_at_s`, `loss_usd`, ...
+    pub figure: String,
+    /// For figures at a moment: a date-time (RFC 3339).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// For figures of one archetype, named as in the fleet.
+    #[serde(default)]
+    pub archetype: Option<String>,
+    /// For daily figures: a local date (`"2024-07-20"`) or a day number (1: the day of the
+    /// start).
+    #[serde(default)]
+    pub day: Option<Day>,
+    /// The scenarios it applies to (a run applies it when its scenario is, or extends, one of
+    /// them); every run when left out.
+    #[serde(default)]
+    pub scenarios: Option<Vec<String>>,
+    pub observed: Band,
+    /// Who stated it.
+    pub source: String,
+}
+
+/// The band observed; an end left out is open. Time figures may give an end as a date-time.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    #[serde(default)]
+    pub low: Option<f64>,
+    #[serde(default)]
+    pub high: Option<f64>,
+    /// For time figures: the low end as a date-time (RFC 3339), "not before".
+    #[serde(default)]
+    pub low_at: Option<String>,
+    /// For time figures: the high end as a date-time (RFC 3339), "by".
+    #[serde(default)]
+    pub high_at: Option<String>,
+}
+
+/// A day of a daily figure: a local date or a day number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Day {
+    /// 1 is the day simulated time zero falls on.
+    Number(u64),
+    /// A local date, `"2024-07-20"`.
+    Date(String),
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Day, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Day;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a day number such as 2 or a local date such as \"2024-07-20\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Day, E> {
+                Ok(Day::Number(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Day, E> {
+                u64::try_from(v)
+                    .map(Day::Number)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Day, E> {
+                Ok(Day::Date(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
