@@ -597,6 +597,10 @@ fn load_source(first: Source) -> Result<Loaded, ScenarioError> {
     // scenario to what will be simulated.
     if let Some(fleet) = &mut resolved.fleet {
         fleet.retain(|_, a| a.organisations != Some(0));
+        // A base may name an archetype for its outputs that this scenario removed.
+        if let Some(named) = resolved.outputs.as_mut().and_then(|o| o.archetypes.as_mut()) {
+            named.retain(|a| fleet.contains_key(a));
+        }
     }
     apply_templates(&mut resolved);
     resolved.fill();

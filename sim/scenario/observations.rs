@@ -481,6 +481,9 @@ fn rfc3339(unix_s: i64) -> String {
 /// chain, and its validated world.
 struct Run<'a> {
     names: Vec<String>,
+    /// The nearest scenario along the chain (the run's own first) that some observation of
+    /// the file names: observations naming only farther ones do not apply.
+    nearest: Option<String>,
     spec: &'a WorldSpec,
     /// Seconds from simulated time zero to the first publication of faulty content.
     publication_s: i64,
@@ -495,11 +498,11 @@ impl Observations {
         loaded: &Loaded,
         spec: &WorldSpec,
     ) -> Result<Vec<Observed>, ScenarioError> {
-        let run = Run {
-            names: chain_names(loaded, spec),
-            spec,
-            publication_s: first_publication_s(spec),
-        };
+        let names = chain_names(loaded, spec);
+        let named: Vec<&String> =
+            self.entries.iter().flat_map(|e| e.scenarios.iter().flatten()).collect();
+        let nearest = names.iter().find(|n| named.contains(n)).cloned();
+        let run = Run { names, nearest, spec, publication_s: first_publication_s(spec) };
         let mut problems = Vec::new();
         let mut out = Vec::new();
         for entry in &self.entries {
@@ -568,6 +571,18 @@ fn resolve(e: &Entry, run: &Run<'_>) -> Result<Observed, Diagnostic> {
         && !list.iter().any(|s| run.names.contains(s))
     {
         return not_applicable(format!("for {}, not {}", list.join(", "), spec.name));
+    }
+    // A scenario the file describes more closely (its own observations, or those of a nearer
+    // scenario it extends) is not measured against a farther one's: salem-health extends
+    // crowdstrike-2024 but is not the 2024 fleet.
+    if let (Some(list), Some(nearest)) = (&e.scenarios, &run.nearest)
+        && !list.contains(nearest)
+    {
+        return not_applicable(format!(
+            "for {}; {} is described by the observations for {nearest}",
+            list.join(", "),
+            spec.name
+        ));
     }
     // A scenario that only extends one the observation names may have moved its start or
     // shortened its horizon: an observation that then falls outside it does not apply. For

@@ -420,7 +420,13 @@ layered! {
         crews_per_daily_flight: f64 = 0.5,
         /// Crew reassignments an hour at full capacity, per 1,000 flights a day.
         reassignments_per_hour_per_1000_flights: f64 = 20.0,
-        /// Crews left out of position by a cancelled flight, and by a delayed one.
+        /// Aircraft per flight of a day.
+        aircraft_per_daily_flight: f64 = 0.2,
+        /// Aircraft repositioned an hour by operations control at full capacity, per 1,000
+        /// flights a day.
+        repositions_per_hour_per_1000_flights: f64 = 40.0,
+        /// Crews (or aircraft) left out of position by a cancelled flight that had them, and
+        /// crews by a delayed one.
         strand_per_cancellation: f64 = 1.0,
         strand_per_delay: f64 = 0.05,
         /// Delay of a flight that leaves late, and its cost per minute.
@@ -807,6 +813,9 @@ layered! {
         surge: Setting<bool> = Setting::Archetype,
         content_lag_share: Setting<f64> = Setting::Archetype,
         technicians_per_1000: Setting<f64> = Setting::Archetype,
+        /// Every archetype's `exposure.affected_share` and `exposure.affected_share_sd`.
+        affected_share: Setting<f64> = Setting::Archetype,
+        affected_share_sd: Setting<f64> = Setting::Archetype,
     }
 }
 
