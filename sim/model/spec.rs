@@ -624,6 +624,9 @@ pub struct PoolSpec {
     /// Most contractors one organisation holds at once (0: no limit): a managed-service
     /// provider spreads its technicians over its clients.
     pub per_client_max: u32,
+    /// From an organisation asking for (or releasing) contractors to the pool knowing it (a
+    /// phone call, a ticket).
+    pub request_delay: SimDuration,
 }
 
 /// Which organisations an action applies to.

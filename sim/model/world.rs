@@ -124,7 +124,7 @@ struct Contribution {
 fn lookahead(spec: &WorldSpec) -> SimDuration {
     let mut l = spec.vendor.propagation.min(spec.vendor.telemetry.latency);
     for pool in &spec.pools {
-        l = l.min(pool.dispatch_delay);
+        l = l.min(pool.dispatch_delay).min(pool.request_delay);
     }
     for service in spec.archetypes.iter().flat_map(|a| &a.services) {
         if let Some(supplier) = &service.supplier {

@@ -599,6 +599,8 @@ layered! {
         /// Most contractors one organisation holds at once (0: no limit); a managed-service
         /// provider spreads its technicians over its clients.
         per_client_max: u32 = 0,
+        /// From an organisation asking for (or releasing) contractors to the pool knowing it.
+        request_delay: Duration = Duration::mins(15),
     }
 }
 

@@ -197,6 +197,12 @@ fn pools(c: &mut Checker, s: &raw::Scenario) -> Vec<m::PoolSpec> {
                 "contractors take time to arrive",
             ),
             per_client_max: p.per_client_max(),
+            request_delay: c.min_duration(
+                &format!("contractor_pools.{name}.request_delay"),
+                p.request_delay(),
+                SimDuration::from_secs(1),
+                "a request takes time to reach the pool",
+            ),
         })
         .collect()
 }
