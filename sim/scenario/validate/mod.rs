@@ -14,7 +14,8 @@
 //!           │    ├─ repair     repair times, key escrow, remote workers
 //!           │    ├─ services   dependencies, fallbacks, backlog
 //!           │    └─ economics  revenue, demand curves, penalties
-//!           └─ actions    injects, and decisions taken at the tabletop
+//!           ├─ actions    injects, and decisions taken at the tabletop
+//!           └─ exercise   the tabletop lesson: briefing, injects and questions on a timeline
 //! ```
 //!
 //! Problems are reported in the order the checks run, which follows the file's order of
@@ -24,6 +25,7 @@ mod actions;
 mod archetype;
 mod check;
 mod economics;
+pub mod exercise;
 mod repair;
 mod services;
 mod sites;
@@ -71,6 +73,9 @@ pub fn validate(s: &raw::Scenario) -> Result<m::WorldSpec, Vec<Diagnostic>> {
     let tools = tools(&mut c, s);
     let archetypes = archetype::fleet(&mut c, s, &pool_names);
     let injects = actions::injects(&mut c, s, horizon, &archetypes);
+    // The lesson is the tabletop's, not the world's: checked here with everything else so that
+    // `validate` and `run` report its problems too, and built again by `exercise_of`.
+    exercise::exercise(&mut c, s, horizon, &archetypes);
     let outputs = outputs(&mut c, s, start_unix_s, horizon);
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -91,6 +96,16 @@ pub fn validate(s: &raw::Scenario) -> Result<m::WorldSpec, Vec<Diagnostic>> {
         injects,
         outputs,
     })
+}
+
+/// The exercise script of a scenario that `validate` accepted into `spec`.
+pub fn exercise_of(
+    s: &raw::Scenario,
+    spec: &m::WorldSpec,
+) -> Result<exercise::Exercise, Vec<Diagnostic>> {
+    let mut c = Checker { problems: Vec::new() };
+    let lesson = exercise::exercise(&mut c, s, spec.horizon, &spec.archetypes);
+    if c.problems.is_empty() { Ok(lesson) } else { Err(c.problems) }
 }
 
 fn name(c: &mut Checker, s: &raw::Scenario) -> String {
