@@ -118,8 +118,11 @@ fn open_browser(url: &str) {
     }
 }
 
-pub fn serve(args: &ServeArgs, served: Served) -> CliResult {
-    let Served { scenario, out, debriefing, fresh } = served;
+/// The checked flags and the listening socket: everything that bad input can make fail,
+/// done before the session is built.
+type Listening = (TcpListener, Option<String>, Option<String>, String);
+
+fn listen(args: &ServeArgs) -> Result<Listening, CliError> {
     let (addr, bound_name) = address(&args.bind, args.port)?;
     let loopback = access::is_loopback(addr.ip());
     let join_code = join_code(args, loopback)?;
@@ -132,6 +135,18 @@ pub fn serve(args: &ServeArgs, served: Served) -> CliResult {
         ))
     })?;
     listener.set_nonblocking(true)?;
+    Ok((listener, bound_name, join_code, facilitator_token))
+}
+
+pub fn serve(args: &ServeArgs, served: Served) -> CliResult {
+    let Served { scenario, out, debriefing, fresh } = served;
+    let (listener, bound_name, join_code, facilitator_token) = match listen(args) {
+        Ok(l) => l,
+        Err(e) => {
+            out.abandon();
+            return Err(e);
+        }
+    };
     let local = listener.local_addr()?;
     // The address pages are opened at: a wildcard address is reached here as loopback.
     let shown_ip = if local.ip().is_unspecified() {
