@@ -110,9 +110,36 @@ pub fn request(
     text.push_str("\r\n");
     text.push_str(body);
     stream.write_all(text.as_bytes()).unwrap();
+    // Read the head, then as much body as it announces (a WebDriver server keeps the
+    // connection open whatever the request says), or to the end.
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut buf).unwrap();
+        raw.extend_from_slice(&buf[..n]);
+        if n == 0 || complete(&raw) {
+            break;
+        }
+    }
     parse_response(&raw)
+}
+
+/// Whether a response read so far is whole: its announced length, or a last chunk.
+fn complete(raw: &[u8]) -> bool {
+    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = &raw[split + 4..];
+    if let Some(len) = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        return body.len() >= len;
+    }
+    if head.contains("transfer-encoding: chunked") {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    false
 }
 
 fn parse_response(raw: &[u8]) -> Response {
