@@ -142,7 +142,7 @@ impl Browser<'_> {
         )
     }
     fn element(&self, css: &str) -> String {
-        let v = self.wait_for(&format!("{css} element"), Duration::from_secs(10), || {
+        self.wait_for(&format!("{css} element"), Duration::from_secs(10), || {
             let r = request(
                 &self.driver.addr,
                 "POST",
@@ -153,8 +153,7 @@ impl Browser<'_> {
             (r.status == 200)
                 .then(|| r.json()["value"][ELEMENT].as_str().map(str::to_string))
                 .flatten()
-        });
-        v
+        })
     }
     fn click(&self, css: &str) {
         let e = self.element(css);
