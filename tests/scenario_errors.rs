@@ -110,6 +110,11 @@ const CASES: &[Case] = &[
     case("surge-unknown-pool.ron", 6, 50, "\"big-four\"", "fleet.global_bank.staff.surge.pool", &["no contractor pool named \"big-four\"", "contractor_pools"]),
     case("inject-unknown-archetype.ron", 5, 57, "\"hospitals\")", "injects[0].action.to", &["no archetype named \"hospitals\"", "community_hospital"]),
     case("inject-after-horizon.ron", 6, 14, "\"8d\"", "injects[0].at", &["\"8d\" is at or after the horizon"]),
+    // The exercise script (a tabletop lesson).
+    case("exercise-cue-after-horizon.ron", 5, 14, "\"8d\"", "exercise.script[0].at", &["\"8d\" is at or after the horizon, so it would never be shown"]),
+    case("exercise-suggest-unknown-target.ron", 6, 48, "\"clinics\")", "exercise.script[0].suggest.to", &["no archetype named \"clinics\"", "harbour_health"]),
+    case("exercise-question-without-text.ron", 5, 9, "(at:", "exercise.script[0].text", &["the question has no text", "write what the room hears"]),
+    case("exercise-unknown-kind.ron", 5, 26, "Quiz", "exercise.script[0].kind", &["unknown value `Quiz`", "Inject, Question"]),
     // A value from a built-in that the file's change makes wrong.
     case_in("default-output-interval.ron", "builtin:crowdstrike-2024", 33, 22, "\"15m\"", "output_interval", &["\"15m\" is longer than the horizon \"1m\""]),
     // A default value: no position, but the file and the field.

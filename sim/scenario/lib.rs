@@ -605,6 +605,10 @@ fn load_source(first: Source) -> Result<Loaded, ScenarioError> {
     apply_templates(&mut resolved);
     resolved.fill();
     resolved.extends = None;
+    // A scenario without a lesson reads as it did before lessons existed.
+    if resolved.exercise.as_ref().is_some_and(raw::Exercise::is_empty) {
+        resolved.exercise = None;
+    }
     Ok(Loaded { resolved, sources })
 }
 
@@ -625,6 +629,21 @@ impl Loaded {
     /// Validates the resolved scenario, locating each problem in the file that set the value.
     pub fn validate(&self) -> Result<WorldSpec, ScenarioError> {
         validate::validate(&self.resolved).map_err(|diagnostics| {
+            let documents: Vec<locate::Document> =
+                self.sources.iter().map(|s| locate::Document::parse(&s.text)).collect();
+            ScenarioError {
+                problems: diagnostics.into_iter().map(|d| self.place(&documents, d)).collect(),
+            }
+        })
+    }
+
+    /// The exercise script (the tabletop's lesson) of a scenario validated into `spec`; empty
+    /// when the scenario has none.
+    pub fn exercise(
+        &self,
+        spec: &WorldSpec,
+    ) -> Result<validate::exercise::Exercise, ScenarioError> {
+        validate::exercise_of(&self.resolved, spec).map_err(|diagnostics| {
             let documents: Vec<locate::Document> =
                 self.sources.iter().map(|s| locate::Document::parse(&s.text)).collect();
             ScenarioError {

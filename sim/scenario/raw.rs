@@ -162,7 +162,9 @@ crate::replace_layer!(
     Days,
     ToolMode,
     Target,
-    Action
+    Action,
+    CueKind,
+    Option<Action>
 );
 
 layered! {
@@ -192,6 +194,9 @@ layered! {
         policies: Policies = Policies::default(),
         injects: Vec<Inject> = vec![],
         outputs: Outputs = Outputs::default(),
+        /// A lesson for the tabletop: a briefing, and injects and discussion questions shown
+        /// at simulated times. Left out of the resolved scenario when it says nothing.
+        exercise: Exercise = Exercise::default(),
     }
 }
 
@@ -826,6 +831,49 @@ layered! {
         /// Time after simulated time zero.
         at: Duration = Duration::millis(0),
         action: Action = Action::HaltRollout,
+    }
+}
+
+layered! {
+    /// An exercise script, as a facilitator's situation manual has it: the lesson's title, the
+    /// briefing read out at the start, and cues (injects and discussion questions) that the
+    /// tabletop shows when the simulated clock reaches them. It changes nothing in the world:
+    /// a cue's `suggest`ed decision is only taken if the facilitator takes it.
+    pub struct Exercise {
+        title: String = String::new(),
+        briefing: String = String::new(),
+        script: Vec<Cue> = vec![],
+    }
+}
+
+impl Exercise {
+    /// Whether the exercise says nothing (then the resolved scenario leaves it out).
+    pub fn is_empty(&self) -> bool {
+        self.title().is_empty() && self.briefing().is_empty() && self.script().is_empty()
+    }
+}
+
+/// What a cue is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CueKind {
+    /// News that reaches the room (a call from the emergency department, a press query).
+    Inject,
+    /// A question for the room to discuss.
+    Question,
+}
+
+layered! {
+    /// One cue of an exercise script, shown when the clock reaches `at`.
+    pub struct Cue {
+        /// Time after simulated time zero.
+        at: Duration = Duration::millis(0),
+        kind: CueKind = CueKind::Inject,
+        /// A short headline (optional for questions).
+        title: String = String::new(),
+        text: String = String::new(),
+        /// A decision the facilitator can take with one click when the cue comes up, written
+        /// as in `injects` (an inject only).
+        suggest: Option<Action> = None,
     }
 }
 
