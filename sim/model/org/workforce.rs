@@ -162,8 +162,15 @@ impl Workforce {
             if on { self.volunteers } else { 0 }
         } else {
             let (scheduled, call_in) = shift;
-            let called = self.call_in_active && !self.stood_down;
-            (if called { call_in } else { scheduled }) + self.crews[crew].extra
+            let on_duty = if self.stood_down {
+                // Only part of the normal staff stay on what is still broken.
+                (f64::from(scheduled) * staff.stand_down.staff_share).ceil() as u32
+            } else if self.call_in_active {
+                call_in
+            } else {
+                scheduled
+            };
+            on_duty + self.crews[crew].extra
         }
     }
 
