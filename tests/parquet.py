@@ -27,16 +27,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(ROOT, "target/release/blastradius")
 
 # Columns that must be INT64, by table; every other numeric column is DOUBLE.
-COUNT_FIGURES = [
-    "endpoints_total",
-    "endpoints_exposed",
-    "endpoints_crashed",
-    "endpoints_self_healed",
-    "endpoints_repaired_remote",
-    "endpoints_repaired_onsite",
-    "endpoints_down_at_end",
-    "organisations_affected",
-]
+# The count figures, read from the figure catalogue's generated table (sim/model/FIGURES.md,
+# kept up to date by a test), so a figure added to the catalogue is checked here too.
+def count_figures():
+    names = []
+    with open(os.path.join(ROOT, "sim/model/FIGURES.md")) as f:
+        for line in f:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 2 and cells[1] == "count":
+                names.append(cells[0].strip("`"))
+    if not names:
+        sys.exit("no count figures found in sim/model/FIGURES.md")
+    return [n for n in names if "<" not in n], [n.split("<")[0] for n in names if "<" in n]
+
+
+# Plain names, and the prefixes of per-archetype or per-sector names (`endpoints_crashed_of_`).
+COUNT_FIGURES, COUNT_PREFIXES = count_figures()
 INTEGERS = {
     "blastradius.timeseries/1": ["replication", "time_s", "endpoints_down"],
     "blastradius.runs/1": ["point", "replication"] + COUNT_FIGURES,
@@ -118,6 +124,8 @@ def compare_table(csv_path, parquet_path, schema_id, string_columns=()):
     arrow = pq.read_table(parquet_path)
     types = {f.name: str(f.type) for f in arrow.schema}
     integers = [c for c in INTEGERS[schema_id] if c in types]
+    if schema_id == "blastradius.runs/1":
+        integers += [c for c in types if c not in integers and c.startswith(tuple(COUNT_PREFIXES))]
     bad = {c: types[c] for c in integers if types[c] != "int64"}
     check(f"{label}: integer columns are int64 ({len(integers)})", not bad, bad)
     strings = STRINGS[schema_id] + list(string_columns)
