@@ -423,9 +423,12 @@ fn parameter_axis(p: &Parameter) -> (String, Unit, Option<(f64, f64)>) {
     }
 }
 
-/// The largest implausibility the charts show; above it, points sit at the top edge.
-fn implausibility_cap(threshold: f64) -> f64 {
-    (threshold * 4.0).max(1.0)
+/// The largest implausibility the charts show: the largest finite one, but at least one and
+/// a half thresholds and at most four; above it, points sit at the top edge.
+fn implausibility_cap(cal: &Calibration) -> f64 {
+    let t = cal.threshold;
+    let largest = cal.all().map(|(_, s)| s.max).filter(|m| m.is_finite()).fold(0.0, f64::max);
+    largest.clamp(1.5 * t, 4.0 * t)
 }
 
 /// The calibration's charts: for each parameter, `implausibility_vs_<name>` (every point's
@@ -436,7 +439,7 @@ pub fn calibration_charts(cal: &Calibration) -> Result<Vec<Chart>, ChartError> {
     let params = cal.parameters();
     let names = short_names(&params.iter().map(|p| p.path.clone()).collect::<Vec<_>>());
     let best = cal.best();
-    let cap = implausibility_cap(cal.threshold);
+    let cap = implausibility_cap(cal);
     let tried = RGB(0xC8, 0xC8, 0xC8);
     let reps = cal.waves.first().map_or(0, |w| w.plan.replications);
     let mut charts = Vec::new();
