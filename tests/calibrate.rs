@@ -13,6 +13,9 @@ use blastradius::model::figures::Figure;
 use blastradius::model::{Metric, RunConfig, run_replication};
 use blastradius::scenario::{self, Loaded, overrides};
 
+#[path = "support/sbatch.rs"]
+mod sbatch;
+
 const WORLD: &str = "tests/known/calibrate.ron";
 const STAFF: &str = "fleet.org.staff.technicians_per_1000";
 
@@ -477,6 +480,82 @@ fn bad_calibration_input_is_named_and_stops_before_anything_runs() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(!out.exists(), "{args:?} created the folder");
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_slurm_script_runs_a_calibrations_first_wave_as_an_array_then_scores_it_and_the_later_waves()
+{
+    let dir = scratch("slurm");
+    let observed = observations_file(&dir);
+    let fake = dir.join("bin");
+    fs::create_dir_all(&fake).unwrap();
+    fs::write(fake.join("sbatch"), sbatch::FAKE_SBATCH).unwrap();
+    Command::new("chmod").arg("+x").arg(fake.join("sbatch")).status().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-sweep.sbatch");
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap_or_default());
+    let log = dir.join("sbatch.log");
+    let out = dir.join("cluster");
+    let set = format!("{STAFF}=5..25");
+    let flags = [
+        "--observed",
+        s(&observed),
+        "--set",
+        &set,
+        "--design",
+        "lhs",
+        "--samples",
+        "30",
+        "--reps",
+        "1",
+        "--waves",
+        "2",
+    ];
+    let o = Command::new("bash")
+        .arg(&script)
+        .args(["calibrate", "3", s(&out), WORLD])
+        .args(flags)
+        .env("PATH", path)
+        .env("SBATCH_LOG", &log)
+        .env("BLASTRADIUS", bin())
+        .env_remove("BLASTRADIUS_SBATCH_ARGS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("the calibration's report:") && stdout.contains(" -- calibrate 3 "),
+        "{stdout}"
+    );
+    let submitted = fs::read_to_string(&log).unwrap();
+    let (array, merge) = submitted.split_once('\n').unwrap();
+    assert!(
+        array.contains("--array=0-2") && array.contains("--job-name=blastradius-calibrate"),
+        "{array}"
+    );
+    // The scoring job runs the second wave too, on the tasks' CPUs.
+    assert!(
+        merge.contains("--dependency=afterok:1") && merge.contains("--cpus-per-task=2"),
+        "{merge}"
+    );
+    // (Its memory is the tasks', not a merge's 2 GiB; a second wave of this tiny world adds
+    // nothing to the half hour.)
+    assert!(merge.contains("--mem=512M") && merge.contains("--time=0:30:00"), "{merge}");
+    for i in 0..3 {
+        assert!(out.join(format!("shard-{i}/runs.csv")).is_file());
+    }
+    let local = dir.join("local");
+    let mut args = vec!["calibrate", WORLD];
+    args.extend(flags);
+    args.extend(["--out", s(&local), "--quiet"]);
+    ok(&args);
+    for file in ["calibration.csv", "best.ron", "wave-2/runs.csv"] {
+        assert_eq!(
+            fs::read(out.join("merged").join(file)).unwrap(),
+            fs::read(local.join(file)).unwrap(),
+            "{file}"
+        );
     }
     fs::remove_dir_all(&dir).unwrap();
 }
