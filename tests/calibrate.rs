@@ -234,9 +234,12 @@ fn observations_made_at_13_technicians_are_recovered_by_a_200_point_latin_hyperc
     assert_eq!(spec.name, "known-calibrate-calibrated");
     let r = run_replication(Arc::new(spec), RunConfig { replication: 0, threads: 1 }).unwrap();
     assert_eq!(r.figure(Metric::RecoveredAllAt), Some(known(13).2));
-    for file in
-        ["report.html", "implausibility_vs_technicians_per_1000.svg", "runs.csv", "sweep.json"]
-    {
+    for file in [
+        "report.html",
+        "implausibility_vs_staff_technicians_per_1000.svg",
+        "runs.csv",
+        "sweep.json",
+    ] {
         assert!(out.join(file).is_file(), "{file}");
     }
     let html = fs::read_to_string(out.join("report.html")).unwrap();

@@ -388,8 +388,9 @@ pub fn calibration_summary(cal: &Calibration) -> String {
     out
 }
 
-/// File-name-safe short names for the parameters: the fewest last segments of each path that
-/// tell it from the others (`technicians_per_1000`, `Workstation_mean`).
+/// File-name-safe short names for the parameters: the last two segments of each path
+/// (`staff_technicians_per_1000`, `Workstation_mean`: one is often too vague, `mean`), or more
+/// when that does not tell it from the others.
 pub fn short_names(paths: &[String]) -> Vec<String> {
     let split: Vec<Vec<&str>> = paths.iter().map(|p| p.split('.').collect()).collect();
     let tail = |segments: &[&str], k: usize| segments[segments.len().saturating_sub(k)..].join("_");
@@ -397,7 +398,7 @@ pub fn short_names(paths: &[String]) -> Vec<String> {
         .iter()
         .enumerate()
         .map(|(i, segments)| {
-            let k = (1..=segments.len())
+            let k = (2.min(segments.len())..=segments.len())
                 .find(|&k| {
                     split
                         .iter()
@@ -849,7 +850,15 @@ mod tests {
         let cal = calibration();
         let charts = calibration_charts(&cal).unwrap();
         let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["implausibility_vs_count", "implausibility_vs_mean", "pair_count_mean"]);
+        assert_eq!(
+            names,
+            [
+                "implausibility_vs_staff_count",
+                "implausibility_vs_repair_mean",
+                "pair_staff_count_repair_mean"
+            ]
+        );
+        assert_eq!(short_names(&["horizon".to_string()]), ["horizon"]);
         // Every point is drawn once in each chart, and the best point ringed.
         for chart in &charts {
             assert_eq!(chart.svg.matches("<circle").count(), 16 + 1, "{}", chart.name);
@@ -857,14 +866,14 @@ mod tests {
     }
 
     #[test]
-    fn short_names_are_the_fewest_segments_that_differ() {
+    fn short_names_are_the_last_two_segments_or_as_many_as_tell_them_apart() {
         let paths = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
             short_names(&paths(&[
                 "a.staff.technicians_per_1000",
                 "a.repair.time.Workstation.mean"
             ])),
-            ["technicians_per_1000", "mean"]
+            ["staff_technicians_per_1000", "Workstation_mean"]
         );
         assert_eq!(
             short_names(&paths(&["x.rings[0].share", "y.rings[0].share"])),
@@ -876,7 +885,8 @@ mod tests {
                 "a.time.Server.mean",
                 "rings[0].share"
             ])),
-            ["Workstation_mean", "Server_mean", "share"]
+            // (the third's two segments are all it has)
+            ["Workstation_mean", "Server_mean", "rings_0__share"]
         );
     }
 
