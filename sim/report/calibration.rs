@@ -558,6 +558,9 @@ pub fn calibration_charts(cal: &Calibration) -> Result<Vec<Chart>, ChartError> {
     Ok(charts)
 }
 
+/// Long field paths break anywhere rather than run off the page.
+const WIDE: &str = "td code, table.wide th { word-break: break-all; }\n";
+
 /// Most rows of the non-implausible set shown in the HTML report (the CSV has them all).
 const HTML_ROWS: usize = 50;
 
@@ -574,7 +577,7 @@ pub fn calibration_html(
     let title = format!("Calibration of {} against {}", cal.name, cal.observations);
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} - blastradius</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} - blastradius</title>\n<style>{CSS}{WIDE}</style>\n</head>\n<body>\n<main>\n",
         escape(&title)
     );
     let _ =
@@ -623,13 +626,17 @@ pub fn calibration_html(
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             w.number,
             escape(&design),
             w.points.len(),
             w.plan.replications,
             w.points.iter().filter(|s| s.non_implausible).count(),
-            escape(&sets(&w.plan.parameters).join(" "))
+            sets(&w.plan.parameters)
+                .iter()
+                .map(|set| format!("<code>{}</code>", escape(set)))
+                .collect::<Vec<_>>()
+                .join("<br>")
         );
     }
     h.push_str("</tbody>\n</table>\n");
@@ -695,7 +702,7 @@ pub fn calibration_html(
                 String::new()
             }
         );
-        h.push_str("<table>\n<thead><tr><th>wave</th><th class=\"num\">point</th>");
+        h.push_str("<table class=\"wide\">\n<thead><tr><th>wave</th><th class=\"num\">point</th>");
         for p in cal.parameters() {
             let _ = write!(h, "<th class=\"num\">{}</th>", escape(&p.path));
         }
