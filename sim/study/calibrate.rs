@@ -360,7 +360,7 @@ fn mean_and_variance(v: &[f64]) -> (Option<f64>, f64) {
 /// The seed of wave `wave` (from 2; the first wave uses the calibration's own seed, so that it
 /// is the same sweep as `blastradius sweep` with the same flags).
 pub fn wave_seed(seed: u64, wave: u32) -> u64 {
-    hash_words(&[seed, u64::from(wave), 0x0057_4156_45])
+    hash_words(&[seed, u64::from(wave), 0x5741_5645])
 }
 
 /// One parameter's part of the box a next wave samples.
