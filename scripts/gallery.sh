@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the committed report gallery (reports/gallery/) that the README shows: one run of
-# each shipped scenario, a side-by-side comparison of the three rollout policies, and the
-# scripted hospital tabletop exercise (its transcript and debrief too). Only the charts (SVG),
-# the summary (JSON), the HTML report and the exercise's text are kept; the bulky CSV time
-# series are not. Takes about ten minutes on two cores.
+# each shipped scenario, a side-by-side comparison of the three rollout policies, the
+# scripted hospital tabletop exercise (its transcript and debrief too), and a calibration of
+# salem-health against its observed recovery (its best point as a scenario file too). Only the
+# charts (SVG), the summaries (JSON), the HTML reports, the exercise's text and the
+# calibration's non-implausible set are kept; the bulky CSV time series and sweep tables are
+# not. Takes about twelve minutes on two cores.
 #
 #   scripts/gallery.sh            # every shipped scenario but global-windows (109 M endpoints)
 #   scripts/gallery.sh --all      # global-windows too (about 4 GiB and a few minutes more)
@@ -54,5 +56,18 @@ echo "== tabletop: the scripted hospital exercise"
     >/dev/null
 keep "$work/tabletop" "$gallery/hospital-tabletop-session"
 cp "$work/tabletop"/{transcript,debrief,decisions}.txt "$gallery/hospital-tabletop-session/"
+
+echo "== calibrate: salem-health against its observed recovery (2024), repair time and staffing"
+"$bin" calibrate salem-health --observed 2024 \
+    --set 'fleet.salem_health.repair.time.Workstation.mean=5m..30m' \
+    --set 'fleet.salem_health.staff.technicians_per_1000=2..20' \
+    --set 'fleet.salem_health.repair.key_desk_agents_per_1000=0.2..2' \
+    --set 'fleet.salem_health.staff.volunteers.per_1000=0..50' \
+    --design lhs --samples 200 --reps 10 --waves 2 --quiet --out "$work/calibrate"
+calibration=$gallery/calibrate-salem-health
+rm -rf "$calibration"
+mkdir -p "$calibration"
+cp "$work/calibrate"/{report.html,calibration.json,non_implausible.csv,best.ron} "$calibration"/
+cp "$work/calibrate"/implausibility_vs_*.svg "$work/calibrate"/pair_*.svg "$calibration"/
 
 du -sh "$gallery"

@@ -7,7 +7,9 @@
 #      a local `blastradius sweep` of the same command, byte for byte;
 #   2. resume: a larger sweep (3,000 runs) with one shard cancelled mid-run (scancel); its
 #      merge job is cancelled with it; the shard is resubmitted alone (--array=I), and after
-#      the new merge every run is there exactly once and the tables equal the local sweep's.
+#      the new merge every run is there exactly once and the tables equal the local sweep's;
+#   3. a calibration (`calibrate` before SHARDS) of the known world in 2 shards with a second
+#      wave: the merge job's scored calibration equals a local `blastradius calibrate`.
 # Installs slurm-wlm and munge from Debian when missing. Safe to run twice (a fresh folder and
 # free ports each time; the daemons it started are stopped on exit). .ci/run runs it.
 #
@@ -264,5 +266,27 @@ check_runs "$work/two/merged/runs.csv" "$runs2"
 same_tables "$work/two/merged" "$work/two-local"
 say "2. shard $victim resumed from $before runs (job $array after $first_array); merged: $runs2 runs, each once, equal to the local sweep"
 
+# --- 3. A calibration: the first wave as the array, scored with its second wave after. ---------
+cat > "$work/known-13.ron" << EOF
+// The known world's shares back at 3 h and 6 h at 13 technicians (tests/calibrate.rs).
+(name: "known-13", observations: [
+    (name: "back_3h", figure: "recovered_share", at: "2024-07-19T07:09:00Z", observed: (low: 0.201, high: 0.241), source: "the model at 13 technicians"),
+    (name: "back_6h", figure: "recovered_share", at: "2024-07-19T10:09:00Z", observed: (low: 0.425, high: 0.485), source: "the model at 13 technicians"),
+])
+EOF
+calibrate3=(tests/known/calibrate.ron --observed "$work/known-13.ron"
+    --set 'fleet.org.staff.technicians_per_1000=5..25' --design lhs --samples 40 --reps 2 --waves 2)
+say "3. calibration: 80 runs of its first wave in 2 shards, then scoring and a second wave"
+submit calibrate 2 "$work/three" "${calibrate3[@]}"
+wait_job "$merge" 120 COMPLETED
+wait_job "$array" 5 COMPLETED
+"$bin" calibrate "${calibrate3[@]}" --out "$work/three-local" --quiet
+for table in calibration.csv non_implausible.csv best.ron wave-2/runs.csv; do
+    cmp -s "$work/three/merged/$table" "$work/three-local/$table" ||
+        die "the cluster's $table differs from the local calibration's"
+done
+kept=$(grep -c ',true$' "$work/three/merged/calibration.csv" || true)
+say "3. the cluster's calibration equals the local one ($kept of 80 points non-implausible)"
+
 say "passed in $(($(date +%s) - started)) s"
-echo "slurm: 2 passed, 0 failed"
+echo "slurm: 3 passed, 0 failed"

@@ -3,6 +3,7 @@
 //! command reads as a pipeline: parse, validate, run, export.
 
 pub mod bench;
+pub mod calibrate;
 pub mod compare;
 pub mod format;
 pub mod output;
@@ -38,6 +39,9 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Combine the shard folders of a sweep into one
     Merge(sweep::MergeArgs),
+    /// Score a sweep against observed outcomes (history matching): the points they cannot
+    /// rule out, the best one as a scenario file, optional further waves
+    Calibrate(calibrate::CalibrateArgs),
     /// Check a scenario file and print it fully resolved, every default filled in
     Validate(scenarios::ValidateArgs),
     /// List the built-in scenarios, or print one
@@ -49,7 +53,7 @@ pub enum Command {
     Tabletop(tabletop::TabletopArgs),
 }
 
-/// The flags every command that simulates shares: `run`, `compare` and `sweep`.
+/// The flags every command that simulates shares: `run`, `compare`, `sweep` and `calibrate`.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Seed of every random stream (default: the scenario's own; compare: the first one's)
@@ -58,7 +62,8 @@ pub struct CommonArgs {
     /// Worker threads (default: all cores)
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Report folder (default: reports/<scenario-name>, reports/compare, reports/sweep-<name>)
+    /// Report folder (default: reports/<scenario-name>, reports/compare, reports/sweep-<name>,
+    /// reports/calibrate-<name>)
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// No progress bar and no summary on the terminal
@@ -127,6 +132,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Compare(a) => compare::compare(a),
         Command::Sweep(a) => sweep::sweep(a),
         Command::Merge(a) => sweep::merge(a),
+        Command::Calibrate(a) => calibrate::calibrate(a),
         Command::Validate(a) => scenarios::validate(a),
         Command::Scenarios(a) => scenarios::list(a),
         Command::Bench(b) => bench::run(b),

@@ -81,7 +81,12 @@ pub struct MergeArgs {
 
 /// The sweep's design from its flags.
 fn design(args: &SweepArgs) -> Result<Design, CliError> {
-    match (args.design, args.samples) {
+    design_of(args.design, args.samples)
+}
+
+/// A design from `--design` and `--samples`.
+pub(crate) fn design_of(design: DesignArg, samples: Option<u64>) -> Result<Design, CliError> {
+    match (design, samples) {
         (DesignArg::Grid, None) => Ok(Design::Grid),
         (DesignArg::Grid, Some(_)) => Err(CliError::input(
             "--samples only applies to --design lhs\n  hint: drop --samples, or add --design lhs",
@@ -170,11 +175,30 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("sweep-{}", plan.name)));
     let mut out = OutputDir::prepare(&out_path, "--out")?;
-    let done = resume(out.path(), &plan)?;
+    let command = command(&args, &plan);
+    let rows = run_sweep(&mut out, &plan, &specs, shard, threads, args.common.quiet, command)?;
+    finish(&mut out, &plan, rows, shard, args.common.quiet, args.common.format)
+}
+
+/// Runs a planned sweep in `out`: checks that a folder already there holds this very sweep
+/// and resumes from its `runs.csv`, writes `sweep.json`, runs the shard's remaining runs in
+/// parallel (each row appended to `runs.csv` as its run finishes) and returns every row the
+/// folder holds. `command` is the one `sweep.json` records as making the folder.
+pub(crate) fn run_sweep(
+    out: &mut OutputDir,
+    plan: &SweepPlan,
+    specs: &[Arc<WorldSpec>],
+    shard: Shard,
+    threads: usize,
+    quiet: bool,
+    command: String,
+) -> Result<Vec<RunRow>, CliError> {
+    let reps = plan.replications;
+    let done = resume(out.path(), plan)?;
     let manifest = report::study::Manifest {
-        plan: report::study::plan_record(&plan),
+        plan: report::study::plan_record(plan),
         shard: format!("{}/{}", shard.index, shard.count),
-        command: command(&args, &plan),
+        command,
     };
     out.write("sweep.json", report::study::manifest_json(&manifest).as_bytes())?;
 
@@ -186,11 +210,11 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     let runs_path = out.path().join("runs.csv");
     let mut file = OpenOptions::new().create(true).append(true).open(&runs_path)?;
     if done.is_empty() && file.metadata()?.len() == 0 {
-        file.write_all(report::study::runs_header(&plan).as_bytes())?;
+        file.write_all(report::study::runs_header(plan).as_bytes())?;
         file.flush()?;
     }
     let file = Mutex::new(file);
-    let progress = Progress::new(args.common.quiet);
+    let progress = Progress::new(quiet);
     progress.start_count(todo.len() as u64, "runs");
     let numbers: Vec<u64> = (0..todo.len() as u64).collect();
     let result = run_indexed(
@@ -202,7 +226,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             let run = run_replication(spec, RunConfig { replication: id.replication, threads: 1 })
                 .map_err(|e| CliError::Failed(e.into()))?;
             let row = RunRow { id, figures: plan.figures.iter().map(|&f| run.figure(f)).collect() };
-            let line = report::study::run_line(&plan, &row);
+            let line = report::study::run_line(plan, &row);
             // Each row goes to disk as soon as its run finishes, whole, so nothing finished is
             // lost if the sweep is killed.
             let mut f = file
@@ -217,12 +241,12 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     let new_rows = result?;
     let mut rows = done;
     rows.extend(new_rows);
-    finish(&mut out, &plan, rows, shard, args.common.quiet, args.common.format)
+    Ok(rows)
 }
 
 /// Rewrites `runs.csv` in run order and, when the plan is complete, writes the aggregates and
 /// charts. `runs.csv` is written in every format: it is the journal a rerun resumes from.
-fn finish(
+pub(crate) fn finish(
     out: &mut OutputDir,
     plan: &SweepPlan,
     mut rows: Vec<RunRow>,

@@ -5,6 +5,7 @@
 //! touches the disk, the clock or the terminal (the CLI decides where bytes go). The same
 //! results always give the same bytes, which is what makes reports reproducible.
 
+pub mod calibration;
 pub mod charts;
 pub mod csv;
 pub mod fit;

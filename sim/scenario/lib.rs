@@ -10,6 +10,7 @@
 
 pub mod actions;
 pub mod builtin;
+pub mod derived;
 pub mod layer;
 pub mod locate;
 pub mod observations;

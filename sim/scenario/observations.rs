@@ -73,6 +73,8 @@ struct Entry {
     scenarios: Option<Vec<String>>,
     low: Option<End>,
     high: Option<End>,
+    /// The stated standard deviation, in the figure's unit (seconds for times).
+    sd: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -293,6 +295,7 @@ fn check(
     }
     let unit = metric.map(|m| m.entry().unit);
     let (low, high) = band(&o.observed, unit, &p("observed"), &mut bad);
+    let sd = o.sd.as_ref().and_then(|sd| spread(sd, unit, &p("sd"), &mut bad));
     if o.source.trim().is_empty() {
         bad(
             p("source"),
@@ -314,7 +317,54 @@ fn check(
         scenarios: o.scenarios.clone(),
         low,
         high,
+        sd,
     })
+}
+
+/// A stated standard deviation in the figure's unit (seconds for times, which are written as
+/// durations), checked to be a positive finite amount.
+fn spread(
+    sd: &raw::Spread,
+    unit: Option<Unit>,
+    path: &str,
+    bad: &mut impl FnMut(String, String, &str),
+) -> Option<f64> {
+    let is_time = unit == Some(Unit::SecondsAfterPublication);
+    let value = match sd {
+        raw::Spread::Number(v) if is_time => {
+            bad(
+                path.into(),
+                format!("{v} is a number, and the figure is a time"),
+                "write the standard deviation of a time as a duration, e.g. sd: \"6h\"",
+            );
+            return None;
+        }
+        raw::Spread::Number(v) => *v,
+        raw::Spread::Duration(text) if !is_time && unit.is_some() => {
+            bad(
+                path.into(),
+                format!("\"{text}\" is text, and the figure is not a time"),
+                &format!("write a number in the figure's unit, {}", unit_text(unit)),
+            );
+            return None;
+        }
+        raw::Spread::Duration(text) => match text.parse::<crate::units::Duration>() {
+            Ok(d) => d.sim().as_secs_f64(),
+            Err(e) => {
+                bad(path.into(), format!("\"{text}\" is not a duration: {e}"), "e.g. sd: \"6h\"");
+                return None;
+            }
+        },
+    };
+    if !(value.is_finite() && value > 0.0) {
+        bad(
+            path.into(),
+            format!("the standard deviation {value} is not above 0"),
+            "give how far the observation may be off, e.g. sd: 0.03 for a share",
+        );
+        return None;
+    }
+    Some(value)
 }
 
 /// Why `figure` names no metric, and what to write instead.
@@ -515,6 +565,18 @@ impl Observations {
             return Err(placed(&self.source, problems));
         }
         Ok(out)
+    }
+
+    /// The standard deviation the file states for an observation, in its figure's unit
+    /// (seconds for times); `None` when it states none (or has no such observation). How a
+    /// band is read without one is calibration's business (`study::calibrate`).
+    pub fn stated_sd(&self, name: &str) -> Option<f64> {
+        self.entries.iter().find(|e| e.name == name).and_then(|e| e.sd)
+    }
+
+    /// The names of the observations, in file order.
+    pub fn names(&self) -> Vec<&str> {
+        self.entries.iter().map(|e| e.name.as_str()).collect()
     }
 
     /// How many observations the file holds.

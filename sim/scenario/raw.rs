@@ -933,8 +933,47 @@ pub struct Observation {
     #[serde(default)]
     pub scenarios: Option<Vec<String>>,
     pub observed: Band,
+    /// The observation's standard deviation, for calibration (`blastradius calibrate`): a
+    /// number in the figure's unit, or a duration (`"6h"`) for times. Left out, a band with
+    /// both ends is read as the observation's 95% interval, ±1.96 standard deviations about
+    /// its middle (so the standard deviation is the width divided by 3.92), and a band with
+    /// one end is not scored.
+    #[serde(default)]
+    pub sd: Option<Spread>,
     /// Who stated it.
     pub source: String,
+}
+
+/// A standard deviation as written: a number, or a duration with units.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Spread {
+    Number(f64),
+    Duration(String),
+}
+
+impl<'de> Deserialize<'de> for Spread {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Spread, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Spread;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number such as 0.03, or a duration such as \"6h\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Spread, E> {
+                Ok(Spread::Number(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Spread, E> {
+                Ok(Spread::Number(v as f64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Spread, E> {
+                Ok(Spread::Number(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Spread, E> {
+                Ok(Spread::Duration(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// The band observed; an end left out is open. Time figures may give an end as a date-time.

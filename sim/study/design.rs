@@ -1,7 +1,8 @@
 //! Sweep designs: which parameter values to run, in which runs, seeded how.
 //!
 //! A parameter is a scenario field path and its values: a list (`0.01,0.05,0.1`, `30m,1h,2h`)
-//! or a range with a count (`0.001..0.1:10`, `0.001..0.1:10:log`, `30m..4h:8`). A grid takes
+//! or a range with a count (`0.001..0.1:10`, `0.001..0.1:10:log`, `30m..4h:8`); a Latin
+//! hypercube also takes a range without one (`5..25`, `5m..30m`). A grid takes
 //! every combination; a Latin hypercube takes K points, each parameter's range cut into K equal
 //! strata with one point in each. Every (point, replication) run is seeded from (seed, point,
 //! replication) alone, so results do not depend on which machine or in which order it ran, and
@@ -90,6 +91,30 @@ pub fn parse_set(arg: &str) -> Result<Parameter, String> {
         ));
     }
     let values_text = values;
+    // A range without a count, for Latin hypercubes, which only need its ends.
+    if values.contains("..") && !values.contains(':') {
+        let (low, high) = values.split_once("..").unwrap_or((values, ""));
+        let (low_kind, low) = parse_value(low).map_err(|e| format!("--set {arg}: {e}"))?;
+        let (high_kind, high) = parse_value(high).map_err(|e| format!("--set {arg}: {e}"))?;
+        if low_kind != high_kind {
+            return Err(format!(
+                "--set {arg}: both ends of a range must be numbers, or both durations"
+            ));
+        }
+        if high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) {
+            return Err(format!(
+                "--set {arg}: the range is empty: its end must be above its start"
+            ));
+        }
+        return Ok(Parameter {
+            path: path.to_string(),
+            source: values_text.to_string(),
+            kind: low_kind,
+            values: Vec::new(),
+            numbers: Vec::new(),
+            range: Some(Range { low, high, log: false }),
+        });
+    }
     if let Some((range, rest)) = values.split_once(':').filter(|(r, _)| r.contains("..")) {
         let (low, high) = range.split_once("..").unwrap_or((range, ""));
         let (low_kind, low) = parse_value(low).map_err(|e| format!("--set {arg}: {e}"))?;
@@ -171,6 +196,11 @@ fn interpolate(r: Range, f: f64) -> f64 {
     }
 }
 
+/// A value of a parameter of this kind as a `--set` writes it: `12.5`, `1h30m`.
+pub fn value_text(kind: Kind, x: f64) -> String {
+    text_of(kind, x)
+}
+
 fn text_of(kind: Kind, x: f64) -> String {
     match kind {
         Kind::Number => number_text(x),
@@ -204,6 +234,12 @@ pub fn points(params: &[Parameter], design: Design, seed: u64) -> Result<Vec<Poi
     }
     match design {
         Design::Grid => {
+            if let Some(p) = params.iter().find(|p| p.values.is_empty()) {
+                return Err(format!(
+                    "--set {}={}: a grid needs a count of values, e.g. {}:5; or use --design lhs",
+                    p.path, p.source, p.source
+                ));
+            }
             let total =
                 params.iter().try_fold(1u64, |acc, p| acc.checked_mul(p.values.len() as u64));
             let total = total.filter(|&t| t <= MAX_POINTS).ok_or_else(|| {
@@ -358,6 +394,20 @@ mod tests {
         assert_eq!((p.kind, p.numbers.clone()), (Kind::Duration, vec![0.5, 1.0, 2.0]));
         let p = parse_set("x=1h..3h:3").unwrap();
         assert_eq!(p.values, vec!["1h", "2h", "3h"]);
+        // Without a count: only the ends, for a Latin hypercube.
+        let p = parse_set("x=5..25").unwrap();
+        assert_eq!(
+            (p.values.len(), p.range),
+            (0, Some(Range { low: 5.0, high: 25.0, log: false }))
+        );
+        let p = parse_set("x=5m..30m").unwrap();
+        assert_eq!((p.kind, p.range.map(|r| r.high)), (Kind::Duration, Some(0.5)));
+        let pts = points(&[p], Design::Lhs(4), 1).unwrap();
+        assert!(pts.iter().all(|q| q.numbers[0] >= 5.0 / 60.0 && q.numbers[0] <= 0.5), "{pts:?}");
+        let e = points(&[parse_set("x=5..25").unwrap()], Design::Grid, 1).unwrap_err();
+        assert!(e.contains("a grid needs a count of values, e.g. 5..25:5"), "{e}");
+        assert_eq!(value_text(Kind::Duration, 1.5), "1h30m");
+        assert_eq!(value_text(Kind::Number, 12.0), "12.0");
     }
 
     #[test]
@@ -374,6 +424,9 @@ mod tests {
             ("x=0..5:3:log", "log range"),
             ("x=1..5:3:cubic", "unknown range option"),
             ("x=1..2h:3", "both ends"),
+            ("x=1..2h", "both ends"),
+            ("x=5..1", "range is empty"),
+            ("x=1..banana", "neither a number"),
         ] {
             let e = parse_set(arg).unwrap_err();
             assert!(e.contains(says), "{arg}: {e}");

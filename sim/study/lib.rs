@@ -1,9 +1,12 @@
-//! Studies of many runs: comparing scenarios with common random numbers and sweeping
-//! parameters. This crate decides what to run and how to seed it: a sweep's plan (parameters,
-//! design, points, each point's validated world and seed, the figure columns) is built here
-//! from its command line's words; the engine's replication runner runs it, `report` exports it
-//! and `cli` drives it. It does no I/O beyond reading the scenario through `scenario`.
+//! Studies of many runs: comparing scenarios with common random numbers, sweeping parameters
+//! and calibrating them against observations. This crate decides what to run and how to seed
+//! it: a sweep's plan (parameters, design, points, each point's validated world and seed, the
+//! figure columns) is built here from its command line's words; the engine's replication
+//! runner runs it, `report` exports it and `cli` drives it. A calibration (`calibrate.rs`)
+//! scores a sweep's points against observations and plans the waves after the first. It does
+//! no I/O beyond reading the scenario and the observations through `scenario`.
 
+pub mod calibrate;
 pub mod design;
 pub mod sensitivity;
 

@@ -1,7 +1,8 @@
 //! Charts as SVG text and PNG bytes, drawn with plotters from finished results: the run
 //! charts (endpoints down, crashed endpoints back with observations, capacity, cumulative
 //! loss, loss distribution, timeline), the
-//! comparison overlays, and generic charts for parameter studies.
+//! comparison overlays, and generic charts for parameter studies (lines with bands, heatmaps,
+//! tornados, scatters).
 //!
 //! Every chart is drawn by one piece of code on both of plotters' in-memory backends
 //! (`render`), with the embedded Noto Sans font and the shared look in `style`. Nothing here
@@ -18,6 +19,7 @@ pub mod generic;
 mod lines;
 mod png;
 mod render;
+pub mod scatter;
 pub mod style;
 mod timeline;
 mod timeseries;
@@ -25,6 +27,7 @@ mod timeseries;
 pub use distribution::loss_distribution;
 pub use generic::{ChartSpec, TornadoBar, heatmap, line_with_band, tornado};
 pub use png::SIGNATURE as PNG_SIGNATURE;
+pub use scatter::{Guide, Highlight, Scatter, ScatterGroup, scatter};
 pub use style::{Unit, sector_colour};
 pub use timeline::timeline;
 pub use timeseries::{

@@ -118,6 +118,13 @@ fn every_mistake_is_reported_at_its_field() {
         (&[NAME, "figure: \"recovered_99pct_at_s\",", "observed: (high_at: \"soon\"),", SOURCE], 6, 29, "\"soon\"", "observations[0].observed.high_at", &["\"soon\" is not an RFC 3339 date-time"]),
         (&[NAME, "figure: \"recovered_99pct_at_s\",", "observed: (low_at: \"2024-07-27T00:00:00Z\", high_at: \"2024-07-26T00:00:00Z\"),", SOURCE], 6, 19, "(low_at", "observations[0].observed", &["is after the high end", "swap them"]),
         (&[NAME, "figure: \"schedule_normal_day\",", "archetype: \"x\",", "observed: (low: 0),", SOURCE], 7, 25, "0", "observations[0].observed.low", &["is not a day"]),
+        // The standard deviation.
+        (&[NAME, FIGURE, AT, BAND, "sd: 0,", SOURCE], 8, 13, "0", "observations[0].sd", &["the standard deviation 0 is not above 0"]),
+        (&[NAME, FIGURE, AT, BAND, "sd: -0.1,", SOURCE], 8, 13, "-0.1", "observations[0].sd", &["is not above 0"]),
+        (&[NAME, FIGURE, AT, BAND, "sd: \"2h\",", SOURCE], 8, 13, "\"2h\"", "observations[0].sd", &["is text, and the figure is not a time", "share (0 to 1)"]),
+        (&[NAME, "figure: \"recovered_all_at_s\",", "observed: (high_at: \"2024-07-23T07:00:00Z\"),", "sd: 3600,", SOURCE], 7, 13, "3600", "observations[0].sd", &["is a number, and the figure is a time", "sd: \"6h\""]),
+        (&[NAME, "figure: \"recovered_all_at_s\",", "observed: (high_at: \"2024-07-23T07:00:00Z\"),", "sd: \"soon\",", SOURCE], 7, 13, "\"soon\"", "observations[0].sd", &["\"soon\" is not a duration"]),
+        (&[NAME, FIGURE, AT, BAND, "sd: [0.1],", SOURCE], 8, 13, "[0.1]", "observations[0].sd", &["a number such as 0.03, or a duration"]),
         // Names and sources.
         (&["name: \"\",", FIGURE, AT, BAND, SOURCE], 4, 15, "\"\"", "observations[0].name", &["the observation has no name"]),
         (&["name: \"a name much longer than forty characters, really\",", FIGURE, AT, BAND, SOURCE], 4, 15, "\"a name", "observations[0].name", &["longer than 40 characters"]),
@@ -167,6 +174,17 @@ fn file_level_mistakes() {
     let (_, _, message) = first_problem("(name: \"t\", observations: []) x");
     assert!(message.contains("text after the end of the observations"), "{message}");
     assert!(message.contains("an observations file is one record"), "{message}");
+}
+
+#[test]
+fn a_stated_standard_deviation_is_kept_in_the_figures_unit() {
+    let text = "(name: \"t\", observations: [\n    (name: \"share\", figure: \"recovered_share\", at: \"2024-07-26T00:00:00Z\", observed: (low: 0.9, high: 0.98), sd: 0.02, source: \"s\"),\n    (name: \"all\", figure: \"recovered_all_at_s\", observed: (high_at: \"2024-07-23T07:00:00Z\"), sd: \"6h\", source: \"s\"),\n    (name: \"none\", figure: \"recovered_share\", at: \"2024-07-26T00:00:00Z\", observed: (low: 0.9, high: 0.98), source: \"s\"),\n])";
+    let o = load_text("t.ron", text).unwrap();
+    assert_eq!(o.names(), ["share", "all", "none"]);
+    assert_eq!(o.stated_sd("share"), Some(0.02));
+    assert_eq!(o.stated_sd("all"), Some(6.0 * 3_600.0));
+    assert_eq!(o.stated_sd("none"), None);
+    assert_eq!(o.stated_sd("nobody"), None);
 }
 
 #[test]
