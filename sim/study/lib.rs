@@ -1,10 +1,15 @@
-//! Studies of many runs: comparing scenarios with common random numbers and sweeping
-//! parameters. This crate decides what to run and how to seed it: a sweep's plan (parameters,
-//! design, points, each point's validated world and seed, the figure columns) is built here
-//! from its command line's words; the engine's replication runner runs it, `report` exports it
-//! and `cli` drives it. It does no I/O beyond reading the scenario through `scenario`.
+//! Studies of many runs: comparing scenarios with common random numbers, sweeping parameters,
+//! and catalogues of events over many simulated years. This crate decides what to run and how
+//! to seed it: a sweep's plan (parameters, design, points, each point's validated world and
+//! seed, the figure columns) is built here from its command line's words; a catalogue's
+//! timeline (`catalogue.rs`: occurrences, their seeds and starts, the book, period losses) and
+//! its exceedance curves and average annual loss (`ep.rs`) too. The engine's replication
+//! runner runs them, `report` exports them and `cli` drives them. It does no I/O beyond
+//! reading the scenario through `scenario`.
 
+pub mod catalogue;
 pub mod design;
+pub mod ep;
 pub mod sensitivity;
 
 use blastradius_model::Figure;
