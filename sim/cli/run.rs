@@ -250,11 +250,8 @@ pub fn write_ord(out: &mut OutputDir, spec: &WorldSpec, runs: &[RunResult]) -> C
     use blastradius_study::catalogue::{Book, Sample};
     let book = Book::of(&[spec]);
     let samples: Vec<Sample> = runs.iter().map(|r| Sample::of(&book, spec, r)).collect();
-    let event = report::ord::EventSamples {
-        event_id: 1,
-        rate: None,
-        samples: samples.iter().collect(),
-    };
+    let event =
+        report::ord::EventSamples { event_id: 1, rate: None, samples: samples.iter().collect() };
     let mut files = report::ord::summary_info(&book);
     files.extend(report::ord::event_loss_tables(&book, &[event]));
     std::fs::create_dir_all(out.path().join("ord"))?;
