@@ -36,6 +36,8 @@ COUNT_FIGURES = [
     "endpoints_repaired_onsite",
     "endpoints_down_at_end",
     "organisations_affected",
+    "organisations_insured",
+    "organisations_claiming",
 ]
 INTEGERS = {
     "blastradius.timeseries/1": ["replication", "time_s", "endpoints_down"],

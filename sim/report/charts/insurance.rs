@@ -14,7 +14,7 @@ use blastradius_model::spec::Sector;
 use super::render::{Figure, render};
 use super::style::{
     self, AXIS, AXIS_DESC_PX, GRID, HEADER_PX, LegendItem, MUTED, Swatch, TEXT, TICK_PX, TickAxis,
-    Unit, WIDTH, draw_error, sector_colour, series_colour, text, text_size,
+    Unit, WIDTH, draw_error, series_colour, text, text_size,
 };
 use super::{Chart, ChartError};
 use crate::RunSet;
@@ -36,6 +36,7 @@ struct BySector {
 
 const ROW_PX: u32 = 58;
 const GROUND_UP: RGBColor = RGBColor(0xBF, 0xC5, 0xCC);
+const INSURED: RGBColor = RGBColor(0x1F, 0x77, 0xB4);
 
 impl Figure for BySector {
     fn size(&self) -> (u32, u32) {
@@ -92,10 +93,7 @@ impl Figure for BySector {
             let y = row(i);
             [
                 Rectangle::new([(0.0, y + 0.5), (r.ground_up, y + 0.86)], GROUND_UP.filled()),
-                Rectangle::new(
-                    [(0.0, y + 0.14), (r.insured, y + 0.5)],
-                    sector_colour(r.sector).filled(),
-                ),
+                Rectangle::new([(0.0, y + 0.14), (r.insured, y + 0.5)], INSURED.filled()),
             ]
         });
         chart.draw_series(bars).map_err(draw_error)?;
@@ -188,8 +186,8 @@ impl Figure for EpCurve {
         let plot = style::frame(root, &self.title, &self.subtitle, &legend)?;
         let points = || self.lines.iter().flat_map(|l| l.points.iter().copied());
         let rp_max = points().map(|p| p.0).filter(|x| *x >= 1.0).fold(10.0, f64::max);
-        let x_hi = rp_max.log10().ceil().max(1.0);
-        let x_ticks: Vec<f64> = (0..=x_hi as i64).map(|k| k as f64).collect();
+        let x_hi = rp_max.log10().max(1.0);
+        let x_ticks: Vec<f64> = (0..=x_hi.floor() as i64).map(|k| k as f64).collect();
         let y_top = points().map(|p| p.1).filter(|y| y.is_finite()).fold(0.0, f64::max);
         let (_, y_hi, y_ticks) = style::nice_axis(0.0, y_top, 5);
         let mut y_label_width = 0;
