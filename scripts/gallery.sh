@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates the committed report gallery (reports/gallery/) that the README shows: one run of
-# each shipped scenario, a side-by-side comparison of the three rollout policies, and the
-# scripted hospital tabletop exercise (its transcript and debrief too). Only the charts (SVG),
+# each shipped scenario, a side-by-side comparison of the three rollout policies, 5,000 years of
+# the shipped vendor-failures catalogue, and the scripted hospital tabletop exercise (its
+# transcript and debrief too). Only the charts (SVG),
 # the summary (JSON), the HTML report and the exercise's text are kept; the bulky CSV time
-# series are not. Takes about ten minutes on two cores.
+# series are not. Takes about fifteen minutes on two cores.
 #
 #   scripts/gallery.sh            # every shipped scenario but global-windows (109 M endpoints)
 #   scripts/gallery.sh --all      # global-windows too (about 4 GiB and a few minutes more)
@@ -42,6 +43,10 @@ done
 echo "== compare: all at once, canary rings, customer lag"
 "$bin" compare crowdstrike-2024 canary-rings customer-lag --reps 3 --quiet --out "$work/compare"
 keep "$work/compare" "$gallery/compare-rollout"
+
+echo "== catalogue: vendor failures on the mid-market book, 5,000 years"
+"$bin" catalogue vendor-failures --years 5000 --quiet --out "$work/vendor-failures"
+keep "$work/vendor-failures" "$gallery/vendor-failures"
 
 echo "== tabletop: the scripted hospital exercise"
 "$bin" tabletop hospital-tabletop --script tests/tabletop/hospital.txt --out "$work/tabletop" \

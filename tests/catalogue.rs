@@ -382,7 +382,7 @@ fn a_bad_policy_term_in_a_scenario_exits_2_at_its_line_and_column() {
     let path = dir.join("terms.ron");
     fs::write(
         &path,
-        "(\n    extends: \"hospital-tabletop\",\n    fleet: {\n        \"harbour_health\": (insurance: (\n            business_interruption: (retention_usd: -5.0),\n            aggregate_limit_usd: 0.0,\n        )),\n    },\n)\n",
+        "(\n    extends: \"hospital-tabletop\",\n    fleet: {\n        \"harbour_health\": (insurance: (\n            business_interruption: (retention_usd: -5.0),\n            aggregate_limit_usd: -1.0,\n        )),\n    },\n)\n",
     )
     .unwrap();
     let out = run(&["run", s(&path), "--out", s(&dir.join("never"))]);

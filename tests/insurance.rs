@@ -53,7 +53,7 @@ fn a_time_deductible_pays_min_limit_of_r_d_minus_w_less_retention_times_one_less
         (8.0, 0.0, None, 0.0),
         (5.9, 1_000.0, None, 0.0),
     ] {
-        let sublimit = limit.map_or("None".to_string(), |l: f64| format!("{l:.1}"));
+        let sublimit = format!("{:.1}", limit.unwrap_or(0.0));
         let terms = format!(
             "(business_interruption: (waiting: TimeDeductible(\"{}m\"), retention_usd: \
              {retention:.1}, sublimit_usd: {sublimit}, coinsurance: {coinsurance}))",

@@ -428,6 +428,30 @@ mod tests {
         assert!(one("(name: \"c\", events: [])").message.contains("no events"));
     }
 
+    /// Bad input never panics: the shipped catalogue cut short at every few bytes, and with
+    /// characters replaced, is read or refused with problems, never a panic.
+    #[test]
+    fn a_damaged_catalogue_is_refused_never_a_panic() {
+        let text = builtin::catalogue("vendor-failures")
+            .unwrap()
+            .replace("mid-market-book.ron", "hospital-tabletop");
+        let cuts = (0..text.len()).step_by(37).filter(|&i| text.is_char_boundary(i));
+        for i in cuts {
+            let _ = load_text("cut.ron", &text[..i]);
+        }
+        let bytes: Vec<char> = text.chars().collect();
+        for (k, replacement) in ['(', ')', '"', ',', '-', '9', ':', 'x'].iter().enumerate() {
+            for at in (k * 13..bytes.len()).step_by(211) {
+                let mut damaged = bytes.clone();
+                damaged[at] = *replacement;
+                let damaged: String = damaged.into_iter().collect();
+                if let Err(e) = load_text("damaged.ron", &damaged) {
+                    assert!(!e.problems.is_empty());
+                }
+            }
+        }
+    }
+
     #[test]
     fn events_sharing_an_archetype_must_give_it_the_same_policy() {
         let p = one(

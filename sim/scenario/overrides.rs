@@ -100,15 +100,6 @@ fn replacement(current: &Value, text: &str, path: &str) -> Result<Value, Overrid
             )),
         },
         Value::String(_) => Ok(Value::String(text.to_string())),
-        // An optional number left out (`None`, such as no limit): a number, or None again.
-        Value::Null => match text.parse::<f64>() {
-            _ if text == "None" => Ok(Value::Null),
-            Ok(x) if x.is_finite() => Ok(Value::from(x)),
-            _ => Err(err(
-                format!("`{path}` is a number or None, not \"{text}\""),
-                "use a number such as 5000000, or None",
-            )),
-        },
         Value::Object(map) if map.len() == 1 => {
             // An enum variant with one value, such as `At("78m")` or `All(0.3)`: keep the
             // variant, replace the value.

@@ -796,7 +796,7 @@ pub enum Offset {
     Hours(f64),
 }
 
-crate::replace_layer!(Offset, Waiting, Option<f64>);
+crate::replace_layer!(Offset, Waiting);
 
 /// How a waiting period works.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -827,8 +827,9 @@ layered! {
         business_interruption: Cover = Cover::default(),
         /// Contingent business interruption: loss caused by a supplier's outage.
         contingent: Cover = Cover::default(),
-        /// Most the policy pays in a year, over every occurrence (None: no aggregate limit).
-        aggregate_limit_usd: Option<f64> = None,
+        /// Most the policy pays in a year, over every occurrence (0: no aggregate limit, as in
+        /// OasisLMF's exposure data).
+        aggregate_limit_usd: f64 = 0.0,
     }
 }
 
@@ -839,8 +840,8 @@ layered! {
         waiting: Waiting = Waiting::TimeDeductible(Duration::hours(8)),
         /// Money the organisation bears of each occurrence's covered loss.
         retention_usd: f64 = 0.0,
-        /// Most the cover pays for one occurrence (None: no sublimit).
-        sublimit_usd: Option<f64> = None,
+        /// Most the cover pays for one occurrence (0: no sublimit).
+        sublimit_usd: f64 = 0.0,
         /// Share of what is above the retention and within the sublimit that the organisation
         /// bears.
         coinsurance: f64 = 0.0,

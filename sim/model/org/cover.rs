@@ -19,6 +19,10 @@
 //! carries its share of the shortfall-driven money (revenue, penalties, backlog); idle staff
 //! and recovery labour are the organisation's own.
 //!
+//! Recovery labour is booked at the start of a job, between the ledger's bookings: the
+//! instants still to be captured before it are captured first, and it joins the loss at the
+//! next booking, so the accrual stream is never cut anywhere the ledger does not cut it.
+//!
 //! Memory is constant per insured organisation (two small records and a clock); uninsured
 //! organisations have none. It knows nothing of policy money terms: `insurance.rs` applies
 //! them to the [`Outage`]s this produces.
@@ -60,6 +64,9 @@ pub struct Cover {
     /// Cumulative loss by cause up to `at`.
     usd: [f64; 2],
     at: SimTime,
+    /// Recovery labour booked since `at` (the organisation's own), at times not before any
+    /// instant still to be captured.
+    labour_usd: f64,
 }
 
 impl Cover {
@@ -72,6 +79,7 @@ impl Cover {
             tracks: [Track::default(); 2],
             usd: [0.0; 2],
             at: SimTime::ZERO,
+            labour_usd: 0.0,
         }
     }
 
@@ -96,10 +104,39 @@ impl Cover {
         if to <= self.at {
             return;
         }
+        self.capture(to, measure, &parts);
+        let p = parts(to);
+        self.usd[OWN] += p[OWN] + self.labour_usd;
+        self.usd[SUPPLIER] += p[SUPPLIER];
+        self.labour_usd = 0.0;
+        self.at = to;
+    }
+
+    /// Recovery labour booked at `now` (the organisation's own loss), capacities constant since
+    /// `at` as in [`Cover::advance`]: the instants before `now` still to be captured are
+    /// captured first, so the labour counts only in the windows it falls in. The accrual
+    /// stream is not cut: the next [`Cover::advance`] books the whole interval, as the ledger
+    /// does.
+    pub fn book_labour(
+        &mut self,
+        now: SimTime,
+        measure: [f64; 2],
+        parts: impl Fn(SimTime) -> [f64; 2],
+        usd: f64,
+    ) {
+        self.capture(now, measure, &parts);
+        self.labour_usd += usd;
+    }
+
+    /// Takes in the capacities since `at` and captures the cumulative loss at each instant the
+    /// terms need that falls in `(at, to]`.
+    fn capture(&mut self, to: SimTime, measure: [f64; 2], parts: &impl Fn(SimTime) -> [f64; 2]) {
         let from = self.at;
+        // Entering the same capacities at the same instant again changes nothing.
         for (x, &capacity) in measure.iter().enumerate() {
             self.enter(x, from, capacity);
         }
+        let labour = [self.labour_usd, 0.0];
         for x in [OWN, SUPPLIER] {
             let t = self.tracks[x];
             if let Some(s) = t.start
@@ -107,28 +144,19 @@ impl Cover {
             {
                 let m = s + self.waiting[x];
                 if m > from && m <= to {
-                    self.tracks[x].waiting_end_usd = Some(self.usd[x] + parts(m)[x]);
+                    self.tracks[x].waiting_end_usd = Some(self.usd[x] + labour[x] + parts(m)[x]);
                 }
             }
             if let Some(e) = t.back
-                && !self.tracks[x].below
+                && !t.below
                 && t.window_end_usd.is_none()
             {
                 let m = e + self.extended[x];
                 if m > from && m <= to {
-                    self.tracks[x].window_end_usd = Some(self.usd[x] + parts(m)[x]);
+                    self.tracks[x].window_end_usd = Some(self.usd[x] + labour[x] + parts(m)[x]);
                 }
             }
         }
-        let p = parts(to);
-        self.usd[OWN] += p[OWN];
-        self.usd[SUPPLIER] += p[SUPPLIER];
-        self.at = to;
-    }
-
-    /// Loss booked at `at` that is the organisation's own (recovery labour).
-    pub fn add_own(&mut self, usd: f64) {
-        self.usd[OWN] += usd;
     }
 
     /// A cause's capacity from `from` on.
@@ -262,6 +290,22 @@ mod tests {
         let [own, _] = c.outages();
         assert_eq!(own.duration, SimDuration(3 * H));
         assert_eq!(own.loss_at_window_end_usd, 20.0);
+    }
+
+    #[test]
+    fn labour_counts_in_the_window_it_falls_in() {
+        // Down from the start, waiting 2 h; $10 an hour accrues, labour of 100 is booked at
+        // 1 h (before the waiting period ends) and of 50 at 3 h (after).
+        let mut c = Cover::new(&policy(2, 0));
+        let parts = |t: SimTime| [10.0 * t.since(SimTime::ZERO).as_hours_f64(), 0.0];
+        c.book_labour(SimTime(H), [0.0, 1.0], parts, 100.0);
+        c.book_labour(SimTime(3 * H), [0.0, 1.0], parts, 50.0);
+        c.advance(SimTime(4 * H), [0.0, 1.0], parts);
+        let [own, _] = c.outages();
+        assert_eq!(own.loss_at_start_usd, 0.0);
+        assert_eq!(own.loss_at_waiting_end_usd, 120.0);
+        assert_eq!(own.loss_at_window_end_usd, 190.0);
+        assert_eq!(own.duration, SimDuration(4 * H));
     }
 
     #[test]

@@ -292,14 +292,19 @@ impl Org {
 }
 
 impl Org {
-    /// Books recovery labour at `now`: the policy's view follows up to now first, so labour
-    /// counts in the windows it falls in.
+    /// Books recovery labour at `now`; the policy's view captures what it needs before it
+    /// first, so labour counts only in the windows it falls in.
     pub(super) fn book_labour(&mut self, now: SimTime, usd: f64) {
-        if self.ledger.cover.is_some() {
-            self.follow_cover(now, None);
-            if let Some(cover) = self.ledger.cover.as_mut() {
-                cover.add_own(usd);
-            }
+        if let Some(mut cover) = self.ledger.cover.take() {
+            let (measure, share) = self.cover_capacities();
+            let from = cover.at();
+            cover.book_labour(
+                now,
+                measure,
+                |t| Org::cover_split(&self.accrual(from, t), share),
+                usd,
+            );
+            self.ledger.cover = Some(cover);
         }
         self.ledger.book_labour(usd);
     }

@@ -199,7 +199,7 @@ impl Figure for EpCurve {
             .margin_right(24)
             .margin_bottom(6)
             .x_label_area_size(58)
-            .y_label_area_size(y_label_width + 52)
+            .y_label_area_size(y_label_width + 64)
             .build_cartesian_2d(
                 TickAxis::new(0.0, x_hi, x_ticks),
                 TickAxis::new(0.0, y_hi, y_ticks),

@@ -52,16 +52,54 @@ fn cover(c: &mut Checker, p: &str, v: &raw::Cover) -> m::CoverSpec {
     }
 }
 
-/// A money limit: above 0 when there is one.
-fn limit(c: &mut Checker, path: &str, v: Option<f64>) -> Option<f64> {
-    let x = v?;
-    if !(x.is_finite() && x > 0.0) {
-        c.fail(
-            path,
-            format!("a limit of {x} pays nothing: it must be a finite amount above 0"),
-            "write the most it pays in USD, e.g. 5000000.0, or None for no limit",
+/// A money limit: 0 for none (OasisLMF's exposure data write "no limit" so too), else an
+/// amount above 0.
+fn limit(c: &mut Checker, path: &str, x: f64) -> Option<f64> {
+    let x = c.non_negative(path, x);
+    (x > 0.0).then_some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{load_text, overrides};
+
+    const TERMS: &str = "(extends: \"hospital-tabletop\", fleet: { \"harbour_health\": \
+                         (insurance: (business_interruption: (sublimit_usd: 5000000.0))) })";
+
+    #[test]
+    fn a_limit_of_zero_is_no_limit() {
+        let loaded = load_text("t.ron", TERMS).unwrap();
+        let ron = loaded.to_ron();
+        assert!(
+            ron.contains("sublimit_usd: 5000000.0") && ron.contains("aggregate_limit_usd: 0.0")
         );
-        return None;
+        let spec = loaded.validate().unwrap();
+        let policy = &spec.archetypes[0].insurance;
+        assert_eq!(policy.business_interruption.sublimit_usd, Some(5e6));
+        assert_eq!(policy.contingent.sublimit_usd, None);
+        assert_eq!(policy.aggregate_limit_usd, None);
+        let path = "fleet.harbour_health.insurance.aggregate_limit_usd";
+        let set = overrides::set(&loaded.resolved, path, "2500000").unwrap();
+        assert_eq!(overrides::get(&set, path).unwrap(), "2500000.0");
     }
-    Some(x)
+
+    #[test]
+    fn terms_out_of_range_are_refused_at_their_field() {
+        for (terms, field) in [
+            ("(take_up: 1.2)", "take_up"),
+            ("(outage_threshold: 0.0)", "outage_threshold"),
+            ("(business_interruption: (coinsurance: -0.1))", "coinsurance"),
+            ("(contingent: (retention_usd: -1.0))", "retention_usd"),
+            ("(contingent: (sublimit_usd: -1.0))", "sublimit_usd"),
+            ("(aggregate_limit_usd: -5.0)", "aggregate_limit_usd"),
+        ] {
+            let text = format!(
+                "(extends: \"hospital-tabletop\", fleet: {{ \"harbour_health\": (insurance: {terms}) }})"
+            );
+            let e = load_text("t.ron", &text).unwrap().validate().unwrap_err();
+            let p = &e.problems[0];
+            assert!(p.path.as_deref().unwrap_or("").ends_with(field), "{terms}: {p}");
+            assert!(p.position.is_some(), "{terms}: {p}");
+        }
+    }
 }
