@@ -284,8 +284,8 @@ pub struct Occurrence {
 }
 
 /// Dice purposes.
-const COUNT: u64 = 0x434F_554E_54;
-const START: u64 = 0x5354_4152_54;
+const COUNT: u64 = 0x0043_4F55_4E54;
+const START: u64 = 0x0053_5441_5254;
 const SEED: u64 = 0x5345_4544;
 
 /// Most occurrences of one event in one year (a Poisson count is cut off here).
@@ -393,12 +393,17 @@ pub fn period(book: &Book, mut occurrences: Vec<OccurrenceLoss>) -> Vec<Occurren
     occurrences
 }
 
+/// Which summary: a perspective, a summary set and a SummaryId in it.
+pub type SummaryKey = (Perspective, SummarySet, u32);
+
+/// A summary's years with a loss: year → (aggregate loss, largest occurrence loss).
+pub type Years = BTreeMap<u64, (f64, f64)>;
+
 /// Period (year) losses of every summary, by perspective and summary set: for each summary,
 /// the years with a loss and their aggregate (sum) and occurrence (largest) loss.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PeriodLosses {
-    /// (perspective, set, SummaryId) → year → (sum, largest).
-    pub by_summary: BTreeMap<(Perspective, SummarySet, u32), BTreeMap<u64, (f64, f64)>>,
+    pub by_summary: BTreeMap<SummaryKey, Years>,
 }
 
 impl PeriodLosses {
@@ -420,12 +425,12 @@ impl PeriodLosses {
     }
 
     /// The aggregate (sum) losses of a summary's years with a loss, in year order.
-    pub fn aggregate(&self, key: &(Perspective, SummarySet, u32)) -> Vec<f64> {
+    pub fn aggregate(&self, key: &SummaryKey) -> Vec<f64> {
         self.by_summary.get(key).map_or_else(Vec::new, |y| y.values().map(|v| v.0).collect())
     }
 
     /// The occurrence (largest event) losses of a summary's years with a loss, in year order.
-    pub fn occurrence(&self, key: &(Perspective, SummarySet, u32)) -> Vec<f64> {
+    pub fn occurrence(&self, key: &SummaryKey) -> Vec<f64> {
         self.by_summary.get(key).map_or_else(Vec::new, |y| y.values().map(|v| v.1).collect())
     }
 }
