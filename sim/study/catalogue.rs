@@ -353,12 +353,14 @@ impl Plan {
     }
 
     /// The world of an occurrence: the event's, starting when the occurrence does, with its
-    /// seed, keeping every organisation's loss.
+    /// seed, keeping every organisation's loss. Nothing of its time series is kept (one sample
+    /// at the end): an output interval is a reporting setting that changes no figure.
     pub fn world(&self, occurrence: &Occurrence) -> Arc<WorldSpec> {
         let mut spec = (*self.events[occurrence.id.event as usize].spec).clone();
         spec.start_unix_s = occurrence.start_unix_s;
         spec.seed = occurrence.seed;
         spec.outputs.organisation_losses = true;
+        spec.output_interval = spec.horizon;
         Arc::new(spec)
     }
 
