@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the committed report gallery (reports/gallery/) that the README shows: one run of
-# each shipped scenario, a side-by-side comparison of the three rollout policies, the
-# scripted hospital tabletop exercise (its transcript and debrief too), and a calibration of
-# salem-health against its observed recovery (its best point as a scenario file too). Only the
-# charts (SVG), the summaries (JSON), the HTML reports, the exercise's text and the
-# calibration's non-implausible set are kept; the bulky CSV time series and sweep tables are
-# not. Takes about twelve minutes on two cores.
+# each shipped scenario, a side-by-side comparison of the three rollout policies, 5,000 years of
+# the shipped vendor-failures catalogue, the scripted hospital tabletop exercise (its
+# transcript and debrief too), and a calibration of salem-health against its observed recovery
+# (its best point as a scenario file too). Only the charts (SVG), the summaries (JSON), the HTML
+# reports, the exercise's text and the calibration's non-implausible set are kept; the bulky
+# CSV time series and sweep tables are not. Takes about twenty minutes on two cores.
 #
 #   scripts/gallery.sh            # every shipped scenario but global-windows (109 M endpoints)
 #   scripts/gallery.sh --all      # global-windows too (about 4 GiB and a few minutes more)
@@ -50,6 +50,10 @@ done
 echo "== compare: all at once, canary rings, customer lag"
 "$bin" compare crowdstrike-2024 canary-rings customer-lag --reps 3 --quiet --out "$work/compare"
 keep "$work/compare" "$gallery/compare-rollout"
+
+echo "== catalogue: vendor failures on the mid-market book, 5,000 years"
+"$bin" catalogue vendor-failures --years 5000 --quiet --out "$work/vendor-failures"
+keep "$work/vendor-failures" "$gallery/vendor-failures"
 
 echo "== tabletop: the scripted hospital exercise"
 "$bin" tabletop hospital-tabletop --script tests/tabletop/hospital.txt --out "$work/tabletop" \

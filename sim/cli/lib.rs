@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod calibrate;
+pub mod catalogue;
 pub mod compare;
 pub mod format;
 pub mod output;
@@ -37,11 +38,14 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Sweep scenario fields over values: grid or Latin hypercube, resumable, shardable
     Sweep(sweep::SweepArgs),
-    /// Combine the shard folders of a sweep into one
+    /// Combine the shard folders of a sweep (or a catalogue) into one
     Merge(sweep::MergeArgs),
     /// Score a sweep against observed outcomes (history matching): the points they cannot
     /// rule out, the best one as a scenario file, optional further waves
     Calibrate(calibrate::CalibrateArgs),
+    /// Simulate many years of a catalogue of events: period losses, average annual loss and
+    /// exceedance curves, ground-up and insured, as ORD tables; resumable, shardable
+    Catalogue(catalogue::CatalogueArgs),
     /// Check a scenario file and print it fully resolved, every default filled in
     Validate(scenarios::ValidateArgs),
     /// List the built-in scenarios, or print one
@@ -133,6 +137,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Merge(a) => sweep::merge(a),
         Command::Calibrate(a) => calibrate::calibrate(a),
+        Command::Catalogue(a) => catalogue::catalogue(a),
         Command::Validate(a) => scenarios::validate(a),
         Command::Scenarios(a) => scenarios::list(a),
         Command::Bench(b) => bench::run(b),

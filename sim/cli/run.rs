@@ -33,6 +33,10 @@ pub struct RunArgs {
     /// adds a "Fit to observations" section to every output
     #[arg(long, value_name = "FILE|NAME")]
     pub observed: Option<String>,
+    /// Also write the ORD v1 event loss tables (SELT, MELT, QELT and summary-info), ground-up
+    /// and insured, by sector, organisation and for the whole fleet, under ord/
+    #[arg(long)]
+    pub ord: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -240,20 +244,46 @@ pub fn write_report_as(
     Ok(())
 }
 
+/// Writes the ORD event loss tables of a run's replications (one event, the replications its
+/// samples) under `ord/`.
+pub fn write_ord(out: &mut OutputDir, spec: &WorldSpec, runs: &[RunResult]) -> CliResult {
+    use blastradius_study::catalogue::{Book, Sample};
+    let book = Book::of(&[spec]);
+    let samples: Vec<Sample> = runs.iter().map(|r| Sample::of(&book, spec, r)).collect();
+    let event =
+        report::ord::EventSamples { event_id: 1, rate: None, samples: samples.iter().collect() };
+    let mut files = report::ord::summary_info(&book);
+    files.extend(report::ord::event_loss_tables(&book, &[event]));
+    std::fs::create_dir_all(out.path().join("ord"))?;
+    for (name, text) in &files {
+        out.write(&format!("ord/{name}"), text.as_bytes())?;
+    }
+    Ok(())
+}
+
 pub fn run(args: RunArgs) -> CliResult {
     let reps = replications(args.reps)?;
     let threads = threads(args.common.threads)?;
     let (loaded, spec) = read_scenario(&args.scenario, args.common.seed)?;
     let observations = args.observed.as_deref().map(read_observations).transpose()?;
     let (spec, observed) = observe(&loaded, spec, observations.as_ref())?;
+    // The tables by organisation need every organisation's loss: a report setting.
+    let spec = if args.ord {
+        let mut s = Arc::unwrap_or_clone(spec);
+        s.outputs.organisation_losses = true;
+        Arc::new(s)
+    } else {
+        spec
+    };
     let out_path =
         args.common.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&spec.name));
     let mut out = OutputDir::prepare(&out_path, "--out")?;
     let command = format!(
-        "blastradius run {} --reps {reps} --seed {}{}",
+        "blastradius run {} --reps {reps} --seed {}{}{}",
         shell_word(&args.scenario),
         spec.seed,
-        observed_words(args.observed.as_deref())
+        observed_words(args.observed.as_deref()),
+        if args.ord { " --ord" } else { "" }
     );
     let progress = Progress::new(args.common.quiet);
     let runs = match run_replications(&spec, reps, threads, &progress) {
@@ -265,6 +295,9 @@ pub fn run(args: RunArgs) -> CliResult {
     };
     let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs, observed };
     write_report_as(&mut out, &set, &spec.outputs, &[], args.common.format)?;
+    if args.ord {
+        write_ord(&mut out, &spec, &set.runs)?;
+    }
     if !args.common.quiet {
         let stats = report::summarize(&set.runs);
         let mut text = report::summary_table(&set, &stats);

@@ -288,6 +288,10 @@ pub(crate) fn finish(
 }
 
 pub fn merge(args: MergeArgs) -> CliResult {
+    // Catalogue shards merge the same way, by their own manifest.
+    if args.dirs.first().is_some_and(|d| d.join("catalogue.json").exists()) {
+        return super::catalogue::merge(&args.dirs, &args.out, args.quiet);
+    }
     let mut plan: Option<(SweepPlan, String)> = None;
     let mut rows: BTreeMap<RunId, RunRow> = BTreeMap::new();
     for dir in &args.dirs {

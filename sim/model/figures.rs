@@ -54,11 +54,18 @@ pub enum Section {
     Downtime,
     Loss,
     Operations,
+    Insurance,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] =
-        [Section::Exposure, Section::Timing, Section::Downtime, Section::Loss, Section::Operations];
+    pub const ALL: [Section; 6] = [
+        Section::Exposure,
+        Section::Timing,
+        Section::Downtime,
+        Section::Loss,
+        Section::Operations,
+        Section::Insurance,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -67,6 +74,7 @@ impl Section {
             Section::Downtime => "Downtime",
             Section::Loss => "Loss",
             Section::Operations => "Operations",
+            Section::Insurance => "Insurance (what the policies pay)",
         }
     }
 }
@@ -123,6 +131,12 @@ pub enum Metric {
     RecoveredShare,
     FlightsCancelledShare,
     ScheduleNormalDay,
+    InsuredUsd,
+    InsuredUsdBi,
+    InsuredUsdContingent,
+    InsuredShare,
+    OrganisationsInsured,
+    OrganisationsClaiming,
 }
 
 /// Whose figure it is: the whole run, one sector's part of it, a moment of the run, or one
@@ -230,9 +244,9 @@ const fn under(
 }
 
 /// Every metric, in the order of the columns of `runs.csv` and of comparisons.
-pub static CATALOGUE: [Entry; 28] = {
+pub static CATALOGUE: [Entry; 34] = {
     use Aggregation::{Mean, WhenItHappened};
-    use Section::{Downtime, Exposure, Loss, Operations, Timing};
+    use Section::{Downtime, Exposure, Insurance, Loss, Operations, Timing};
     use Unit::{
         Count, Day, EndpointHours, SecondsAfterPublication as After, ServiceHours, Share, Usd,
     };
@@ -533,6 +547,65 @@ pub static CATALOGUE: [Entry; 28] = {
             ),
             Scopes::ARCHETYPE,
         ),
+        sectors(
+            e(
+                Metric::InsuredUsd,
+                "insured_usd_total",
+                Usd,
+                "insured loss",
+                "what the organisations' policies pay: business interruption and contingent \
+                 business interruption after waiting periods, retentions, sublimits, \
+                 coinsurance and aggregate limits",
+                row(Insurance, 0, "insured loss"),
+                Mean,
+            ),
+            "insured_usd",
+        ),
+        e(
+            Metric::InsuredUsdBi,
+            "insured_usd_bi",
+            Usd,
+            "insured business interruption",
+            "what the business-interruption covers pay for the organisations' own outages",
+            under(Insurance, 2, "by cover", "business interruption"),
+            Mean,
+        ),
+        e(
+            Metric::InsuredUsdContingent,
+            "insured_usd_contingent",
+            Usd,
+            "insured contingent business interruption",
+            "what the contingent covers pay for loss caused by suppliers' outages",
+            under(Insurance, 3, "by cover", "contingent (suppliers)"),
+            Mean,
+        ),
+        e(
+            Metric::InsuredShare,
+            "insured_share",
+            Share,
+            "insured share of the loss",
+            "insured loss over the economic (ground-up) loss",
+            row(Insurance, 4, "share of the loss insured"),
+            Mean,
+        ),
+        e(
+            Metric::OrganisationsInsured,
+            "organisations_insured",
+            Count,
+            "organisations insured",
+            "organisations holding a policy",
+            row(Insurance, 5, "organisations insured"),
+            Mean,
+        ),
+        e(
+            Metric::OrganisationsClaiming,
+            "organisations_claiming",
+            Count,
+            "organisations paid",
+            "insured organisations whose policy pays something",
+            row(Insurance, 6, "organisations paid"),
+            Mean,
+        ),
     ]
 };
 
@@ -542,8 +615,8 @@ const SECTOR_ROW_HEADING: &str = "by sector";
 
 /// The metrics that come per sector, in the order their columns follow the run-wide ones in
 /// `runs.csv`.
-pub const PER_SECTOR: [Metric; 3] =
-    [Metric::LossUsd, Metric::ServiceHoursLost, Metric::EndpointDowntimeHours];
+pub const PER_SECTOR: [Metric; 4] =
+    [Metric::LossUsd, Metric::ServiceHoursLost, Metric::EndpointDowntimeHours, Metric::InsuredUsd];
 
 impl Metric {
     /// Its catalogue entry.
@@ -631,17 +704,20 @@ impl Figure {
     }
 
     /// Where the summary table shows it, if it does: run-wide figures by their entry; per-sector
-    /// loss under "by sector", right after the total; other scoped figures not at all.
+    /// loss, ground-up and insured, under "by sector", right after its total; other scoped
+    /// figures not at all.
     pub fn table_row(self) -> Option<TableRow> {
         let row = self.entry().table?;
         match self.scope {
             Scope::Run => Some(row),
-            Scope::Sector(s) if self.metric == Metric::LossUsd => Some(TableRow {
-                rank: row.rank + 1,
-                label: s.name(),
-                heading: Some(SECTOR_ROW_HEADING),
-                ..row
-            }),
+            Scope::Sector(s) if matches!(self.metric, Metric::LossUsd | Metric::InsuredUsd) => {
+                Some(TableRow {
+                    rank: row.rank + 1,
+                    label: s.name(),
+                    heading: Some(SECTOR_ROW_HEADING),
+                    ..row
+                })
+            }
             _ => None,
         }
     }

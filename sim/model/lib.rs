@@ -1,6 +1,6 @@
 //! The outage world: fleet, vendor and rollout, endpoint lifecycle, staff and repair, services
-//! and backups, economics, metrics. It runs on the engine and is described by `spec` types that
-//! the scenario layer validates.
+//! and backups, economics and insurance, metrics. It runs on the engine and is described by
+//! `spec` types that the scenario layer validates.
 //!
 //! It does no I/O: time comes from the engine, randomness from the engine's streams and keyed
 //! draws. It knows nothing of RON, files, charts or terminals.
@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod event;
 pub mod figures;
 pub mod fleet;
+pub mod insurance;
 pub mod org;
 pub mod pool;
 pub mod results;

@@ -45,6 +45,8 @@ pub struct SectorLoss {
     pub penalties_usd: f64,
     pub backlog_usd: f64,
     pub productivity_usd: f64,
+    /// What the organisations' policies pay (not part of the economic total).
+    pub insured_usd: f64,
 }
 
 impl SectorLoss {
@@ -66,6 +68,39 @@ pub struct OrgLoss {
     pub crashed: u64,
     pub downtime_hours: f64,
     pub loss_usd: f64,
+    /// Whether it holds a policy, and what the policy pays.
+    pub insured: bool,
+    pub insured_usd: f64,
+}
+
+/// One organisation's loss and what its policy pays, for tables by organisation (the ORD
+/// tables' summary by organisation, a catalogue's aggregate limits). Kept for every
+/// organisation with a loss when `outputs.organisation_losses` asks for them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrgOutcome {
+    /// Its archetype (index into the spec's archetypes) and number within it: its name is
+    /// `spec::org_name(archetype name, number)`.
+    pub archetype: u32,
+    pub number: u32,
+    pub sector: Sector,
+    /// A year's revenue at full capacity: the value exposed, the ORD tables' TIV.
+    pub exposure_usd: f64,
+    /// The economic loss.
+    pub ground_up_usd: f64,
+    /// Whether it holds a policy.
+    pub insured: bool,
+    /// What the business-interruption and contingent covers pay (within the aggregate limit).
+    pub insured_bi_usd: f64,
+    pub insured_contingent_usd: f64,
+    /// Its own outage and the outage its suppliers caused, as its policy measures them.
+    pub own_outage_hours: f64,
+    pub supplier_outage_hours: f64,
+}
+
+impl OrgOutcome {
+    pub fn insured_usd(&self) -> f64 {
+        self.insured_bi_usd + self.insured_contingent_usd
+    }
 }
 
 /// Everything one replication produced.
@@ -78,6 +113,9 @@ pub struct RunResult {
     pub sectors: Vec<SectorLoss>,
     /// The organisations with the largest loss, largest first.
     pub top_orgs: Vec<OrgLoss>,
+    /// Every organisation with a loss, in organisation order, when the outputs ask for them
+    /// (`outputs.organisation_losses`); empty otherwise.
+    pub organisations: Vec<OrgOutcome>,
     pub counters: Counters,
     pub end: SimTime,
 }

@@ -315,6 +315,8 @@ pub struct ArchetypeSpec {
     pub exposure: ExposureSpec,
     /// Airline operations (crews, aircraft, crew scheduling), for carriers.
     pub airline: Option<AirlineSpec>,
+    /// The cyber policy its organisations hold, if they hold one (see `InsuranceSpec`).
+    pub insurance: InsuranceSpec,
 }
 
 /// Which of an organisation's agent endpoints the faulty content can reach: in 2024, hosts on
@@ -688,9 +690,77 @@ pub struct OutputSpec {
     /// Whole minutes after simulated time zero at which the share of crashed endpoints back up
     /// is reported, ascending, within the horizon.
     pub recovered_share_at_min: Vec<u32>,
+    /// Keep every organisation's loss and cover in the results (`RunResult::organisations`),
+    /// for tables by organisation: a report setting (the ORD tables, catalogues), not in files.
+    pub organisation_losses: bool,
 }
 
 /// The name of organisation `number` of an archetype: `community_hospital-0003`.
 pub fn org_name(archetype: &str, number: u32) -> String {
     format!("{archetype}-{number:04}")
+}
+
+/// The cyber policy an archetype's organisations hold: which of them hold it, whether it
+/// answers a non-malicious system failure at all (the peril a faulty vendor update is), its
+/// business-interruption cover for the organisation's own outage and its contingent cover for
+/// loss caused by a supplier's outage, each with its own terms, and an aggregate limit on
+/// everything it pays in a year.
+///
+/// An *outage*, the time a waiting period is measured against, runs from the first loss of
+/// capacity (operating capacity below 1) until capacity is back at or above
+/// `outage_threshold` for the rest of the run; its loss is what accrues from its start until
+/// `extended_period` after its end (the period of indemnity). For the organisation's own cover
+/// the capacity is what its own systems allow (every supplier at full capacity); for the
+/// contingent cover it is 1 less the part of the shortfall its suppliers cause.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InsuranceSpec {
+    /// Share of the archetype's organisations that hold the policy (which ones is a keyed draw
+    /// on the organisation's name: the same book whatever the seed).
+    pub take_up: Share,
+    /// Whether a non-malicious system failure (a faulty update) is a covered peril; without it
+    /// the policy pays nothing here.
+    pub system_failure_covered: bool,
+    /// Operating capacity at or above which an outage is over.
+    pub outage_threshold: f64,
+    /// Business interruption from the organisation's own outage.
+    pub business_interruption: CoverSpec,
+    /// Contingent business interruption: loss caused by a supplier's outage.
+    pub contingent: CoverSpec,
+    /// Most the policy pays in a year, over every occurrence (`None`: no aggregate limit).
+    pub aggregate_limit_usd: Option<f64>,
+}
+
+/// How a waiting period works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// A time deductible: once the outage lasts longer than this, the loss after this much of
+    /// it is paid.
+    TimeDeductible(SimDuration),
+    /// A qualifying period: once the outage lasts longer than this, the loss from its start is
+    /// paid.
+    QualifyingPeriod(SimDuration),
+}
+
+impl Waiting {
+    pub fn period(self) -> SimDuration {
+        match self {
+            Waiting::TimeDeductible(d) | Waiting::QualifyingPeriod(d) => d,
+        }
+    }
+}
+
+/// The terms of one cover of a policy, applied per occurrence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CoverSpec {
+    pub enabled: bool,
+    pub waiting: Waiting,
+    /// Money the organisation bears of each occurrence's covered loss.
+    pub retention_usd: f64,
+    /// Most the cover pays for one occurrence (`None`: no sublimit).
+    pub sublimit_usd: Option<f64>,
+    /// Share of what is above the retention and within the sublimit that the organisation
+    /// bears.
+    pub coinsurance: Share,
+    /// How long after the outage ends loss is still covered.
+    pub extended_period: SimDuration,
 }

@@ -15,9 +15,12 @@ use super::calendar::DemandCurve;
 use super::event::Event;
 use super::figures::{Figure, Metric, Name, Scope};
 use super::fleet::{OrgFleet, generate_org};
+use super::insurance::{self, Aggregate, Outage, Payment};
 use super::org::{Note, Org};
 use super::pool::Pool;
-use super::results::{Figures, KeyEvent, OrgLoss, RunResult, SectorLoss, Series, time_of_share};
+use super::results::{
+    Figures, KeyEvent, OrgLoss, OrgOutcome, RunResult, SectorLoss, Series, time_of_share,
+};
 use super::shared::{ArchetypeTables, CustomerLink, Shared, service_table};
 use super::spec::{ActionSpec, Class, Os, RevertSpec, Sector, TargetSpec, ToolSpec, WorldSpec};
 use super::vendor::Vendor;
@@ -597,6 +600,8 @@ impl World {
         let mut recoveries: Vec<u32> = Vec::new();
         let mut first_crash: Option<SimTime> = None;
         let mut orgs = Vec::new();
+        let (mut insured, mut holders, mut claiming) = (Payment::default(), 0u64, 0u64);
+        let mut organisations = Vec::new();
         for org in self.orgs() {
             let c = org.counts();
             total += org.endpoints.len() as u64;
@@ -626,6 +631,28 @@ impl World {
             s.penalties_usd += acc.penalties_usd + a.penalties_usd;
             s.backlog_usd += acc.backlog_usd + a.backlog_usd;
             s.productivity_usd += acc.productivity_usd + a.productivity_usd;
+            let (holds, paid, outages) = policy_outcome(org, now);
+            s.insured_usd += paid.total_usd();
+            insured.business_interruption_usd += paid.business_interruption_usd;
+            insured.contingent_usd += paid.contingent_usd;
+            holders += u64::from(holds);
+            claiming += u64::from(paid.total_usd() > 0.0);
+            let ground_up = acc.total_usd() + a.total_usd();
+            if self.spec.outputs.organisation_losses && (ground_up > 0.0 || paid.total_usd() > 0.0)
+            {
+                organisations.push(OrgOutcome {
+                    archetype: org.archetype as u32,
+                    number: org.number,
+                    sector: org.sector,
+                    exposure_usd: revenue_weight(org) * HOURS_PER_YEAR,
+                    ground_up_usd: ground_up,
+                    insured: holds,
+                    insured_bi_usd: paid.business_interruption_usd,
+                    insured_contingent_usd: paid.contingent_usd,
+                    own_outage_hours: outages[0].duration.as_hours_f64(),
+                    supplier_outage_hours: outages[1].duration.as_hours_f64(),
+                });
+            }
             reimaged += c.reimaged;
             flights += acc.flights_cancelled + a.flights_cancelled;
             service_hours[org.sector.index()] += acc.service_hours_lost + a.service_hours_lost;
@@ -637,6 +664,8 @@ impl World {
                     crashed: c.crashed,
                     downtime_hours: org_downtime as f64 / 3_600_000.0,
                     loss_usd: org.loss_at(now),
+                    insured: holds,
+                    insured_usd: paid.total_usd(),
                 });
             }
         }
@@ -687,9 +716,19 @@ impl World {
         set(Metric::EndpointsReimaged.into(), reimaged as f64);
         set(Metric::LossUsd.into(), sum(SectorLoss::total_usd));
         set(Metric::ServiceHoursLost.into(), service_hours.iter().sum());
+        let ground_up = sum(SectorLoss::total_usd);
+        set(Metric::InsuredUsd.into(), insured.total_usd());
+        set(Metric::InsuredUsdBi.into(), insured.business_interruption_usd);
+        set(Metric::InsuredUsdContingent.into(), insured.contingent_usd);
+        if ground_up > 0.0 {
+            set(Metric::InsuredShare.into(), insured.total_usd() / ground_up);
+        }
+        set(Metric::OrganisationsInsured.into(), holders as f64);
+        set(Metric::OrganisationsClaiming.into(), claiming as f64);
         for s in &sectors {
             let sector = s.sector.unwrap_or(Sector::Other);
             set(Figure::sector(Metric::LossUsd, sector), s.total_usd());
+            set(Figure::sector(Metric::InsuredUsd, sector), s.insured_usd);
             set(Figure::sector(Metric::ServiceHoursLost, sector), service_hours[sector.index()]);
             let hours = downtime_by_sector[sector.index()] as f64 / 3_600_000.0;
             set(Figure::sector(Metric::EndpointDowntimeHours, sector), hours);
@@ -715,6 +754,7 @@ impl World {
             key_events: self.key_events(&recovery),
             sectors,
             top_orgs: orgs,
+            organisations,
             counters: self.sim.counters(),
             end: now,
         }
@@ -800,6 +840,26 @@ impl World {
             out.push((of(Metric::ScheduleNormalDay), normal_from.map(|d| d as f64)));
         }
         out
+    }
+}
+
+/// Hours in a year: an organisation's exposure value is a year of its revenue at full capacity
+/// (demand averages 1 over the week).
+const HOURS_PER_YEAR: f64 = 8_760.0;
+
+/// Whether an organisation holds a policy, what it pays for this run's outage (within its
+/// aggregate limit) and the outages it measured: own, and supplier-caused.
+fn policy_outcome(org: &Org, now: SimTime) -> (bool, Payment, [Outage; 2]) {
+    let spec = org.spec();
+    let policy = &spec.insurance;
+    let holds = insurance::holds_policy(policy, &spec.name, org.number);
+    match org.cover_outages(now) {
+        Some(outages) => {
+            let due = insurance::occurrence(policy, &outages[0], &outages[1]);
+            let paid = Aggregate::new(policy.aggregate_limit_usd).pay(due.total_usd());
+            (holds, due.scaled_to(paid), outages)
+        }
+        None => (holds, Payment::default(), [Outage::default(); 2]),
     }
 }
 

@@ -166,6 +166,7 @@ pub fn report_html_with(
         h.push_str("</section>\n");
     }
     loss_section(&mut h, set);
+    insurance_section(&mut h, set, stats);
     organisations_section(&mut h, set);
 
     h.push_str("<section id=\"scenario\">\n<h2>Resolved scenario</h2>\n");
@@ -386,6 +387,54 @@ fn loss_section(h: &mut String, set: &RunSet) {
     let _ = write!(h, "</tbody>\n<caption>{}</caption>\n</table>\n</section>\n", escape(&caption));
 }
 
+/// Ground-up against insured loss by sector, with the share insured: what the policies pay
+/// after their waiting periods, retentions, limits and coinsurance.
+fn insurance_section(h: &mut String, set: &RunSet, stats: &Stats) {
+    use blastradius_model::figures::{Figure, Metric};
+    let means = sector_means(&set.runs);
+    let mean = |f: Figure| stats.get(&f).map(|s| s.mean);
+    if means.is_empty() || mean(Metric::OrganisationsInsured.into()).unwrap_or(0.0) <= 0.0 {
+        return;
+    }
+    h.push_str("<section id=\"insurance\">\n<h2>Insured and ground-up loss</h2>\n<table>\n");
+    h.push_str(
+        "<thead><tr><th>Sector</th><th class=\"num\">Ground-up loss</th>\
+         <th class=\"num\">Insured loss</th><th class=\"num\">Share insured</th></tr></thead>\n<tbody>\n",
+    );
+    let share = |g: f64, i: f64| if g > 0.0 { fmt::percent(i / g, 1) } else { "-".into() };
+    let row = |label: &str, g: f64, i: f64| {
+        format!(
+            "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            escape(label),
+            fmt::money(g),
+            fmt::money(i),
+            share(g, i)
+        )
+    };
+    let (mut ground_up, mut insured) = (0.0, 0.0);
+    for m in &means {
+        ground_up += m.total_usd();
+        insured += m.insured_usd;
+        let _ = writeln!(h, "<tr>{}</tr>", row(m.sector.name(), m.total_usd(), m.insured_usd));
+    }
+    let _ = writeln!(h, "<tr class=\"total\">{}</tr>", row("all sectors", ground_up, insured));
+    let part = |metric: Metric| fmt::money(mean(metric.into()).unwrap_or(0.0));
+    let count = |metric: Metric| fmt::thousands(mean(metric.into()).unwrap_or(0.0));
+    let caption = format!(
+        "{} Business interruption {}, contingent (caused by suppliers) {}; {} organisations \
+         insured, {} of them paid. Terms per archetype in the resolved scenario (`insurance`).",
+        match set.runs.len() {
+            1 => "One replication.".to_string(),
+            n => format!("Means over {n} replications."),
+        },
+        part(Metric::InsuredUsdBi),
+        part(Metric::InsuredUsdContingent),
+        count(Metric::OrganisationsInsured),
+        count(Metric::OrganisationsClaiming),
+    );
+    let _ = write!(h, "</tbody>\n<caption>{}</caption>\n</table>\n</section>\n", escape(&caption));
+}
+
 fn organisations_section(h: &mut String, set: &RunSet) {
     let Some(first) = set.runs.first() else { return };
     if first.top_orgs.is_empty() {
@@ -397,13 +446,16 @@ fn organisations_section(h: &mut String, set: &RunSet) {
     h.push_str(
         "<thead><tr><th class=\"num\">#</th><th>Organisation</th><th>Sector</th>\
          <th class=\"num\">Endpoints</th><th class=\"num\">Crashed</th>\
-         <th class=\"num\">Downtime (endpoint-hours)</th><th class=\"num\">Loss</th></tr></thead>\n<tbody>\n",
+         <th class=\"num\">Downtime (endpoint-hours)</th><th class=\"num\">Loss</th>\
+         <th class=\"num\">Insured</th></tr></thead>\n<tbody>\n",
     );
     for (i, o) in first.top_orgs.iter().enumerate() {
+        let insured = if o.insured { fmt::money(o.insured_usd) } else { "not insured".into() };
         let _ = writeln!(
             h,
             "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td></tr>",
             i + 1,
             escape(&o.name),
             escape(o.sector.name()),
@@ -411,6 +463,7 @@ fn organisations_section(h: &mut String, set: &RunSet) {
             fmt::thousands(o.crashed as f64),
             fmt::thousands(o.downtime_hours),
             fmt::money(o.loss_usd),
+            escape(&insured),
         );
     }
     let caption = if set.runs.len() > 1 { "Replication 0." } else { "" };
@@ -420,7 +473,7 @@ fn organisations_section(h: &mut String, set: &RunSet) {
 /// A standalone SVG document made fit for inlining: the root tag keeps only its `viewBox`
 /// (the CSS makes it fluid), gains an accessible name, and drops the namespace declaration,
 /// which HTML does not need and which is the only URL plotters writes.
-fn inline_svg(svg: &str, title: &str) -> String {
+pub(crate) fn inline_svg(svg: &str, title: &str) -> String {
     let Some(open) = svg.find("<svg") else { return String::new() };
     let Some(close) = svg[open..].find('>').map(|i| open + i) else { return String::new() };
     let tag = &svg[open..close];

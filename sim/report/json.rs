@@ -58,6 +58,9 @@ struct Summary<'a> {
     key_events: Vec<Event<'a>>,
     /// The loss by sector and component, each the mean over replications, in sector order.
     sectors: Vec<SectorEntry>,
+    /// The organisations with the largest loss in replication 0 (`outputs.top_orgs` of them),
+    /// largest first, with what their policies pay.
+    organisations: Vec<OrganisationEntry<'a>>,
     /// The fit to observations, one entry per observation in the order given; only when
     /// observations were given (`--observed`), so that without them the document is unchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,6 +134,24 @@ struct SectorEntry {
     loss_usd_productivity: Num,
     /// The sum of the five components.
     loss_usd_total: Num,
+    /// What the sector's organisations' policies pay (`insured_usd_<sector>`).
+    insured_usd: Num,
+}
+
+/// One of the organisations with the largest loss, in replication 0.
+#[derive(Serialize)]
+struct OrganisationEntry<'a> {
+    /// Its name: archetype and number, e.g. `community_hospital-0003`.
+    name: &'a str,
+    sector: &'static str,
+    endpoints: u64,
+    endpoints_crashed: u64,
+    /// Its economic (ground-up) loss.
+    loss_usd: Num,
+    /// Whether it holds a policy.
+    insured: bool,
+    /// What its policy pays.
+    insured_usd: Num,
 }
 
 /// One observation in the fit.
@@ -215,7 +236,9 @@ pub(crate) fn fit_entries(set: &RunSet, stats: &Stats) -> Option<Vec<FitEntry>> 
 /// `replications`, `command`, `program`, `metrics` (name → `n`, `mean`, `ci95_low`,
 /// `ci95_high`, `p05`, `p50`, `p95`), `key_events` (`at_s`, `label`), `sectors` (`sector`,
 /// `organisations`, `endpoints`, `endpoints_crashed`, `loss_usd_revenue`, `loss_usd_labour`,
-/// `loss_usd_penalties`, `loss_usd_backlog`, `loss_usd_productivity`, `loss_usd_total`), `fit` (only when observations
+/// `loss_usd_penalties`, `loss_usd_backlog`, `loss_usd_productivity`, `loss_usd_total`,
+/// `insured_usd`), `organisations` (`name`, `sector`, `endpoints`, `endpoints_crashed`,
+/// `loss_usd`, `insured`, `insured_usd`), `fit` (only when observations
 /// were given: a list of `name`, `figure`, `source`, `simulated` (`mean`, `ci95_low`,
 /// `ci95_high`, or `null`), `observed` (`low`, `high`), `inside`, `not_applicable`) and
 /// `resolved_scenario`.
@@ -247,8 +270,23 @@ pub fn summary_json(set: &RunSet) -> String {
                 loss_usd_backlog: Num(m.backlog_usd),
                 loss_usd_productivity: Num(m.productivity_usd),
                 loss_usd_total: Num(m.total_usd()),
+                insured_usd: Num(m.insured_usd),
             })
             .collect(),
+        organisations: set.runs.first().map_or_else(Vec::new, |r| {
+            r.top_orgs
+                .iter()
+                .map(|o| OrganisationEntry {
+                    name: &o.name,
+                    sector: o.sector.name(),
+                    endpoints: o.endpoints,
+                    endpoints_crashed: o.crashed,
+                    loss_usd: Num(o.loss_usd),
+                    insured: o.insured,
+                    insured_usd: Num(o.insured_usd),
+                })
+                .collect()
+        }),
         fit: fit_entries(set, &stats),
         resolved_scenario: &meta.resolved_ron,
     };
@@ -284,6 +322,7 @@ mod tests {
             "\"metrics\"",
             "\"key_events\"",
             "\"sectors\"",
+            "\"organisations\"",
             "\"resolved_scenario\"",
         ];
         let positions: Vec<usize> = order

@@ -1,17 +1,20 @@
-//! Exporters: the summary statistics, the terminal table, JSON, CSV, Parquet, charts (plotters)
-//! and the HTML report. The only crate that knows plotters, CSV, Parquet and HTML.
+//! Exporters: the summary statistics, the terminal table, JSON, CSV, Parquet, ORD tables,
+//! charts (plotters) and the HTML report, for runs, studies and catalogues. The only crate
+//! that knows plotters, CSV, Parquet and HTML.
 //!
 //! Every exporter is a pure function of finished results that returns text or bytes; it never
 //! touches the disk, the clock or the terminal (the CLI decides where bytes go). The same
 //! results always give the same bytes, which is what makes reports reproducible.
 
 pub mod calibration;
+pub mod catalogue;
 pub mod charts;
 pub mod csv;
 pub mod fit;
 pub mod fmt;
 pub mod html;
 pub mod json;
+pub mod ord;
 pub mod parquet;
 pub mod stats;
 pub mod study;

@@ -200,6 +200,8 @@ pub struct SectorMean {
     pub penalties_usd: f64,
     pub backlog_usd: f64,
     pub productivity_usd: f64,
+    /// What the policies pay (not a component of the economic loss).
+    pub insured_usd: f64,
 }
 
 impl SectorMean {
@@ -237,6 +239,7 @@ pub fn sector_means(runs: &[RunResult]) -> Vec<SectorMean> {
             penalties_usd: m.penalties_usd / n,
             backlog_usd: m.backlog_usd / n,
             productivity_usd: m.productivity_usd / n,
+            insured_usd: m.insured_usd / n,
             ..m
         })
         .collect()
@@ -254,6 +257,7 @@ impl SectorMean {
             penalties_usd: 0.0,
             backlog_usd: 0.0,
             productivity_usd: 0.0,
+            insured_usd: 0.0,
         }
     }
 
@@ -266,6 +270,7 @@ impl SectorMean {
         self.penalties_usd += s.penalties_usd;
         self.backlog_usd += s.backlog_usd;
         self.productivity_usd += s.productivity_usd;
+        self.insured_usd += s.insured_usd;
     }
 }
 

@@ -34,6 +34,7 @@ pub fn run_with_figures(replication: u64, figures: &[(Figure, Option<f64>)]) -> 
         key_events: Vec::new(),
         sectors: Vec::new(),
         top_orgs: Vec::new(),
+        organisations: Vec::new(),
         counters: Default::default(),
         end: SimTime(0),
     }
@@ -132,6 +133,7 @@ fn synthetic_run(rep: u64, shapes: &[Shape], days: u32, interval_s: f64) -> RunR
             penalties_usd: cumulative[i] * 0.15,
             backlog_usd: cumulative[i] * 0.05,
             productivity_usd: 0.0,
+            insured_usd: cumulative[i] * 0.3,
         })
         .collect();
     let total_endpoints: f64 = shapes.iter().map(|s| s.endpoints).sum();
@@ -179,8 +181,16 @@ fn synthetic_run(rep: u64, shapes: &[Shape], days: u32, interval_s: f64) -> RunR
     set(Metric::FlightsCancelled, Some(if airline { 5_000.0 + 100.0 * rep as f64 } else { 0.0 }));
     set(Metric::OrganisationsAffected, Some(shapes.iter().map(|s| s.organisations as f64).sum()));
     set(Metric::ServiceHoursLost, Some(downtime / 3_600.0 / 1_000.0));
+    let insured = component(|s| s.insured_usd);
+    set(Metric::InsuredUsd, insured);
+    set(Metric::InsuredUsdBi, insured.map(|i| i * 0.9));
+    set(Metric::InsuredUsdContingent, insured.map(|i| i * 0.1));
+    set(Metric::InsuredShare, Some(0.3));
+    set(Metric::OrganisationsInsured, Some(shapes.iter().map(|s| s.organisations as f64).sum()));
+    set(Metric::OrganisationsClaiming, Some(shapes.iter().map(|s| s.organisations as f64).sum()));
     for (i, s) in shapes.iter().enumerate() {
         figures.insert(Figure::sector(Metric::LossUsd, s.sector), Some(sectors[i].total_usd()));
+        figures.insert(Figure::sector(Metric::InsuredUsd, s.sector), Some(sectors[i].insured_usd));
         figures.insert(
             Figure::sector(Metric::ServiceHoursLost, s.sector),
             Some(100.0 * (i + 1) as f64),
@@ -209,6 +219,8 @@ fn synthetic_run(rep: u64, shapes: &[Shape], days: u32, interval_s: f64) -> RunR
             crashed: 9_000 + 500 * i as u64,
             downtime_hours: 40_000.0 / (i + 1) as f64,
             loss_usd: cumulative[i] * 0.05,
+            insured: i % 2 == 0,
+            insured_usd: if i % 2 == 0 { cumulative[i] * 0.02 } else { 0.0 },
         })
         .collect();
     RunResult {
@@ -224,6 +236,7 @@ fn synthetic_run(rep: u64, shapes: &[Shape], days: u32, interval_s: f64) -> RunR
         key_events,
         sectors,
         top_orgs,
+        organisations: Vec::new(),
         counters: Default::default(),
         end: SimTime(u64::from(days) * 86_400_000),
     }

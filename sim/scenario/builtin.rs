@@ -1,5 +1,6 @@
-//! Built-in scenarios, observations and sector templates, embedded in the binary from
-//! `scenarios/`, `scenarios/observations/` and `sim/scenario/sectors/`.
+//! Built-in scenarios, observations, catalogues and sector templates, embedded in the binary
+//! from `scenarios/`, `scenarios/observations/`, `scenarios/catalogues/` and
+//! `sim/scenario/sectors/`.
 
 use super::raw;
 
@@ -40,6 +41,29 @@ pub fn observations(name: &str) -> Option<&'static str> {
 /// Names of the built-in observations files.
 pub fn observation_names() -> Vec<&'static str> {
     OBSERVATIONS.iter().map(|(n, _)| *n).collect()
+}
+
+/// The shipped catalogues: (name, RON text).
+const CATALOGUES: [(&str, &str); 1] =
+    [("vendor-failures", include_str!("../../scenarios/catalogues/vendor-failures.ron"))];
+
+/// Scenario files the shipped catalogues name, by their path relative to the catalogue.
+const CATALOGUE_FILES: [(&str, &str); 1] =
+    [("mid-market-book.ron", include_str!("../../scenarios/catalogues/mid-market-book.ron"))];
+
+/// The RON text of a built-in catalogue.
+pub fn catalogue(name: &str) -> Option<&'static str> {
+    CATALOGUES.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+/// Names of the built-in catalogues.
+pub fn catalogue_names() -> Vec<&'static str> {
+    CATALOGUES.iter().map(|(n, _)| *n).collect()
+}
+
+/// A scenario file shipped beside the built-in catalogues, by its path relative to them.
+pub fn catalogue_file(path: &str) -> Option<&'static str> {
+    CATALOGUE_FILES.iter().find(|(n, _)| *n == path).map(|(_, text)| *text)
 }
 
 const AIRLINE: &str = include_str!("sectors/airline.ron");

@@ -6,11 +6,13 @@
 //! (`layer.rs`), sector templates applied to archetypes, and every default filled in. Every
 //! problem, syntactic or semantic, is reported with the file, line and column that caused it
 //! (`place.rs` decides which layer that is, `locate.rs` finds the line and column) and a hint,
-//! before anything is simulated.
+//! before anything is simulated. Catalogue files (`catalogue.rs`: events with annual rates)
+//! and observations files (`observations.rs`) are read with the same parser and messages.
 
 pub mod actions;
 pub mod builtin;
 pub mod derived;
+pub mod catalogue;
 pub mod layer;
 pub mod locate;
 pub mod observations;

@@ -398,6 +398,9 @@ layered! {
         exposure: Exposure = Exposure::default(),
         /// Airline operations: crews in position and the crew-scheduling system.
         airline: Airline = Airline::default(),
+        /// The cyber policy its organisations hold: business interruption and contingent
+        /// business interruption after a waiting period.
+        insurance: Insurance = Insurance::default(),
     }
 }
 
@@ -793,7 +796,59 @@ pub enum Offset {
     Hours(f64),
 }
 
-crate::replace_layer!(Offset);
+crate::replace_layer!(Offset, Waiting);
+
+/// How a waiting period works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Waiting {
+    /// Once the outage lasts longer than this, the loss after this much of it is paid.
+    TimeDeductible(Duration),
+    /// Once the outage lasts longer than this, the loss from its start is paid.
+    QualifyingPeriod(Duration),
+}
+
+layered! {
+    /// A cyber policy. An outage runs from the first loss of operating capacity until capacity
+    /// is back at or above `outage_threshold` for the rest of the run; its loss is what accrues
+    /// from its start until `extended_period` after its end. The organisation's own outage is
+    /// measured on what its own systems allow (every supplier fully up), the contingent one on
+    /// the part of the shortfall its suppliers cause. Defaults (assumptions; the waiting
+    /// period is the middle of the 4 to 12 hours Guy Carpenter and Fitch report): every
+    /// organisation insured, an 8-hour time deductible, no retention, limits or coinsurance.
+    pub struct Insurance {
+        /// Share of the archetype's organisations that hold the policy (the same ones in every
+        /// run: a draw keyed on the organisation's name).
+        take_up: f64 = 1.0,
+        /// Whether a non-malicious system failure (a faulty update) is a covered peril.
+        system_failure_covered: bool = true,
+        /// Operating capacity at or above which an outage is over.
+        outage_threshold: f64 = 0.95,
+        /// Business interruption from the organisation's own outage.
+        business_interruption: Cover = Cover::default(),
+        /// Contingent business interruption: loss caused by a supplier's outage.
+        contingent: Cover = Cover::default(),
+        /// Most the policy pays in a year, over every occurrence (0: no aggregate limit, as in
+        /// OasisLMF's exposure data).
+        aggregate_limit_usd: f64 = 0.0,
+    }
+}
+
+layered! {
+    /// One cover of a policy, applied to each occurrence.
+    pub struct Cover {
+        enabled: bool = true,
+        waiting: Waiting = Waiting::TimeDeductible(Duration::hours(8)),
+        /// Money the organisation bears of each occurrence's covered loss.
+        retention_usd: f64 = 0.0,
+        /// Most the cover pays for one occurrence (0: no sublimit).
+        sublimit_usd: f64 = 0.0,
+        /// Share of what is above the retention and within the sublimit that the organisation
+        /// bears.
+        coinsurance: f64 = 0.0,
+        /// How long after the outage ends its loss is still covered.
+        extended_period: Duration = Duration::millis(0),
+    }
+}
 
 /// A policy applied to every archetype, or left to each.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1023,4 +1078,37 @@ impl<'de> Deserialize<'de> for Day {
         }
         deserializer.deserialize_any(Visitor)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalogue files: a set of events with annual rates, to simulate over many years (see
+// `catalogue.rs`). Plain records, not layers: a catalogue extends nothing.
+
+/// A catalogue file: a name, a description, a seed and the events.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The seed every occurrence's seed derives from (`--seed` overrides it).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    pub events: Vec<CatalogueEvent>,
+}
+
+/// One event of a catalogue: a scenario (a built-in or a file), fields set on it, and how
+/// often a year it happens.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueEvent {
+    /// Short and unique in the file.
+    pub name: String,
+    /// A built-in scenario's name, or a scenario file relative to the catalogue file.
+    pub scenario: String,
+    /// Expected occurrences a year (0 or more).
+    pub rate: f64,
+    /// Fields set on the scenario, `PATH=VALUE` as `sweep --set` takes them.
+    #[serde(default)]
+    pub set: Vec<String>,
 }

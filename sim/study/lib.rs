@@ -1,13 +1,18 @@
-//! Studies of many runs: comparing scenarios with common random numbers, sweeping parameters
-//! and calibrating them against observations. This crate decides what to run and how to seed
-//! it: a sweep's plan (parameters, design, points, each point's validated world and seed, the
-//! figure columns) is built here from its command line's words; the engine's replication
-//! runner runs it, `report` exports it and `cli` drives it. A calibration (`calibrate.rs`)
-//! scores a sweep's points against observations and plans the waves after the first. It does
-//! no I/O beyond reading the scenario and the observations through `scenario`.
+//! Studies of many runs: comparing scenarios with common random numbers, sweeping parameters,
+//! calibrating them against observations, and catalogues of events over many simulated years.
+//! This crate decides what to run and how to seed it: a sweep's plan (parameters, design,
+//! points, each point's validated world and seed, the figure columns) is built here from its
+//! command line's words; a calibration (`calibrate.rs`) scores a sweep's points against
+//! observations and plans the waves after the first; a catalogue's timeline (`catalogue.rs`:
+//! occurrences, their seeds and starts, the book, period losses) and its exceedance curves and
+//! average annual loss (`ep.rs`) are built here too. The engine's replication runner runs them,
+//! `report` exports them and `cli` drives them. It does no I/O beyond reading the scenario and
+//! the observations through `scenario`.
 
 pub mod calibrate;
+pub mod catalogue;
 pub mod design;
+pub mod ep;
 pub mod sensitivity;
 
 use blastradius_model::Figure;

@@ -5,13 +5,16 @@
 //! local time, so lost revenue over any interval is exact without stepping hour by hour.
 //!
 //! It owns the numbers; the other parts tell it what happened. It knows nothing of queues,
-//! crews or messages.
+//! crews or messages. An insured organisation's ledger also follows its outages for the
+//! policy (`cover.rs`), at every booking.
 
 use blastradius_engine::SimTime;
 
+use super::cover::{Cover, OWN, SUPPLIER};
 use super::services::MAX_SERVICES;
 use super::{Note, Org};
 use crate::calendar::MS_PER_DAY;
+use crate::insurance::Outage;
 use crate::spec::Class;
 
 /// How many endpoints are where in their lifecycle.
@@ -88,6 +91,8 @@ pub struct Ledger {
     first_crash: Option<SimTime>,
     notes: Vec<(SimTime, Note)>,
     pub accounts: Accounts,
+    /// The policy's view of the loss, for an organisation that holds one.
+    cover: Option<Box<Cover>>,
 }
 
 impl Ledger {
@@ -132,6 +137,11 @@ impl Ledger {
 
     pub fn book_labour(&mut self, usd: f64) {
         self.accounts.labour_usd += usd;
+    }
+
+    /// A ledger that follows the outages for a policy (or not, with `None`).
+    pub fn with_cover(cover: Option<Cover>) -> Ledger {
+        Ledger { cover: cover.map(Box::new), ..Ledger::default() }
     }
 }
 
@@ -200,6 +210,7 @@ impl Org {
             return;
         }
         let a = self.accrual(from, now);
+        self.follow_cover(now, Some((from, &a)));
         if a.flights_cancelled > 0.0 {
             let shortfall = 1.0 - self.ops_capacity();
             let by_day = self.flights_scheduled_by_day(from, now);
@@ -277,5 +288,71 @@ impl Org {
             }
         }
         by_day
+    }
+}
+
+impl Org {
+    /// Books recovery labour at `now`; the policy's view captures what it needs before it
+    /// first, so labour counts only in the windows it falls in.
+    pub(super) fn book_labour(&mut self, now: SimTime, usd: f64) {
+        if let Some(mut cover) = self.ledger.cover.take() {
+            let (measure, share) = self.cover_capacities();
+            let from = cover.at();
+            cover.book_labour(
+                now,
+                measure,
+                |t| Org::cover_split(&self.accrual(from, t), share),
+                usd,
+            );
+            self.ledger.cover = Some(cover);
+        }
+        self.ledger.book_labour(usd);
+    }
+
+    /// Each cause's capacity now for the policy (own systems; 1 less the part of the shortfall
+    /// suppliers cause), and the supplier's share of the shortfall.
+    fn cover_capacities(&self) -> ([f64; 2], f64) {
+        let actual = self.ops_capacity();
+        let has_supplier = self.spec().services.iter().any(|s| s.supplier.is_some());
+        let own = if has_supplier { self.own_ops_capacity().max(actual) } else { actual };
+        let caused = own - actual;
+        let share = if actual < 1.0 { (caused / (1.0 - actual)).clamp(0.0, 1.0) } else { 0.0 };
+        ([own, 1.0 - caused], share)
+    }
+
+    /// What an accrual adds by cause: the supplier's share of the shortfall-driven money.
+    fn cover_split(a: &Accrual, supplier_share: f64) -> [f64; 2] {
+        let mut parts = [0.0; 2];
+        parts[SUPPLIER] = supplier_share * (a.revenue_usd + a.penalties_usd + a.backlog_usd);
+        parts[OWN] = a.total_usd() - parts[SUPPLIER];
+        parts
+    }
+
+    /// Brings the policy's view up to `to` at today's capacities; `known` is the ledger's own
+    /// accrual over `(from, to)` when it has just computed it.
+    fn follow_cover(&mut self, to: SimTime, known: Option<(SimTime, &Accrual)>) {
+        let Some(mut cover) = self.ledger.cover.take() else { return };
+        self.advance_cover(&mut cover, to, known);
+        self.ledger.cover = Some(cover);
+    }
+
+    fn advance_cover(&self, cover: &mut Cover, to: SimTime, known: Option<(SimTime, &Accrual)>) {
+        let from = cover.at();
+        if to <= from {
+            return;
+        }
+        let (measure, share) = self.cover_capacities();
+        cover.advance(to, measure, |t| match known {
+            Some((f, a)) if f == from && t == to => Org::cover_split(a, share),
+            _ => Org::cover_split(&self.accrual(from, t), share),
+        });
+    }
+
+    /// The organisation's outages for its policy, own and supplier-caused, up to `t` (normally
+    /// the end of the run); `None` for an organisation that holds no policy.
+    pub fn cover_outages(&self, t: SimTime) -> Option<[Outage; 2]> {
+        let mut cover = (**self.ledger.cover.as_ref()?).clone();
+        self.advance_cover(&mut cover, t, None);
+        Some(cover.outages())
     }
 }

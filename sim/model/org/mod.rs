@@ -23,6 +23,7 @@
 //! between events, so the output interval only samples.
 
 mod airline;
+mod cover;
 mod exposure;
 mod ledger;
 mod repair;
@@ -155,6 +156,7 @@ impl Org {
         let flights_per_day =
             spec.economics.flights_per_1000_endpoints_day * f64::from(size) / 1_000.0;
         let airline = spec.airline.as_ref().map(|a| Airline::new(a, flights_per_day));
+        let cover = cover::Cover::insuring(&spec.insurance, &spec.name, fleet.number);
         Org {
             archetype: fleet.archetype,
             number: fleet.number,
@@ -169,7 +171,7 @@ impl Org {
             repair,
             services,
             airline,
-            ledger: Ledger::default(),
+            ledger: Ledger::with_cover(cover),
             incident: Incident::default(),
             telemetry: Telemetry::default(),
             shared,

@@ -613,7 +613,7 @@ impl Org {
         let done = self.job_done_at(endpoint, crew, travel, now);
         self.workforce.crew_mut(crew).busy += 1;
         let wage = self.crew_wage(crew, now);
-        self.ledger.book_labour(done.since(now).as_hours_f64() * wage);
+        self.book_labour(now, done.since(now).as_hours_f64() * wage);
         ctx.schedule(done, Event::RepairDone { endpoint, crew: crew as u16, site: site as u16 });
     }
 
@@ -677,7 +677,7 @@ impl Org {
             let time = draw(&[self.endpoint_key(endpoint), purpose::CLOUD], dist);
             let wage = self.spec().staff.wage_hour_usd;
             let parallel = f64::from(self.repair.cloud.parallel);
-            self.ledger.book_labour(time.as_hours_f64() * wage / parallel);
+            self.book_labour(now, time.as_hours_f64() * wage / parallel);
             ctx.schedule(now + time, Event::CloudRepairDone { endpoint });
         }
     }

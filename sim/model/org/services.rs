@@ -191,7 +191,13 @@ impl Services {
 
     /// IT capacity of a service from the endpoint groups and the supplier.
     fn it_capacity(&self, tables: &ArchetypeTables, service: usize) -> f64 {
-        let mut capacity: f64 = self.states[service].supplier;
+        self.states[service].supplier.min(self.own_it_capacity(tables, service))
+    }
+
+    /// IT capacity of a service from the endpoint groups alone, as if its supplier were fully
+    /// up: what the organisation's own systems allow.
+    fn own_it_capacity(&self, tables: &ArchetypeTables, service: usize) -> f64 {
+        let mut capacity: f64 = 1.0;
         for (groups, required) in &tables.services.deps[service] {
             let (mut total, mut down) = (0u64, 0u64);
             for &g in groups {
@@ -206,6 +212,25 @@ impl Services {
             capacity = capacity.min(dep);
         }
         capacity
+    }
+
+    /// A service's operating capacity as its own systems allow it: `ops` with the supplier
+    /// fully up (backups and backlog as they are).
+    pub fn own_ops(&self, spec: &ArchetypeSpec, tables: &ArchetypeTables, service: usize) -> f64 {
+        let s = &spec.services[service];
+        let st = &self.states[service];
+        if s.supplier.is_none() {
+            return st.ops;
+        }
+        let mut c = self.own_it_capacity(tables, service);
+        if st.fallback_active || st.fallback_forced {
+            c = c.max(s.manual_fallback.capacity);
+        }
+        if st.standby_active {
+            c = c.max(s.standby.capacity);
+        }
+        let impairment = s.backlog.map_or(0.0, |b| b.impairment);
+        if st.backlog_hours > 0.0 { c * (1.0 - impairment) } else { c }
     }
 
     /// Whether any service in the bit mask would change IT capacity now.
@@ -246,6 +271,21 @@ impl Org {
             return 1.0;
         }
         spec.services.iter().zip(self.services.states()).map(|(s, st)| s.weight * st.ops).sum()
+    }
+
+    /// [`Org::ops_capacity`] as the organisation's own systems allow it, with every supplier
+    /// fully up: what its own outage is measured on, for its policy.
+    pub(super) fn own_ops_capacity(&self) -> f64 {
+        let spec = self.spec();
+        let tables = &self.shared.archetypes[self.archetype];
+        let own = |i: usize| self.services.own_ops(spec, tables, i);
+        if let (Some(ops), Some(airline)) = (&spec.airline, &self.airline) {
+            return airline.operating_share(own(ops.flight_service));
+        }
+        if spec.services.is_empty() {
+            return 1.0;
+        }
+        spec.services.iter().enumerate().map(|(i, s)| s.weight * own(i)).sum()
     }
 
     /// The services' states, for status displays.

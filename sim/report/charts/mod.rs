@@ -16,6 +16,7 @@
 
 mod distribution;
 pub mod generic;
+mod insurance;
 mod lines;
 mod png;
 mod render;
@@ -26,6 +27,7 @@ mod timeseries;
 
 pub use distribution::loss_distribution;
 pub use generic::{ChartSpec, TornadoBar, heatmap, line_with_band, tornado};
+pub use insurance::{EpLine, ep_curve, insured_by_sector};
 pub use png::SIGNATURE as PNG_SIGNATURE;
 pub use scatter::{Guide, Highlight, Scatter, ScatterGroup, scatter};
 pub use style::{Unit, sector_colour};
@@ -65,12 +67,14 @@ pub enum ChartError {
 
 /// The charts of one scenario, in report order: `endpoints_down`, `recovered` (only with
 /// observations it can show), `capacity`, `loss`, `loss_distribution` (only with more than
-/// one replication) and `timeline`.
+/// one replication), `insured_by_sector` (only when organisations hold policies) and
+/// `timeline`.
 pub fn run_charts(set: &RunSet) -> Result<Vec<Chart>, ChartError> {
     let mut charts = vec![endpoints_down(set)?];
     charts.extend(recovered(set)?);
     charts.extend([capacity(set)?, loss(set)?]);
     charts.extend(loss_distribution(set)?);
+    charts.extend(insured_by_sector(set)?);
     charts.push(timeline(set)?);
     Ok(charts)
 }

@@ -35,13 +35,23 @@ fn check(chart: &Chart) {
 fn run_charts_have_titles_pngs_and_fixed_names() {
     let charts = run_charts(&sample_set(4, 3)).unwrap();
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["endpoints_down", "capacity", "loss", "loss_distribution", "timeline"]);
+    assert_eq!(
+        names,
+        [
+            "endpoints_down",
+            "capacity",
+            "loss",
+            "loss_distribution",
+            "insured_by_sector",
+            "timeline"
+        ]
+    );
     for c in &charts {
         check(c);
     }
     let one = run_charts(&sample_set(1, 3)).unwrap();
     let names: Vec<&str> = one.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["endpoints_down", "capacity", "loss", "timeline"]);
+    assert_eq!(names, ["endpoints_down", "capacity", "loss", "insured_by_sector", "timeline"]);
 }
 
 /// A run set with observations the `recovered` chart shows (a share at a moment, a level
@@ -71,7 +81,15 @@ fn observations_add_the_recovered_chart_with_their_bars() {
     let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
-        ["endpoints_down", "recovered", "capacity", "loss", "loss_distribution", "timeline"]
+        [
+            "endpoints_down",
+            "recovered",
+            "capacity",
+            "loss",
+            "loss_distribution",
+            "insured_by_sector",
+            "timeline"
+        ]
     );
     let c = &charts[1];
     check(c);

@@ -6,7 +6,7 @@
 use blastradius_model::spec::{self as m, Share};
 
 use super::check::{CLASSES, Checker, class, os, sector, setting, setting_path};
-use super::{MAX_ORG_SIZE, economics, repair, services, sites, staff};
+use super::{MAX_ORG_SIZE, economics, insurance, repair, services, sites, staff};
 use crate::raw;
 
 /// Every archetype of the fleet, which must have at least one organisation.
@@ -73,6 +73,7 @@ fn archetype(
     let economics = economics::economics(c, &p, &a.economics());
     let airline = airline(c, &p, &a.airline(), &services);
     let exposure = exposure(c, &p, &a.exposure(), policies);
+    let insurance = insurance::insurance(c, &p, &a.insurance());
     let u = a.update();
     // The shares in the literal below are checked after every part: problems are reported in
     // the order the checks run, and that order is part of what a user sees.
@@ -105,6 +106,7 @@ fn archetype(
         lag: u.lag().0,
         exposure,
         airline,
+        insurance,
     }
 }
 

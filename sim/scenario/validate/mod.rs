@@ -13,7 +13,8 @@
 //!           │    ├─ staff      technicians, shifts, surge, call-in, cloud admins
 //!           │    ├─ repair     repair times, key escrow, remote workers
 //!           │    ├─ services   dependencies, fallbacks, backlog
-//!           │    └─ economics  revenue, demand curves, penalties
+//!           │    ├─ economics  revenue, demand curves, penalties
+//!           │    └─ insurance  take-up, peril, waiting periods, retentions, limits
 //!           ├─ actions    injects, and decisions taken at the tabletop
 //!           └─ exercise   the tabletop lesson: briefing, injects and questions on a timeline
 //! ```
@@ -26,6 +27,7 @@ mod archetype;
 mod check;
 mod economics;
 pub mod exercise;
+mod insurance;
 mod repair;
 mod services;
 mod sites;
@@ -323,5 +325,6 @@ fn outputs(
         top_orgs: o.top_orgs(),
         archetypes: named,
         recovered_share_at_min: times,
+        organisation_losses: false,
     }
 }
