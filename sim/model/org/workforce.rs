@@ -107,11 +107,11 @@ impl Workforce {
     }
 
     pub fn busy(&self) -> u32 {
-        self.crews.iter().map(|c| c.busy).sum()
+        self.crews.iter().fold(0u32, |n, c| n.saturating_add(c.busy))
     }
 
     pub fn present(&self) -> u32 {
-        self.crews.iter().map(|c| c.present).sum()
+        self.crews.iter().fold(0u32, |n, c| n.saturating_add(c.present))
     }
 
     pub fn stood_down(&self) -> bool {
@@ -144,7 +144,7 @@ impl Workforce {
     /// How many of a crew should be present, given a site crew's shift figures.
     fn target(&self, crew: usize, staff: &StaffSpec, shift: (u32, u32), now: SimTime) -> u32 {
         if crew == self.contractors_crew() {
-            self.private_contractors + self.pool_contractors
+            self.private_contractors.saturating_add(self.pool_contractors)
         } else if crew == self.volunteers_crew() {
             let on = staff.volunteers.as_ref().is_some_and(|v| {
                 let hour = self.clocks[0].local(now).hour;
@@ -154,7 +154,8 @@ impl Workforce {
         } else {
             let (scheduled, call_in) = shift;
             let called = self.call_in_active && !self.stood_down;
-            (if called { call_in } else { scheduled }) + self.crews[crew].extra
+            // Counts a decision adds saturate: 40 present plus u32::MAX is u32::MAX, not 39.
+            (if called { call_in } else { scheduled }).saturating_add(self.crews[crew].extra)
         }
     }
 
@@ -315,7 +316,8 @@ impl Org {
         ctx: &mut Ctx<'_, Event>,
     ) {
         if self.ledger.counts.down > 0 && count > 0 && !self.workforce.stood_down {
-            self.workforce.private_contractors += count;
+            self.workforce.private_contractors =
+                self.workforce.private_contractors.saturating_add(count);
             self.ledger.note(now, Note::ContractorsArrived { count });
             self.refresh_staffing(now);
             self.dispatch(now, ctx);
@@ -328,7 +330,7 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
-        self.workforce.pool_contractors += count;
+        self.workforce.pool_contractors = self.workforce.pool_contractors.saturating_add(count);
         if self.ledger.counts.down > 0 && !self.workforce.stood_down {
             self.ledger.note(now, Note::ContractorsArrived { count });
             self.refresh_staffing(now);
