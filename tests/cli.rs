@@ -213,8 +213,12 @@ fn intervals_from_20_replications_contain_single_run_figures_for_most_seeds() {
             "{f}: only {} of 10 intervals contain the mean of single runs",
             covered[i]
         );
+        // With 20 replications the interpolated p05..p95 spans order statistics 1.95 to 19.05
+        // of 20, so a new run falls inside with probability (19.05 - 1.95) / 21 = 0.81 for a
+        // continuous figure; over 10 batches and 60 runs the share has a standard error of
+        // about 0.03. Below 0.70 (3.5 standard errors) the percentiles are wrong.
         let share = spread[i] as f64 / (10 * singles[i].len()) as f64;
-        assert!(share >= 0.75, "{f}: only {share:.2} of single runs lie within p05..p95");
+        assert!(share >= 0.70, "{f}: only {share:.2} of single runs lie within p05..p95");
     }
     fs::remove_dir_all(&dir).unwrap();
 }

@@ -216,3 +216,120 @@ fn remote_workers_laptops_wait_out_of_reach_then_take_longer() {
     assert_eq!(all, monday + 15.0 * 1_200.0);
     assert!(figure(&r, Metric::Recovered50pctAt) >= first_wave);
 }
+
+#[test]
+fn staffing_returns_to_normal_when_services_are_back() {
+    let spec = spec("standdown");
+    let mut world =
+        World::build(Arc::clone(&spec), RunConfig { replication: 0, threads: 1 }).unwrap();
+    let present = |w: &World| w.organisations()[0].staff_present();
+    world.run_until(SimTime(3_029_000)).unwrap();
+    assert_eq!(present(&world), 10, "the whole crew is called in");
+    assert!(!world.organisations()[0].stood_down());
+    world.run_until(SimTime(3_031_000)).unwrap();
+    assert!(world.organisations()[0].stood_down(), "services back at the 50th server");
+    assert_eq!(present(&world), 9, "the nine on a sixth wave leave when it ends");
+    world.run_until(SimTime(3_631_000)).unwrap();
+    assert_eq!(present(&world), 1, "normal staffing: one technician");
+    world.run().unwrap();
+    world.check_invariants().unwrap();
+    let r = world.results();
+    assert_eq!(figure(&r, Metric::Recovered50pctAt), 3_030.0);
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), 3_630.0 + 41.0 * 600.0);
+}
+
+#[test]
+fn failed_fixes_are_re_imaged_last_and_cost_their_extra_time() {
+    let (world, r) = run_checked(spec("reimage"), 1);
+    let k = figure(&r, Metric::EndpointsReimaged);
+    // About a quarter of 200: the binomial's standard deviation is about 6.1.
+    assert!((k - 50.0).abs() <= 3.0 * (200.0f64 * 0.25 * 0.75).sqrt(), "{k} re-imaged");
+    assert_eq!(figure(&r, Metric::EndpointsRepairedOnsite), 200.0);
+    // One technician, never idle: every fix and every re-image, end to end.
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), 30.0 + 200.0 * 600.0 + k * 1_800.0);
+    // The re-images come last: the first 200 - k back are the ones whose fix worked.
+    let org = world.organisations()[0];
+    let mut times = org.recovery_times().to_vec();
+    times.sort_unstable();
+    let last_fix = u64::from(times[200 - k as usize - 1]);
+    assert_eq!(last_fix, (30 + 200 * 600) * 1_000);
+    assert_eq!(org.endpoints.iter().filter(|e| e.reimage()).count() as f64, k);
+}
+
+#[test]
+fn machines_whose_keys_were_never_escrowed_are_re_imaged_straight_away() {
+    let (_, r) = run_checked(spec("lostkeys"), 1);
+    assert_eq!(figure(&r, Metric::EndpointsReimaged), 50.0);
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), 30.0 + 50.0 * 1_800.0);
+}
+
+#[test]
+fn the_key_desk_reads_one_key_at_a_time() {
+    let (_, r) = run_checked(spec("keydesk"), 1);
+    assert_eq!(figure(&r, Metric::EndpointsRepairedOnsite), 20.0);
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), 30.0 + 20.0 * 300.0 + 600.0);
+    // The first machine waits only for its own key: back at 30 + 300 + 600 s.
+    assert_eq!(figure(&r, Metric::FirstCrashAt), 30.0);
+}
+
+#[test]
+fn a_managed_service_provider_serves_its_clients_one_after_another_at_its_capacity() {
+    let (world, r) = run_checked(spec("msp"), 1);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), 24.0);
+    let done: Vec<f64> = world
+        .organisations()
+        .iter()
+        .map(|o| f64::from(*o.recovery_times().iter().max().unwrap()) / 1_000.0)
+        .collect();
+    let cycle = 300.0 + 3_600.0 + 1_200.0;
+    for (k, t) in done.iter().enumerate() {
+        assert_eq!(*t, 30.0 + cycle + k as f64 * cycle, "client {k}");
+    }
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), 15_330.0);
+}
+
+#[test]
+fn a_customer_with_nothing_crashed_loses_capacity_exactly_while_its_supplier_is_down() {
+    let spec = spec("supplier");
+    let mut world =
+        World::build(Arc::clone(&spec), RunConfig { replication: 0, threads: 2 }).unwrap();
+    let customers = |w: &World| -> Vec<f64> {
+        w.organisations()
+            .iter()
+            .filter(|o| o.spec().name == "practice")
+            .map(|o| o.ops_capacity())
+            .collect()
+    };
+    // Before the supplier's crash reaches them, and a minute after it.
+    world.run_until(SimTime(89_000)).unwrap();
+    assert!(customers(&world).iter().all(|&c| c == 1.0));
+    world.run_until(SimTime(91_000)).unwrap();
+    assert!(customers(&world).iter().all(|&c| c == 0.0), "{:?}", customers(&world));
+    // Four servers back at 2,430 s: 40% a minute later.
+    world.run_until(SimTime(2_491_000)).unwrap();
+    assert!(customers(&world).iter().all(|&c| (c - 0.4).abs() < 1e-12), "{:?}", customers(&world));
+    // All back at 6,030 s: full capacity at 6,090 s, not before.
+    world.run_until(SimTime(6_089_000)).unwrap();
+    assert!(customers(&world).iter().all(|&c| (c - 0.9).abs() < 1e-12));
+    world.run_until(SimTime(6_091_000)).unwrap();
+    assert!(customers(&world).iter().all(|&c| c == 1.0));
+    world.run().unwrap();
+    let r = world.results();
+    let practices = world.organisations().into_iter().filter(|o| o.spec().name == "practice");
+    for o in practices {
+        assert_eq!(o.counts().crashed, 0);
+        let lost = o.accounts().service_hours_lost;
+        assert!((lost - 3_300.0 / 3_600.0).abs() < 1e-9, "{lost}");
+    }
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), 10.0);
+}
+
+#[test]
+fn a_down_workstation_idles_its_users_at_their_loaded_wage() {
+    let (_, r) = run_checked(spec("productivity"), 1);
+    let hours = 6.0 - 30.0 / 3_600.0;
+    let expected = 20.0 * 1.5 * 50.0 * 40.0 / 168.0 * hours;
+    let got = figure(&r, Metric::LossUsdProductivity);
+    assert!((got - expected).abs() < 1e-6 * expected, "{got} vs {expected}");
+    assert!((figure(&r, Metric::LossUsd) - expected).abs() < 1e-6 * expected);
+}

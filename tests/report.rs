@@ -35,8 +35,10 @@ fn run(name: &str, reps: u64, threads: usize) -> RunSet {
             resolved_ron: loaded.to_ron(),
             start_unix_s: spec.start_unix_s,
             horizon_s: spec.horizon.0 as f64 / 1_000.0,
+            publication_s: 0.0,
         },
         runs,
+        observed: Vec::new(),
     }
 }
 

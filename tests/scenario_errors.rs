@@ -120,6 +120,11 @@ const CASES: &[Case] = &[
     case("huge-factor.ron", 4, 68, "1e300", "fleet.harbour_health.economics.users_per_workstation", &["1e300 is too large: at most 1e12"]),
     case("inject-count-wraps.ron", 4, 65, "4294967295", "injects[0].action.count", &["4294967295 technicians is more than the 1,000,000 one decision may add"]),
     case("empty-archetype-key.ron", 4, 18, "(organisations: 2)", "fleet.\"\"", &["archetype name \"\" must be letters, digits"]),
+    // The exercise script (a tabletop lesson).
+    case("exercise-cue-after-horizon.ron", 5, 14, "\"8d\"", "exercise.script[0].at", &["\"8d\" is at or after the horizon, so it would never be shown"]),
+    case("exercise-suggest-unknown-target.ron", 6, 48, "\"clinics\")", "exercise.script[0].suggest.to", &["no archetype named \"clinics\"", "harbour_health"]),
+    case("exercise-question-without-text.ron", 5, 9, "(at:", "exercise.script[0].text", &["the question has no text", "write what the room hears"]),
+    case("exercise-unknown-kind.ron", 5, 26, "Quiz", "exercise.script[0].kind", &["unknown value `Quiz`", "Inject, Question"]),
     // A value from a built-in that the file's change makes wrong.
     case_in("default-output-interval.ron", "builtin:crowdstrike-2024", 33, 22, "\"15m\"", "output_interval", &["\"15m\" is longer than the horizon \"1m\""]),
     // A default value: no position, but the file and the field.

@@ -364,3 +364,79 @@ fn halting_the_rollout_early_in_crowdstrike_2024_lowers_crashes() {
     assert!(d.result.figure(Metric::RolloutHaltedAt).is_some());
     assert!(d.text.contains("They prevented"), "{}", d.text);
 }
+
+/// A session with the scenario's lesson, as `blastradius tabletop` runs it.
+fn lesson_session(step: &str) -> Session {
+    let (loaded, spec) = scenario::read("hospital-tabletop").unwrap();
+    let exercise = loaded.exercise(&spec).unwrap();
+    let step = step.parse::<Duration>().unwrap().sim();
+    Session::with_exercise(Arc::new(spec), Config { step, threads: 2 }, exercise).unwrap()
+}
+
+#[test]
+fn the_lessons_cues_come_up_when_the_clock_passes_them_and_again_after_undo() {
+    let mut s = lesson_session("20m");
+    assert!(s.intro().contains("Lesson: Friday afternoon at Harbour Health"), "{}", s.intro());
+    let first = play(&mut s, &["next"]).remove(0);
+    assert!(
+        first.text.contains("Inject, Fri 04:19 UTC (T+10m): The emergency department goes blue.")
+    );
+    assert!(
+        first.text.contains("Suggested decision: inject ActivateFallback(to: Sector(Hospital)")
+    );
+    assert!(!first.text.contains("Question for the room"), "the question is at 30m");
+    let second = play(&mut s, &["next"]).remove(0);
+    assert!(second.text.contains("Question for the room, Fri 04:39 UTC (T+30m)"));
+    assert_eq!(s.situation().current_cue, Some(1));
+    play(&mut s, &["undo"]);
+    assert_eq!(s.situation().current_cue, Some(0));
+    assert!(!s.timeline().iter().any(|e| e.text.starts_with("Who declares")));
+    let again = play(&mut s, &["next"]).remove(0);
+    assert_eq!(again, second, "the redone step tells the same, cue included");
+}
+
+#[test]
+fn a_teams_proposal_waits_then_applies_with_its_name_and_undo_puts_it_back() {
+    use blastradius::tabletop::ProposalStatus;
+    let mut s = lesson_session("1h");
+    play(&mut s, &["next"]);
+    let before = s.world().results();
+    // Wrong proposals are explained and change nothing.
+    for (line, says) in [
+        ("propose", "needs a team and a decision"),
+        ("propose red", "needs a decision"),
+        ("propose red! halt", "not a team name"),
+        ("propose red teleport", "unknown decision `teleport`"),
+        ("propose red technicians narnia 5", "unknown target `narnia`"),
+        ("accept 1", "no proposal 1"),
+        ("reject one", "not the number of a proposal"),
+    ] {
+        match s.execute(line) {
+            Err(SessionError::Input(m)) => assert!(m.contains(says), "{line}: {m}"),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+    assert!(s.proposals().is_empty());
+    let reply = play(&mut s, &["propose red technicians hospital 20 -- the clinics are alone"]);
+    assert!(reply[0].text.starts_with("Proposal 1 from red at Fri 05:09 UTC"), "{}", reply[0].text);
+    assert_eq!(s.world().results(), before, "a proposal changes nothing");
+    let accepted = play(&mut s, &["accept 1"]).remove(0);
+    assert!(accepted.text.contains("proposed by red: 20 more technicians"), "{}", accepted.text);
+    assert_eq!(s.decisions()[0].proposed_by.as_deref(), Some("red"));
+    assert_eq!(s.decisions()[0].command, "inject technicians hospital 20");
+    assert!(
+        matches!(s.execute("accept 1"), Err(SessionError::Input(m)) if m.contains("was accepted"))
+    );
+    play(&mut s, &["undo"]);
+    assert_eq!(s.proposals()[0].status, ProposalStatus::Pending);
+    assert_eq!(s.world().results(), before);
+    play(&mut s, &["reject 1 not now", "propose blue escrow hospital"]);
+    assert!(
+        matches!(s.execute("accept 1"), Err(SessionError::Input(m)) if m.contains("was rejected"))
+    );
+    play(&mut s, &["accept 2", "end"]);
+    let d = s.debrief().unwrap();
+    assert!(d.text.contains("The teams' proposals (2 in all, 1 accepted)"), "{}", d.text);
+    assert!(d.text.contains("rejected at Fri 05:09 UTC: not now"), "{}", d.text);
+    assert!(d.decisions.contains("inject escrow hospital (proposed by blue)"), "{}", d.decisions);
+}

@@ -10,7 +10,10 @@ use clap::Args;
 use super::format::parquet_bytes;
 use super::output::OutputDir;
 use super::progress::Progress;
-use super::run::{meta, read_scenario, replications, shell_word, threads};
+use super::run::{
+    meta, observe, observed_words, read_observations, read_scenario, replications, shell_word,
+    threads,
+};
 use super::{CliError, CliResult, CommonArgs};
 use blastradius_engine::replicate::run_indexed;
 use blastradius_model::{RunConfig, run_replication};
@@ -24,6 +27,10 @@ pub struct CompareArgs {
     /// Replications per scenario
     #[arg(long, default_value_t = 10)]
     pub reps: u64,
+    /// Observed outcomes to set every scenario beside: an observations file or a built-in
+    /// (2024); adds each scenario's fit to the outputs
+    #[arg(long, value_name = "FILE|NAME")]
+    pub observed: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -37,6 +44,13 @@ pub fn compare(args: CompareArgs) -> CliResult {
     let mut scenarios = vec![(first_loaded, first_spec)];
     for reference in &args.scenarios[1..] {
         scenarios.push(read_scenario(reference, Some(seed))?);
+    }
+    let observations = args.observed.as_deref().map(read_observations).transpose()?;
+    let mut observed = Vec::new();
+    for (loaded, spec) in &mut scenarios {
+        let (with_outputs, o) = observe(loaded, Arc::clone(spec), observations.as_ref())?;
+        *spec = with_outputs;
+        observed.push(o);
     }
     let mut names: Vec<String> = Vec::new();
     for (_, spec) in &scenarios {
@@ -52,7 +66,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
     let mut out = OutputDir::prepare(&out_path, "--out")?;
     let mut words = vec!["blastradius compare".to_string()];
     words.extend(args.scenarios.iter().map(|s| shell_word(s)));
-    words.push(format!("--reps {reps} --seed {seed}"));
+    words.push(format!("--reps {reps} --seed {seed}{}", observed_words(args.observed.as_deref())));
     let command = words.join(" ");
 
     let progress = Progress::new(args.common.quiet);
@@ -82,7 +96,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
         let runs = results.split_off(s * reps as usize);
         let mut m = meta(loaded, spec, reps, command.clone());
         m.scenario = name.clone();
-        sets.push(RunSet { meta: m, runs });
+        sets.push(RunSet { meta: m, runs, observed: observed.pop().unwrap_or_default() });
     }
     sets.reverse();
 

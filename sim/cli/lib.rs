@@ -1,5 +1,6 @@
-//! The command line: clap definitions, terminal output and progress bars. It holds no
-//! simulation logic; each command reads as a pipeline: parse, validate, run, export.
+//! The command line: clap definitions, terminal output and progress bars, and the tabletop's
+//! web server (`serve/`, the only place that knows HTTP). It holds no simulation logic; each
+//! command reads as a pipeline: parse, validate, run, export.
 
 pub mod bench;
 pub mod compare;
@@ -8,6 +9,7 @@ pub mod output;
 pub mod progress;
 pub mod run;
 pub mod scenarios;
+mod serve;
 pub mod sweep;
 mod sweep_size;
 pub mod tabletop;

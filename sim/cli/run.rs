@@ -1,4 +1,5 @@
-//! `blastradius run`: the main job. Reads and validates the scenario, checks the output folder,
+//! `blastradius run`: the main job. Reads and validates the scenario (and the observations to
+//! set it beside, if any), checks the output folder,
 //! runs the replications (in parallel when there are several, with the threads inside the run
 //! when there is one), prints the summary and writes the report folder.
 
@@ -13,9 +14,11 @@ use super::progress::Progress;
 use super::{CliError, CliResult, CommonArgs};
 use blastradius_engine::replicate::run_indexed;
 use blastradius_engine::{SimDuration, SimTime};
+use blastradius_model::figures::Observed;
 use blastradius_model::spec::{OutputSpec, WorldSpec};
 use blastradius_model::{RunConfig, RunResult, World};
 use blastradius_report::{self as report, RunMeta, RunSet};
+use blastradius_scenario::observations::{self, Observations};
 use blastradius_scenario::{self as scenario, Loaded, builtin};
 
 #[derive(Debug, Args)]
@@ -26,6 +29,10 @@ pub struct RunArgs {
     /// Replications, run in parallel with common seeds 0..N
     #[arg(long, default_value_t = 1)]
     pub reps: u64,
+    /// Observed outcomes to set the run beside: an observations file or a built-in (2024);
+    /// adds a "Fit to observations" section to every output
+    #[arg(long, value_name = "FILE|NAME")]
+    pub observed: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -72,6 +79,38 @@ pub fn read_scenario(
     Ok((loaded, Arc::new(spec)))
 }
 
+/// Reads an observations file (`--observed`) by path or built-in name. A file that cannot be
+/// read is named with the flag; a problem inside it by its file, line and column.
+pub fn read_observations(reference: &str) -> Result<Observations, CliError> {
+    observations::load(reference).map_err(|e| {
+        if e.problems.iter().all(|p| p.position.is_none()) {
+            CliError::input(format!("--observed {e}"))
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// The observations as they stand against a run, and the run's spec with the figures they
+/// need turned on (report settings: no other figure changes). Without observations, the spec
+/// as it is and none.
+pub fn observe(
+    loaded: &Loaded,
+    spec: Arc<WorldSpec>,
+    observations: Option<&Observations>,
+) -> Result<(Arc<WorldSpec>, Vec<Observed>), CliError> {
+    let Some(o) = observations else { return Ok((spec, Vec::new())) };
+    let observed = o.against(loaded, &spec)?;
+    let mut spec = Arc::unwrap_or_clone(spec);
+    observations::add_outputs(&mut spec, &observed);
+    Ok((Arc::new(spec), observed))
+}
+
+/// The words a command adds for `--observed`, for the command that reproduces its outputs.
+pub fn observed_words(observed: Option<&str>) -> String {
+    observed.map(|o| format!(" --observed {}", shell_word(o))).unwrap_or_default()
+}
+
 /// Prints the scenario's warnings (valid, but probably not meant) on stderr.
 pub fn warn(reference: &str, spec: &WorldSpec) {
     for warning in scenario::warnings(spec) {
@@ -91,6 +130,7 @@ pub fn meta(loaded: &Loaded, spec: &WorldSpec, reps: u64, command: String) -> Ru
         resolved_ron: loaded.to_ron(),
         start_unix_s: spec.start_unix_s,
         horizon_s: spec.horizon.as_secs_f64(),
+        publication_s: scenario::observations::first_publication_s(spec) as f64,
     }
 }
 
@@ -204,13 +244,16 @@ pub fn run(args: RunArgs) -> CliResult {
     let reps = replications(args.reps)?;
     let threads = threads(args.common.threads)?;
     let (loaded, spec) = read_scenario(&args.scenario, args.common.seed)?;
+    let observations = args.observed.as_deref().map(read_observations).transpose()?;
+    let (spec, observed) = observe(&loaded, spec, observations.as_ref())?;
     let out_path =
         args.common.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&spec.name));
     let mut out = OutputDir::prepare(&out_path, "--out")?;
     let command = format!(
-        "blastradius run {} --reps {reps} --seed {}",
+        "blastradius run {} --reps {reps} --seed {}{}",
         shell_word(&args.scenario),
-        spec.seed
+        spec.seed,
+        observed_words(args.observed.as_deref())
     );
     let progress = Progress::new(args.common.quiet);
     let runs = match run_replications(&spec, reps, threads, &progress) {
@@ -220,7 +263,7 @@ pub fn run(args: RunArgs) -> CliResult {
             return Err(e);
         }
     };
-    let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs };
+    let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs, observed };
     write_report_as(&mut out, &set, &spec.outputs, &[], args.common.format)?;
     if !args.common.quiet {
         let stats = report::summarize(&set.runs);

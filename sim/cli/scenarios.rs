@@ -31,6 +31,8 @@ pub fn print(text: &str) -> CliResult {
 
 pub fn validate(args: ValidateArgs) -> CliResult {
     let (loaded, spec) = scenario::read(&args.scenario)?;
+    // The tabletop lesson, which runs do not need, is checked here too.
+    loaded.exercise(&spec)?;
     super::run::warn(&args.scenario, &spec);
     print(&loaded.to_ron())
 }

@@ -2,6 +2,9 @@
 //! narrative, undo, debrief) is `blastradius_tabletop`; this file only wires it to a prompt, a
 //! script or piped input, and writes the debrief folder at the end.
 //!
+//! With `--serve` the same session is served to browsers instead (`serve/`), and its debrief
+//! folder is written the same way.
+//!
 //! On a terminal the prompt shows the simulated clock and each reply follows the typed line.
 //! From `--script` or a pipe, every command is echoed after its prompt, so what is printed
 //! reads like the session and equals `transcript.txt`. Only the report folder's path goes to
@@ -9,13 +12,16 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 
 use super::output::OutputDir;
 use super::run::{meta, read_scenario, shell_word, threads, write_report};
 use super::{CliError, CliResult};
+use blastradius_model::spec::WorldSpec;
 use blastradius_report::{RunSet, TextSection};
+use blastradius_scenario::Loaded;
 use blastradius_scenario::units::{DURATION_HINT, Duration};
 use blastradius_tabletop::{Config, Session, SessionError};
 
@@ -38,6 +44,8 @@ pub struct TabletopArgs {
     /// Worker threads (default: all cores); the results do not depend on it
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub web: super::serve::ServeArgs,
 }
 
 /// Where commands come from.
@@ -78,6 +86,22 @@ pub fn run(args: TabletopArgs) -> CliResult {
     let threads = threads(args.threads)?;
     let (loaded, spec) = read_scenario(&args.scenario, args.seed)?;
     let step = step(&args.step, spec.horizon)?;
+    let exercise = loaded.exercise(&spec)?;
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-tabletop", spec.name)));
+    let config = Config { step: step.sim(), threads };
+    let debriefing =
+        Debriefing { loaded, spec: Arc::clone(&spec), scenario: args.scenario.clone(), step };
+    if args.web.serve {
+        let out = OutputDir::prepare(&out_path, "--out")?;
+        let fresh =
+            Box::new(move || Session::with_exercise(Arc::clone(&spec), config, exercise.clone()));
+        let served =
+            super::serve::Served { scenario: args.scenario.clone(), out, debriefing, fresh };
+        return super::serve::serve(&args.web, served);
+    }
     let input = match &args.script {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -94,14 +118,9 @@ pub fn run(args: TabletopArgs) -> CliResult {
             Input::Lines(lines?)
         }
     };
-    let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-tabletop", spec.name)));
     let mut out = OutputDir::prepare(&out_path, "--out")?;
 
-    let config = Config { step: step.sim(), threads };
-    let mut session = match Session::new(std::sync::Arc::clone(&spec), config) {
+    let mut session = match Session::with_exercise(Arc::clone(&spec), config, exercise) {
         Ok(s) => s,
         Err(e) => {
             out.abandon();
@@ -117,42 +136,67 @@ pub fn run(args: TabletopArgs) -> CliResult {
         out.abandon();
         return Err(e);
     }
-    let Some(debrief) = session.debrief() else {
+    if session.debrief().is_none() {
         out.abandon();
         return Err(CliError::Failed(anyhow::anyhow!("the session ended without a debrief")));
-    };
-
-    let mut command = format!(
-        "blastradius tabletop {} --seed {} --step {}",
-        shell_word(&args.scenario),
-        spec.seed,
-        step
-    );
-    command.push_str(" --script commands.txt");
-    let set = RunSet { meta: meta(&loaded, &spec, 1, command), runs: vec![debrief.full.clone()] };
-    let section = |id: &str, title: &str, text: &str, folded: bool| TextSection {
-        id: id.into(),
-        title: title.into(),
-        text: text.into(),
-        folded,
-    };
-    let texts = [
-        section("debrief", "Debrief", &debrief.text, false),
-        section("decisions", "Decisions", &debrief.decisions, true),
-        section("transcript", "Session transcript", session.transcript(), true),
-    ];
-    write_report(&mut out, &set, &spec.outputs, &texts)?;
-    out.write("transcript.txt", session.transcript().as_bytes())?;
-    out.write("debrief.txt", debrief.text.as_bytes())?;
-    out.write("decisions.txt", debrief.decisions.as_bytes())?;
-    let mut script = session.lines().join("\n");
-    script.push('\n');
-    out.write("commands.txt", script.as_bytes())?;
+    }
+    debriefing.write(&mut out, &session)?;
     eprintln!("debrief folder: {}", out.path().display());
     Ok(())
 }
 
-fn failed(e: SessionError) -> CliError {
+/// What writing a debrief folder needs besides the session.
+pub struct Debriefing {
+    pub loaded: Loaded,
+    pub spec: Arc<WorldSpec>,
+    /// The scenario as given on the command line, for the command that replays the session.
+    pub scenario: String,
+    pub step: Duration,
+}
+
+impl Debriefing {
+    /// Writes the debrief folder of an ended session: a report like `run`'s that opens with
+    /// the debrief, and the transcript, debrief, decisions and commands as text.
+    pub fn write(&self, out: &mut OutputDir, session: &Session) -> CliResult {
+        let Some(debrief) = session.debrief() else {
+            return Err(CliError::Failed(anyhow::anyhow!("the session has not ended")));
+        };
+        let (loaded, spec) = (&self.loaded, &self.spec);
+        let mut command = format!(
+            "blastradius tabletop {} --seed {} --step {}",
+            shell_word(&self.scenario),
+            spec.seed,
+            self.step
+        );
+        command.push_str(" --script commands.txt");
+        let set = RunSet {
+            meta: meta(loaded, spec, 1, command),
+            runs: vec![debrief.full.clone()],
+            observed: Vec::new(),
+        };
+        let section = |id: &str, title: &str, text: &str, folded: bool| TextSection {
+            id: id.into(),
+            title: title.into(),
+            text: text.into(),
+            folded,
+        };
+        let texts = [
+            section("debrief", "Debrief", &debrief.text, false),
+            section("decisions", "Decisions", &debrief.decisions, true),
+            section("transcript", "Session transcript", session.transcript(), true),
+        ];
+        write_report(out, &set, &spec.outputs, &texts)?;
+        out.write("transcript.txt", session.transcript().as_bytes())?;
+        out.write("debrief.txt", debrief.text.as_bytes())?;
+        out.write("decisions.txt", debrief.decisions.as_bytes())?;
+        let mut script = session.lines().join("\n");
+        script.push('\n');
+        out.write("commands.txt", script.as_bytes())?;
+        Ok(())
+    }
+}
+
+pub(crate) fn failed(e: SessionError) -> CliError {
     match e {
         SessionError::Input(m) => CliError::Input(m),
         SessionError::Model(e) => CliError::Failed(e.into()),

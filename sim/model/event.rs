@@ -93,6 +93,8 @@ pub enum Event {
     Staffing,
     /// The stand-down delay after services came back ended.
     StandDown,
+    /// No grant from the contractor pool can arrive any more.
+    PoolQuiet,
     /// A fallback (`kind` 0) or standby (`kind` 1) activation delay ended.
     ServiceTimer {
         service: u8,
@@ -158,6 +160,7 @@ impl Event {
             | Event::VolunteersArrive
             | Event::Staffing
             | Event::StandDown
+            | Event::PoolQuiet
             | Event::ServiceTimer { .. }
             | Event::BacklogDue { .. }
             | Event::ContractorRequest { .. }

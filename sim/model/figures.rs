@@ -823,6 +823,28 @@ pub fn documentation() -> String {
     out
 }
 
+/// An outcome observed in the world, to set a run's figure against: the figure's mean over
+/// replications should lie in the band from `low` to `high` (an end is open when `None`).
+/// Observations files (`scenario`) make them; the fit (`report`) reads them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation {
+    /// Short and unique among the observations of a file.
+    pub name: String,
+    pub figure: Figure,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Who stated it.
+    pub source: String,
+}
+
+/// An observation as it stands against one run: it applies, or it does not (another scenario,
+/// an archetype the fleet lacks), and then why not.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Observed {
+    Applies(Observation),
+    NotApplicable { name: String, source: String, reason: String },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

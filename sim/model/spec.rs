@@ -327,11 +327,12 @@ pub struct ExposureSpec {
     pub affected_share_sd: f64,
 }
 
-/// An airline's operations: flights need a working flight-operations service and a crew in
-/// position. A cancelled flight leaves its crew (and aircraft) out of position; a delayed one
-/// some of the time; the crew-scheduling system puts crews back at a limited rate. While crews
-/// are out of position, flights cancel for want of a crew, which strands more: the spiral that
-/// kept one carrier disrupted for days after its IT was back.
+/// An airline's operations: flights need a working flight-operations service, a crew in
+/// position and an aircraft in position. A flight cancelled by dispatch leaves its crew and its
+/// aircraft out of position; one cancelled for want of a crew leaves its aircraft, one for want
+/// of an aircraft its crew; a delayed one sometimes its crew. The crew-scheduling system puts
+/// crews back at a limited rate, operations control aircraft: the spiral that kept one carrier
+/// disrupted for days after its IT was back.
 #[derive(Clone, Debug)]
 pub struct AirlineSpec {
     /// Index of the service whose capacity flights need (dispatch, weight and balance).
@@ -345,7 +346,12 @@ pub struct AirlineSpec {
     /// Reassignments the crew-scheduling system makes an hour at full capacity, per 1,000
     /// flights a day.
     pub reassignments_per_hour_per_1000_flights: f64,
-    /// Crews left out of position by each cancelled flight.
+    /// Aircraft per scheduled flight of a day.
+    pub aircraft_per_daily_flight: f64,
+    /// Aircraft operations control repositions an hour at full flight-operations capacity, per
+    /// 1,000 flights a day.
+    pub repositions_per_hour_per_1000_flights: f64,
+    /// Crews (or aircraft) left out of position by each cancelled flight that had them.
     pub strand_per_cancellation: f64,
     /// Crews left out of position by each delayed flight (crews timing out).
     pub strand_per_delay: f64,
@@ -618,6 +624,9 @@ pub struct PoolSpec {
     /// Most contractors one organisation holds at once (0: no limit): a managed-service
     /// provider spreads its technicians over its clients.
     pub per_client_max: u32,
+    /// From an organisation asking for (or releasing) contractors to the pool knowing it (a
+    /// phone call, a ticket).
+    pub request_delay: SimDuration,
 }
 
 /// Which organisations an action applies to.

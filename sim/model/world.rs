@@ -124,7 +124,7 @@ struct Contribution {
 fn lookahead(spec: &WorldSpec) -> SimDuration {
     let mut l = spec.vendor.propagation.min(spec.vendor.telemetry.latency);
     for pool in &spec.pools {
-        l = l.min(pool.dispatch_delay);
+        l = l.min(pool.dispatch_delay).min(pool.request_delay);
     }
     for service in spec.archetypes.iter().flat_map(|a| &a.services) {
         if let Some(supplier) = &service.supplier {
@@ -784,28 +784,17 @@ impl World {
         if all_scheduled > 0.0 {
             out.push((of(Metric::FlightsCancelledShare), Some(flights / all_scheduled)));
             let normal = spec.economics.normal_cancellation_share.get();
-            let mut normal_from = None;
-            for day in (0..days).rev() {
+            // The schedule is normal from the first day after the last day that was not.
+            let mut normal_from = Some(1);
+            for day in 0..days {
                 if scheduled[day] <= 0.0 {
                     continue;
                 }
                 let share = cancelled[day] / scheduled[day];
                 let scope = Scope::ArchetypeDay(name, (day + 1) as u16);
                 out.push((Figure { metric: Metric::FlightsCancelledShare, scope }, Some(share)));
-                if share < normal {
-                    normal_from = Some(day + 1);
-                } else {
-                    break;
-                }
-            }
-            for day in 0..days {
-                if scheduled[day] > 0.0 && normal_from.is_some_and(|d| day + 1 < d) {
-                    let share = cancelled[day] / scheduled[day];
-                    let scope = Scope::ArchetypeDay(name, (day + 1) as u16);
-                    out.push((
-                        Figure { metric: Metric::FlightsCancelledShare, scope },
-                        Some(share),
-                    ));
+                if share >= normal {
+                    normal_from = (day + 1 < days).then_some(day + 2);
                 }
             }
             out.push((of(Metric::ScheduleNormalDay), normal_from.map(|d| d as f64)));

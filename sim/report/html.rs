@@ -1,6 +1,7 @@
 //! `report.html`: one self-contained, printable HTML file per run set: the scenario, how to
-//! reproduce it, the summary table, the key events, the charts (inline SVG), the loss by
-//! sector and component, the organisations with the largest loss and the resolved scenario.
+//! reproduce it, the summary table, the fit to observations (when there are any), the key
+//! events, the charts (inline SVG), the loss by sector and component, the organisations with
+//! the largest loss and the resolved scenario.
 //!
 //! It knows HTML and CSS, and takes finished statistics and charts; it knows nothing of files,
 //! plotters or the terminal. The page makes no external request of any kind (no CDN, web
@@ -11,6 +12,7 @@ use std::fmt::Write as _;
 
 use super::RunSet;
 use super::charts::Chart;
+use super::fit::{fit, row_text};
 use super::fmt;
 use super::stats::{Stats, sector_means};
 use super::table::{Row, sections};
@@ -147,6 +149,7 @@ pub fn report_html_with(
         text_section(&mut h, t);
     }
     summary_section(&mut h, set, stats);
+    fit_section(&mut h, set, stats);
     events_section(&mut h, set);
     if !charts.is_empty() {
         h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
@@ -262,6 +265,45 @@ fn summary_row(h: &mut String, row: &Row, with_ci: bool, with_note: bool, column
         let _ = write!(h, "<td class=\"note\">{}</td>", escape(row.note.as_deref().unwrap_or("")));
     }
     h.push_str("</tr>\n");
+}
+
+/// The fit to observations, when there are any: the terminal section's rows as a table, with
+/// each observation's source.
+fn fit_section(h: &mut String, set: &RunSet, stats: &Stats) {
+    let rows = fit(set, stats);
+    if rows.is_empty() {
+        return;
+    }
+    h.push_str("<section id=\"fit\">\n<h2>Fit to observations</h2>\n<table class=\"fit\">\n");
+    h.push_str(
+        "<thead><tr><th>Observation</th><th class=\"num\">Simulated</th><th>95% CI</th>\
+         <th>Observed</th><th>Fit</th><th>Source</th></tr></thead>\n<tbody>\n",
+    );
+    for row in &rows {
+        let t = row_text(row, set.runs.len());
+        let _ = write!(h, "<tr><td>{}</td>", escape(&t.name));
+        if t.observed.is_empty() {
+            let _ = write!(h, "<td colspan=\"4\" class=\"note\">{}</td>", escape(&t.verdict));
+        } else {
+            let mut ci = t.ci.clone().unwrap_or_default();
+            if let Some(note) = &t.note {
+                ci = format!("{ci} ({note})").trim_start().to_string();
+            }
+            let _ = write!(
+                h,
+                "<td class=\"num\">{}</td><td class=\"ci\">{}</td><td>{}</td><td>{}</td>",
+                escape(&t.simulated),
+                escape(&ci),
+                escape(&t.observed),
+                escape(&t.verdict)
+            );
+        }
+        let _ = writeln!(h, "<td class=\"note\">{}</td></tr>", escape(&row.source));
+    }
+    let caption = "Each observation beside the figure it observes: \"holds\" when the simulated \
+                   mean lies in the observed band. Times are after the first publication of the \
+                   faulty content; a time never reached counts as later than the run.";
+    let _ = write!(h, "</tbody>\n<caption>{caption}</caption>\n</table>\n</section>\n");
 }
 
 fn events_section(h: &mut String, set: &RunSet) {
@@ -463,6 +505,39 @@ mod tests {
         assert!(html.contains("<td>airline-1</td>"));
         assert!(html.contains("<details>") && html.contains("(RON)"));
         assert!(html.contains("95% CI for the mean"));
+    }
+
+    #[test]
+    fn the_fit_follows_the_summary_with_escaped_text_and_only_when_observed() {
+        use blastradius_model::Metric;
+        use blastradius_model::figures::{Observation, Observed};
+        let (_, _, plain) = report(3);
+        assert!(!plain.contains("id=\"fit\""));
+        let mut set = sample_set(3, 3);
+        set.observed = vec![
+            Observed::Applies(Observation {
+                name: "crashed <all>".into(),
+                figure: Metric::EndpointsCrashed.into(),
+                low: Some(1.0),
+                high: Some(2.0),
+                source: "the vendor & \"friends\"".into(),
+            }),
+            Observed::NotApplicable {
+                name: "delta".into(),
+                source: "press".into(),
+                reason: "no archetype \"delta_like\"".into(),
+            },
+        ];
+        let html = report_html(&set, &summarize(&set.runs), &[]);
+        let (summary, fit, events) = (
+            html.find("<section id=\"summary\">").unwrap(),
+            html.find("<section id=\"fit\">").unwrap(),
+            html.find("<section id=\"events\">").unwrap(),
+        );
+        assert!(summary < fit && fit < events);
+        assert!(html.contains("<td>crashed &lt;all&gt;</td>"));
+        assert!(html.contains("<td>1 to 2</td><td>off</td><td class=\"note\">the vendor &amp; &quot;friends&quot;</td>"));
+        assert!(html.contains("<td colspan=\"4\" class=\"note\">not applicable: no archetype &quot;delta_like&quot;</td>"));
     }
 
     #[test]

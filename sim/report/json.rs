@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use serde::{Serialize, Serializer};
 
 use super::RunSet;
-use super::stats::{Stat, sector_means, summarize};
+use super::fit::{Outcome, fit};
+use super::stats::{Stat, Stats, sector_means, summarize};
 
 /// The schema identifier; bump the number when a key changes meaning or disappears.
 pub const SCHEMA: &str = "blastradius.summary/1";
@@ -57,6 +58,10 @@ struct Summary<'a> {
     key_events: Vec<Event<'a>>,
     /// The loss by sector and component, each the mean over replications, in sector order.
     sectors: Vec<SectorEntry>,
+    /// The fit to observations, one entry per observation in the order given; only when
+    /// observations were given (`--observed`), so that without them the document is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fit: Option<Vec<FitEntry>>,
     /// The fully resolved scenario as RON text: with `seed` it reproduces the run.
     resolved_scenario: &'a str,
 }
@@ -126,12 +131,92 @@ struct SectorEntry {
     loss_usd_total: Num,
 }
 
+/// One observation in the fit.
+#[derive(Serialize)]
+pub(crate) struct FitEntry {
+    /// The observation's name, unique in its file.
+    name: String,
+    /// The stable name of the figure observed (a key of `metrics` when the figure is present);
+    /// `null` when the observation does not apply.
+    figure: Option<String>,
+    /// Who stated it.
+    source: String,
+    /// The figure's summary over the replications in which it is present; `null` when it is
+    /// absent from all of them (e.g. 99% never reached) or the observation does not apply.
+    simulated: Option<Simulated>,
+    /// The observed band in the figure's unit; `null` when the observation does not apply.
+    observed: Option<Band>,
+    /// Whether the simulated mean lies in the band (a time never reached counts as later than
+    /// the run); `null` when the observation does not apply.
+    inside: Option<bool>,
+    /// Why the observation does not apply to this run (another scenario, an archetype the
+    /// fleet lacks); `null` when it applies.
+    not_applicable: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Simulated {
+    /// The mean over the replications in which the figure is present.
+    mean: Num,
+    /// The lower end of the 95% Student t interval for the mean.
+    ci95_low: Num,
+    /// The upper end.
+    ci95_high: Num,
+}
+
+#[derive(Serialize)]
+struct Band {
+    /// The low end; `null` when open.
+    low: Option<Num>,
+    /// The high end; `null` when open.
+    high: Option<Num>,
+}
+
+/// The fit of a run set as `summary.json` and `compare/summary.json` write it; `None` when no
+/// observations were given.
+pub(crate) fn fit_entries(set: &RunSet, stats: &Stats) -> Option<Vec<FitEntry>> {
+    if set.observed.is_empty() {
+        return None;
+    }
+    let entries = fit(set, stats)
+        .into_iter()
+        .map(|row| match row.outcome {
+            Outcome::Compared { figure, low, high, simulated, inside } => FitEntry {
+                name: row.name,
+                figure: Some(figure.name().into_owned()),
+                source: row.source,
+                simulated: simulated.map(|s| Simulated {
+                    mean: Num(s.mean),
+                    ci95_low: Num(s.ci95_low),
+                    ci95_high: Num(s.ci95_high),
+                }),
+                observed: Some(Band { low: low.map(Num), high: high.map(Num) }),
+                inside: Some(inside),
+                not_applicable: None,
+            },
+            Outcome::NotApplicable { reason } => FitEntry {
+                name: row.name,
+                figure: None,
+                source: row.source,
+                simulated: None,
+                observed: None,
+                inside: None,
+                not_applicable: Some(reason),
+            },
+        })
+        .collect();
+    Some(entries)
+}
+
 /// `summary.json` for a run set: pretty-printed with two-space indentation and a trailing
 /// newline. Top-level keys, in order: `schema`, `scenario`, `description`, `seed`,
 /// `replications`, `command`, `program`, `metrics` (name → `n`, `mean`, `ci95_low`,
 /// `ci95_high`, `p05`, `p50`, `p95`), `key_events` (`at_s`, `label`), `sectors` (`sector`,
 /// `organisations`, `endpoints`, `endpoints_crashed`, `loss_usd_revenue`, `loss_usd_labour`,
-/// `loss_usd_penalties`, `loss_usd_backlog`, `loss_usd_total`) and `resolved_scenario`.
+/// `loss_usd_penalties`, `loss_usd_backlog`, `loss_usd_total`), `fit` (only when observations
+/// were given: a list of `name`, `figure`, `source`, `simulated` (`mean`, `ci95_low`,
+/// `ci95_high`, or `null`), `observed` (`low`, `high`), `inside`, `not_applicable`) and
+/// `resolved_scenario`.
 pub fn summary_json(set: &RunSet) -> String {
     let stats = summarize(&set.runs);
     let meta = &set.meta;
@@ -161,6 +246,7 @@ pub fn summary_json(set: &RunSet) -> String {
                 loss_usd_total: Num(m.total_usd()),
             })
             .collect(),
+        fit: fit_entries(set, &stats),
         resolved_scenario: &meta.resolved_ron,
     };
     // Serialising plain structs, maps with string keys and finite-or-null numbers cannot fail.
@@ -239,6 +325,89 @@ mod tests {
         let total: f64 = sectors.iter().map(|s| s["loss_usd_total"].as_f64().unwrap()).sum();
         let mean = stats[&loss].mean;
         assert!((total - mean).abs() < 1e-6 * mean, "{total} vs {mean}");
+    }
+
+    #[test]
+    fn without_observations_there_is_no_fit_key() {
+        let text = summary_json(&sample_set(2, 2));
+        assert!(!text.contains("\"fit\""), "{text}");
+    }
+
+    #[test]
+    fn the_fit_lists_each_observation_with_its_keys_in_order() {
+        use blastradius_model::figures::{Observation, Observed};
+        let mut set = sample_set(3, 2);
+        let crashed = summarize(&set.runs)[&Figure::from(Metric::EndpointsCrashed)];
+        set.observed = vec![
+            Observed::Applies(Observation {
+                name: "crashed".into(),
+                figure: Metric::EndpointsCrashed.into(),
+                low: Some(1.0),
+                high: None,
+                source: "the vendor".into(),
+            }),
+            Observed::Applies(Observation {
+                name: "all back".into(),
+                figure: Metric::RecoveredAllAt.into(),
+                low: None,
+                high: Some(86_400.0),
+                source: "a hospital".into(),
+            }),
+            Observed::NotApplicable {
+                name: "delta".into(),
+                source: "press".into(),
+                reason: "no archetype \"delta_like\" in the fleet of synthetic-outage".into(),
+            },
+        ];
+        let text = summary_json(&set);
+        let (sectors, fit, resolved) = (
+            text.find("\n  \"sectors\":").unwrap(),
+            text.find("\n  \"fit\":").unwrap(),
+            text.find("\n  \"resolved_scenario\":").unwrap(),
+        );
+        assert!(sectors < fit && fit < resolved);
+        let keys =
+            ["name", "figure", "source", "simulated", "observed", "inside", "not_applicable"];
+        let first = &text[fit..];
+        let positions: Vec<usize> =
+            keys.iter().map(|k| first.find(&format!("\"{k}\":")).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let fit = v["fit"].as_array().unwrap();
+        assert_eq!(fit.len(), 3);
+        assert_eq!(
+            fit[0],
+            serde_json::json!({
+                "name": "crashed",
+                "figure": "endpoints_crashed",
+                "source": "the vendor",
+                "simulated": {
+                    "mean": crashed.mean,
+                    "ci95_low": crashed.ci95_low,
+                    "ci95_high": crashed.ci95_high,
+                },
+                "observed": {"low": 1.0, "high": null},
+                "inside": true,
+                "not_applicable": null,
+            })
+        );
+        // Never all back in the synthetic runs: no value, and outside a band with a high end.
+        assert_eq!(fit[1]["figure"], "recovered_all_at_s");
+        assert_eq!(fit[1]["simulated"], Value::Null);
+        assert_eq!(fit[1]["observed"], serde_json::json!({"low": null, "high": 86_400.0}));
+        assert_eq!(fit[1]["inside"], false);
+        assert_eq!(
+            fit[2],
+            serde_json::json!({
+                "name": "delta",
+                "figure": null,
+                "source": "press",
+                "simulated": null,
+                "observed": null,
+                "inside": null,
+                "not_applicable": "no archetype \"delta_like\" in the fleet of synthetic-outage",
+            })
+        );
     }
 
     #[test]

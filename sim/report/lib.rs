@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod csv;
+pub mod fit;
 pub mod fmt;
 pub mod html;
 pub mod json;
@@ -20,12 +21,14 @@ pub(crate) mod testing;
 
 pub use charts::{Chart, ChartError};
 pub use csv::timeseries_csv;
+pub use fit::{FitRow, Outcome, fit};
 pub use html::{TextSection, report_html, report_html_with};
 pub use json::summary_json;
 pub use stats::{Stat, Stats, diff_ci, paired_figure_diff, summarize};
 pub use table::summary_table;
 
 use blastradius_model::RunResult;
+use blastradius_model::figures::Observed;
 
 /// How a run was made, as the outputs record it. Nothing here may depend on the number of
 /// threads or the machine, or outputs would differ between them.
@@ -46,11 +49,16 @@ pub struct RunMeta {
     /// Simulated time zero, seconds since the Unix epoch (UTC), for local-time labels.
     pub start_unix_s: i64,
     pub horizon_s: f64,
+    /// Seconds from simulated time zero to the first publication of the faulty content, where
+    /// the times of figures count from.
+    pub publication_s: f64,
 }
 
-/// The replications of one scenario, in replication order.
+/// The replications of one scenario, in replication order, and what was observed to set them
+/// against (empty when nothing was: then no output shows a fit).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunSet {
     pub meta: RunMeta,
     pub runs: Vec<RunResult>,
+    pub observed: Vec<Observed>,
 }

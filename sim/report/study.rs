@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::charts::generic::{ChartSpec, TornadoBar, heatmap, line_with_band, tornado};
 use super::charts::style::Unit;
 use super::charts::{Chart, ChartError, Compared, compare_charts};
+use super::fit::{RowText, fit, row_text};
 use super::html::escape;
+use super::json::{FitEntry, fit_entries};
 use super::stats::{Stat, paired_figure_diff, summarize};
 use super::{RunSet, fmt};
 use blastradius_model::figures::{Figure, Metric, Unit as FigureUnit};
@@ -106,8 +108,10 @@ impl From<&Stat> for StatJson {
 /// `baseline` (the first scenario's name), `seed`, `replications`, `command`, `program`, and
 /// `scenarios`: for each scenario `name`, `description`, `metrics` ({name: stat}) and
 /// `difference` ({name: stat of this minus the baseline, paired by replication}; empty for the
-/// baseline). A stat has `n`, `mean`, `ci95_low`, `ci95_high`, `p05`, `p50`, `p95`; numbers
-/// that are not finite are `null`.
+/// baseline), and, only when observations were given, `fit` (as in a run's `summary.json`:
+/// per observation `name`, `figure`, `source`, `simulated`, `observed`, `inside`,
+/// `not_applicable`). A stat has `n`, `mean`, `ci95_low`, `ci95_high`, `p05`, `p50`, `p95`;
+/// numbers that are not finite are `null`.
 pub fn compare_json(sets: &[RunSet], command: &str) -> String {
     #[derive(Serialize)]
     struct Scenario {
@@ -115,6 +119,8 @@ pub fn compare_json(sets: &[RunSet], command: &str) -> String {
         description: String,
         metrics: BTreeMap<String, StatJson>,
         difference: BTreeMap<String, StatJson>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fit: Option<Vec<FitEntry>>,
     }
     #[derive(Serialize)]
     struct Doc<'a> {
@@ -145,6 +151,7 @@ pub fn compare_json(sets: &[RunSet], command: &str) -> String {
                             .map(|d| (r.metric.name().into_owned(), StatJson::from(d)))
                     })
                     .collect(),
+                fit: fit_entries(set, &summarize(&set.runs)),
             }
         })
         .collect();
@@ -275,6 +282,67 @@ pub fn compare_table(sets: &[RunSet]) -> String {
         }
     }
     let _ = writeln!(out, "\n* the 95% interval of the difference excludes zero");
+    out.push_str(&compare_fit_table(sets));
+    out
+}
+
+/// The fits of the scenarios, observation by observation, in the order of the first
+/// scenario's observations: one row per scenario. Each row carries its own band, since a time
+/// observed on the clock is a different time after the publication in each scenario.
+struct FitBlock {
+    name: String,
+    rows: Vec<(String, RowText)>,
+}
+
+fn fit_blocks(sets: &[RunSet]) -> Vec<FitBlock> {
+    let mut blocks: Vec<FitBlock> = Vec::new();
+    for set in sets {
+        let stats = summarize(&set.runs);
+        for row in fit(set, &stats) {
+            let text = row_text(&row, set.runs.len());
+            let entry = (set.meta.scenario.clone(), text);
+            match blocks.iter_mut().find(|b| b.name == row.name) {
+                Some(block) => block.rows.push(entry),
+                None => blocks.push(FitBlock { name: row.name, rows: vec![entry] }),
+            }
+        }
+    }
+    blocks
+}
+
+/// The terminal section of a comparison's fit; empty without observations.
+fn compare_fit_table(sets: &[RunSet]) -> String {
+    let blocks = fit_blocks(sets);
+    if blocks.is_empty() {
+        return String::new();
+    }
+    let rows = || blocks.iter().flat_map(|b| b.rows.iter());
+    let name_w = rows().map(|(s, _)| s.chars().count()).max().unwrap_or(0) + 2;
+    let value = |t: &RowText| match &t.ci {
+        Some(ci) => format!("{} {ci}", t.simulated),
+        None => t.simulated.clone(),
+    };
+    let value_w = rows().map(|(_, t)| value(t).chars().count()).max().unwrap_or(0);
+    let band_w = rows().map(|(_, t)| t.observed.chars().count()).max().unwrap_or(0);
+    let mut out = String::from("\nFit to observations (simulated [95% CI], observed, fit)\n");
+    for block in &blocks {
+        let _ = writeln!(out, "  {}", block.name);
+        for (scenario, t) in &block.rows {
+            let line = if t.observed.is_empty() {
+                format!("    {scenario:<name_w$}{}", t.verdict)
+            } else {
+                let note = t.note.as_ref().map(|n| format!("  ({n})")).unwrap_or_default();
+                format!(
+                    "    {scenario:<name_w$}{:<value_w$}  {:<band_w$}  {}{note}",
+                    value(t),
+                    t.observed,
+                    t.verdict
+                )
+            };
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
     out
 }
 
@@ -329,7 +397,36 @@ pub fn compare_html(sets: &[RunSet], charts: &[Chart], command: &str) -> String 
             );
         }
     }
-    h.push_str("</tbody>\n</table>\n<p class=\"meta\">* the 95% interval of the difference excludes zero.</p>\n<h2>Charts</h2>\n");
+    h.push_str("</tbody>\n</table>\n<p class=\"meta\">* the 95% interval of the difference excludes zero.</p>\n");
+    let blocks = fit_blocks(sets);
+    if !blocks.is_empty() {
+        h.push_str("<h2>Fit to observations</h2>\n<table class=\"fit\">\n<thead><tr><th>observation</th><th>scenario</th><th>simulated [95% CI]</th><th>observed</th><th>fit</th></tr></thead>\n<tbody>\n");
+        for block in &blocks {
+            for (scenario, t) in &block.rows {
+                let _ =
+                    write!(h, "<tr><td>{}</td><td>{}</td>", escape(&block.name), escape(scenario));
+                if t.observed.is_empty() {
+                    let _ = writeln!(h, "<td colspan=\"3\">{}</td></tr>", escape(&t.verdict));
+                } else {
+                    let mut value = t.simulated.clone();
+                    for extra in
+                        t.ci.iter().chain(t.note.as_ref().map(|n| format!("({n})")).as_ref())
+                    {
+                        value = format!("{value} {extra}");
+                    }
+                    let _ = writeln!(
+                        h,
+                        "<td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                        escape(&value),
+                        escape(&t.observed),
+                        escape(&t.verdict)
+                    );
+                }
+            }
+        }
+        h.push_str("</tbody>\n</table>\n<p class=\"meta\">\"holds\" when the simulated mean lies in the observed band; times are after the first publication of the faulty content, and a time never reached counts as later than the run.</p>\n");
+    }
+    h.push_str("<h2>Charts</h2>\n");
     for chart in charts {
         let _ = write!(
             h,
@@ -792,6 +889,67 @@ mod tests {
                 RunRow { id, figures: vec![Some(loss), None] }
             })
             .collect()
+    }
+
+    /// Two scenarios compared against the same observations: one applies to both, one only
+    /// to the first.
+    fn compared(observed: bool) -> Vec<RunSet> {
+        use blastradius_model::figures::{Observation, Observed};
+        let mut a = crate::testing::sample_set(3, 2);
+        let mut b = crate::testing::sample_set(3, 2);
+        b.meta.scenario = "other".into();
+        if observed {
+            let crashed = Observed::Applies(Observation {
+                name: "crashed".into(),
+                figure: Metric::EndpointsCrashed.into(),
+                low: Some(1.0),
+                high: Some(2.0),
+                source: "s".into(),
+            });
+            a.observed = vec![
+                crashed.clone(),
+                Observed::Applies(Observation {
+                    name: "loss".into(),
+                    figure: Metric::LossUsd.into(),
+                    low: Some(1.0),
+                    high: None,
+                    source: "s".into(),
+                }),
+            ];
+            b.observed = vec![
+                crashed,
+                Observed::NotApplicable {
+                    name: "loss".into(),
+                    source: "s".into(),
+                    reason: "for synthetic-outage, not other".into(),
+                },
+            ];
+        }
+        vec![a, b]
+    }
+
+    #[test]
+    fn a_comparison_shows_each_scenarios_fit_only_when_observed() {
+        let plain = compared(false);
+        assert!(!compare_json(&plain, "c").contains("\"fit\""));
+        assert!(!compare_table(&plain).contains("Fit to observations"));
+        assert!(!compare_html(&plain, &[], "c").contains("Fit to observations"));
+        let sets = compared(true);
+        let v: serde_json::Value = serde_json::from_str(&compare_json(&sets, "c")).unwrap();
+        for (i, inside) in [(0, [Some(false), Some(true)]), (1, [Some(false), None])] {
+            let fit = v["scenarios"][i]["fit"].as_array().unwrap();
+            let found: Vec<Option<bool>> = fit.iter().map(|f| f["inside"].as_bool()).collect();
+            assert_eq!(found, inside, "{i}");
+        }
+        assert_eq!(
+            v["scenarios"][1]["fit"][1]["not_applicable"],
+            "for synthetic-outage, not other"
+        );
+        let table = compare_table(&sets);
+        let fit = &table[table.find("Fit to observations").unwrap()..];
+        insta::assert_snapshot!(fit);
+        let html = compare_html(&sets, &[], "c");
+        assert!(html.contains("<td>loss</td><td>other</td><td colspan=\"3\">not applicable: for synthetic-outage, not other</td>"));
     }
 
     #[test]

@@ -98,8 +98,8 @@ fn figure_row(label: &str, indent: usize, figure: Figure, stats: &Stats, runs: u
 }
 
 /// The terminal summary: a heading line, then each section's rows with labels, means, 95%
-/// intervals (when there is more than one replication) and notes in aligned columns. Plain
-/// text with a trailing newline.
+/// intervals (when there is more than one replication) and notes in aligned columns, and, when
+/// the run set has observations, the fit to them last. Plain text with a trailing newline.
 pub fn summary_table(set: &RunSet, stats: &Stats) -> String {
     let sections = sections(set, stats);
     let meta = &set.meta;
@@ -151,6 +151,11 @@ pub fn summary_table(set: &RunSet, stats: &Stats) -> String {
             out.push('\n');
         }
     }
+    let fit = super::fit::fit(set, stats);
+    if !fit.is_empty() {
+        out.push('\n');
+        out.push_str(&super::fit::fit_section(&fit, reps, label_width));
+    }
     out
 }
 
@@ -197,6 +202,26 @@ mod tests {
             "{}",
             line("flights cancelled")
         );
+    }
+
+    #[test]
+    fn the_fit_comes_last_and_only_with_observations() {
+        use blastradius_model::figures::{Observation, Observed};
+        let mut set = sample_set(3, 6);
+        let plain = summary_table(&set, &summarize(&set.runs));
+        assert!(!plain.contains("Fit to observations"));
+        set.observed = vec![Observed::Applies(Observation {
+            name: "crashed".into(),
+            figure: Metric::EndpointsCrashed.into(),
+            low: Some(1.0),
+            high: None,
+            source: "s".into(),
+        })];
+        let text = summary_table(&set, &summarize(&set.runs));
+        let (before, fit) = text.split_at(text.find("\nFit to observations").unwrap());
+        assert_eq!(before, plain.trim_end_matches('\n').to_string() + "\n");
+        assert!(fit.lines().nth(2).unwrap().starts_with("  crashed  "), "{fit}");
+        assert!(fit.trim_end().ends_with("holds"), "{fit}");
     }
 
     #[test]

@@ -253,7 +253,9 @@ pub fn set_of(runs: Vec<RunResult>, days: u32) -> RunSet {
                     .into(),
             start_unix_s: START_UNIX_S,
             horizon_s: f64::from(days) * 86_400.0,
+            publication_s: 0.0,
         },
         runs,
+        observed: Vec::new(),
     }
 }

@@ -1,10 +1,10 @@
-//! Built-in scenarios and sector templates, embedded in the binary from `scenarios/` and
-//! `sim/scenario/sectors/`.
+//! Built-in scenarios, observations and sector templates, embedded in the binary from
+//! `scenarios/`, `scenarios/observations/` and `sim/scenario/sectors/`.
 
 use super::raw;
 
 /// The shipped scenarios: (name, RON text).
-const SCENARIOS: [(&str, &str); 7] = [
+const SCENARIOS: [(&str, &str); 8] = [
     ("crowdstrike-2024", include_str!("../../scenarios/crowdstrike-2024.ron")),
     ("canary-rings", include_str!("../../scenarios/canary-rings.ron")),
     ("customer-lag", include_str!("../../scenarios/customer-lag.ron")),
@@ -12,6 +12,7 @@ const SCENARIOS: [(&str, &str); 7] = [
     ("airline-crew-backlog", include_str!("../../scenarios/airline-crew-backlog.ron")),
     ("bank-branches", include_str!("../../scenarios/bank-branches.ron")),
     ("global-windows", include_str!("../../scenarios/global-windows.ron")),
+    ("salem-health", include_str!("../../scenarios/salem-health.ron")),
 ];
 
 /// The scenario `blastradius run` uses when none is named.
@@ -25,6 +26,20 @@ pub fn get(name: &str) -> Option<&'static str> {
 /// Names of the built-in scenarios, in the order they are listed.
 pub fn names() -> Vec<&'static str> {
     SCENARIOS.iter().map(|(n, _)| *n).collect()
+}
+
+/// The shipped observations files: (name, RON text).
+const OBSERVATIONS: [(&str, &str); 1] =
+    [("2024", include_str!("../../scenarios/observations/2024.ron"))];
+
+/// The RON text of a built-in observations file.
+pub fn observations(name: &str) -> Option<&'static str> {
+    OBSERVATIONS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+/// Names of the built-in observations files.
+pub fn observation_names() -> Vec<&'static str> {
+    OBSERVATIONS.iter().map(|(n, _)| *n).collect()
 }
 
 const AIRLINE: &str = include_str!("sectors/airline.ron");

@@ -12,6 +12,7 @@ pub mod actions;
 pub mod builtin;
 pub mod layer;
 pub mod locate;
+pub mod observations;
 pub mod overrides;
 mod place;
 pub mod raw;
@@ -150,9 +151,35 @@ pub fn to_ron(s: &raw::Scenario) -> String {
         .unwrap_or_else(|e| format!("// {e}\n{s:#?}"))
 }
 
-/// The hint for a problem with no more specific advice.
-const GENERIC_HINT: &str =
-    "compare with a built-in scenario (`blastradius scenarios --show crowdstrike-2024`)";
+/// What kind of file is being read, for the words of its syntax errors: scenario files and
+/// observations files share the parser and the messages, but not the examples.
+pub(crate) struct Kind {
+    /// What the file holds, as in "there is text after the end of the scenario".
+    noun: &'static str,
+    /// "a scenario is one record `( ... )`".
+    one_record: &'static str,
+    /// "the scenario's opening `(`".
+    opening: &'static str,
+    /// "a scenario file is one record `( ... )`".
+    file_is_one_record: &'static str,
+    /// The hint for a problem with no more specific advice.
+    generic_hint: &'static str,
+    /// The hint for a value that should be a string.
+    string_hint: &'static str,
+    /// What to start from, for an empty file.
+    start_hint: &'static str,
+}
+
+pub(crate) const SCENARIO: Kind = Kind {
+    noun: "scenario",
+    one_record: "a scenario is one record `( ... )`",
+    opening: "the scenario's opening `(`",
+    file_is_one_record: "a scenario file is one record `( ... )`",
+    generic_hint: "compare with a built-in scenario (`blastradius scenarios --show crowdstrike-2024`)",
+    string_hint: "e.g. \"crowdstrike-2024\"; durations are strings too, e.g. \"78m\"",
+    start_hint: "a scenario is one record `( ... )`; `blastradius scenarios --show \
+                 crowdstrike-2024` prints one to start from",
+};
 
 /// Turns a ron error into a message and a hint a planner can act on. `text` is the layer's
 /// text, `at` where ron stopped, `written` the token there and `path` its field, if any.
@@ -162,6 +189,7 @@ fn describe(
     at: Position,
     written: Option<&str>,
     path: Option<&str>,
+    kind: &Kind,
 ) -> Explanation {
     use ron::Error as E;
     // What is written where ron stopped, for "expected a number, found `"twenty"`".
@@ -221,10 +249,9 @@ fn describe(
         E::ExpectedBoolean => {
             (format!("expected true or false{found}"), "write true or false".into())
         }
-        E::ExpectedString | E::ExpectedStringEnd => (
-            format!("expected a string in double quotes{found}"),
-            "e.g. \"crowdstrike-2024\"; durations are strings too, e.g. \"78m\"".into(),
-        ),
+        E::ExpectedString | E::ExpectedStringEnd => {
+            (format!("expected a string in double quotes{found}"), kind.string_hint.into())
+        }
         E::IntegerOutOfBounds => (
             format!("the number{} is out of range here", found.replace(", found", "")),
             "counts are whole numbers from 0 up (they cannot be negative); hours of the day are \
@@ -236,7 +263,7 @@ fn describe(
             "write digits only, e.g. 42".into(),
         ),
         E::InvalidValueForType { expected, found } => {
-            (format!("expected {expected}, not {found}"), GENERIC_HINT.into())
+            (format!("expected {expected}, not {found}"), kind.generic_hint.into())
         }
         E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => (
             format!("expected a record in parentheses{found}"),
@@ -276,10 +303,11 @@ fn describe(
                 .into(),
         ),
         E::TrailingCharacters => (
-            "there is text after the end of the scenario".into(),
-            "a scenario is one record `( ... )`: remove what follows its closing `)`, or an \
-             extra `)` before it"
-                .into(),
+            format!("there is text after the end of the {}", kind.noun),
+            format!(
+                "{}: remove what follows its closing `)`, or an extra `)` before it",
+                kind.one_record
+            ),
         ),
         E::SuggestRawIdentifier(name) | E::InvalidIdentifier(name) => (
             format!("`{name}` is not a field name"),
@@ -288,8 +316,8 @@ fn describe(
                 .into(),
         ),
         E::ExpectedDifferentStructName { found, .. } => (
-            format!("expected the scenario's opening `(`, found `{found}`"),
-            "a scenario file is one record `( ... )`; comment lines start with `//`".into(),
+            format!("expected {}, found `{found}`", kind.opening),
+            format!("{}; comment lines start with `//`", kind.file_is_one_record),
         ),
         E::UnclosedBlockComment => {
             ("a `/*` comment is never closed".into(), "close it with `*/`".into())
@@ -302,9 +330,9 @@ fn describe(
         ),
         E::Message(m) => match m.split_once(&format!("; {}", units::DURATION_HINT)) {
             Some((what, rest)) => (format!("{what}{rest}"), units::DURATION_HINT.into()),
-            None => (m.clone(), GENERIC_HINT.into()),
+            None => (m.clone(), kind.generic_hint.into()),
         },
-        other => (other.to_string(), GENERIC_HINT.into()),
+        other => (other.to_string(), kind.generic_hint.into()),
     };
     Explanation { message, hint }
 }
@@ -319,6 +347,15 @@ fn token_before_hint(text: &str, at: Position) -> Option<usize> {
 /// tokens of every layer so far count against `budget`). A file past a limit is parsed up to
 /// it, so a mistake before it is reported as in any file.
 fn parse_layer(source: &Source, budget: &mut usize) -> Result<raw::Scenario, ScenarioError> {
+    parse_ron(source, &SCENARIO, budget)
+}
+
+/// Parses a RON file of any of our kinds (a scenario layer, an observations file) the same way.
+pub(crate) fn parse_ron<T: serde::de::DeserializeOwned>(
+    source: &Source,
+    kind: &Kind,
+    budget: &mut usize,
+) -> Result<T, ScenarioError> {
     let (tokens, token_cut) = locate::token_cut(&source.text, *budget, false);
     *budget -= tokens;
     let (text, cut) = match (token_cut, source.cut) {
@@ -326,7 +363,7 @@ fn parse_layer(source: &Source, budget: &mut usize) -> Result<raw::Scenario, Sce
         (None, Some(at)) => (source.text.as_str(), Some((at, Limit::Bytes))),
         (None, None) => (source.text.as_str(), None),
     };
-    let parsed = ron_options().from_str::<raw::Scenario>(text);
+    let parsed = ron_options().from_str::<T>(text);
     let before_cut = |e: &ron::error::SpannedError| match cut {
         None => true,
         // ron places a mistake it meets at the cut on the last token before it, so only one
@@ -337,8 +374,8 @@ fn parse_layer(source: &Source, budget: &mut usize) -> Result<raw::Scenario, Sce
         }
     };
     match (parsed, cut) {
-        (Err(e), _) if before_cut(&e) => Err(syntax_error(&source.name, text, &e)),
-        (_, Some((at, limit))) => Err(limit.problem(&source.name, at)),
+        (Err(e), _) if before_cut(&e) => Err(syntax_error(&source.name, text, &e, kind)),
+        (_, Some((at, limit))) => Err(limit.problem(&source.name, at, kind)),
         (Ok(layer), None) => match locate::Document::parse(text).duplicate_key() {
             None => Ok(layer),
             Some((path, first, second)) => {
@@ -361,7 +398,7 @@ fn parse_layer(source: &Source, budget: &mut usize) -> Result<raw::Scenario, Sce
                 })
             }
         },
-        (Err(e), None) => Err(syntax_error(&source.name, text, &e)),
+        (Err(e), None) => Err(syntax_error(&source.name, text, &e, kind)),
     }
 }
 
@@ -373,22 +410,27 @@ enum Limit {
 }
 
 impl Limit {
-    fn problem(self, file: &str, at: Position) -> ScenarioError {
+    fn problem(self, file: &str, at: Position, kind: &Kind) -> ScenarioError {
         let (message, hint) = match self {
             Limit::Bytes => (
                 format!(
-                    "the file is larger than {} MiB, the most a scenario file may be; it was read \
-                     up to here",
-                    MAX_FILE_BYTES >> 20
+                    "the file is larger than {} MiB, the most a {} file may be; it was read up to \
+                     here",
+                    MAX_FILE_BYTES >> 20,
+                    kind.noun
                 ),
-                "scenario files are a few kilobytes (the largest built-in is 13 KB): check that \
-                 this is the file you meant"
-                    .to_string(),
+                format!(
+                    "{} files are a few kilobytes (the largest built-in scenario is 13 KB): \
+                     check that this is the file you meant",
+                    kind.noun
+                ),
             ),
             Limit::Tokens => (
-                "the scenario holds more than 100,000 values, names and brackets (with what \
-                 it extends), the most it may; it was read up to here"
-                    .to_string(),
+                format!(
+                    "the {} holds more than 100,000 values, names and brackets (with what it \
+                     extends), the most it may; it was read up to here",
+                    kind.noun
+                ),
                 "describe many similar organisations with one archetype and its \
                  `organisations` count rather than listing them one by one"
                     .to_string(),
@@ -407,7 +449,12 @@ impl Limit {
 }
 
 /// A ron error in a layer's text, placed at its line and column, with the field it is in.
-fn syntax_error(name: &str, text: &str, e: &ron::error::SpannedError) -> ScenarioError {
+fn syntax_error(
+    name: &str,
+    text: &str,
+    e: &ron::error::SpannedError,
+    kind: &Kind,
+) -> ScenarioError {
     let reported = Position { line: e.span.start.line, col: e.span.start.col };
     let token = locate::token_at(text, reported);
     let empty = locate::token_at(text, Position { line: 1, col: 1 }).is_none();
@@ -424,11 +471,7 @@ fn syntax_error(name: &str, text: &str, e: &ron::error::SpannedError) -> Scenari
         _ if empty => located(
             Position { line: 1, col: 1 },
             None,
-            Explanation::new(
-                "the file has no scenario in it",
-                "a scenario is one record `( ... )`; `blastradius scenarios --show \
-                     crowdstrike-2024` prints one to start from",
-            ),
+            Explanation::new(format!("the file has no {} in it", kind.noun), kind.start_hint),
         ),
         // At the end of the file, the bracket left open says more than the end does.
         (None, Some((open, bracket))) => {
@@ -472,7 +515,7 @@ fn syntax_error(name: &str, text: &str, e: &ron::error::SpannedError) -> Scenari
                 _ => None,
             });
             let written = token.as_ref().map(|(_, w)| w.as_str());
-            let explanation = describe(&e.code, text, position, written, path.as_deref());
+            let explanation = describe(&e.code, text, position, written, path.as_deref(), kind);
             located(position, path, explanation)
         }
     }
@@ -748,10 +791,18 @@ fn load_source(first: Source) -> Result<Loaded, ScenarioError> {
     // scenario to what will be simulated.
     if let Some(fleet) = &mut resolved.fleet {
         fleet.retain(|_, a| a.organisations != Some(0));
+        // A base may name an archetype for its outputs that this scenario removed.
+        if let Some(named) = resolved.outputs.as_mut().and_then(|o| o.archetypes.as_mut()) {
+            named.retain(|a| fleet.contains_key(a));
+        }
     }
     apply_templates(&mut resolved);
     resolved.fill();
     resolved.extends = None;
+    // A scenario without a lesson reads as it did before lessons existed.
+    if resolved.exercise.as_ref().is_some_and(raw::Exercise::is_empty) {
+        resolved.exercise = None;
+    }
     Ok(Loaded { resolved, sources })
 }
 
@@ -772,6 +823,21 @@ impl Loaded {
     /// Validates the resolved scenario, locating each problem in the file that set the value.
     pub fn validate(&self) -> Result<WorldSpec, ScenarioError> {
         validate::validate(&self.resolved).map_err(|diagnostics| {
+            let documents: Vec<locate::Document> =
+                self.sources.iter().map(|s| locate::Document::parse(&s.text)).collect();
+            ScenarioError {
+                problems: diagnostics.into_iter().map(|d| self.place(&documents, d)).collect(),
+            }
+        })
+    }
+
+    /// The exercise script (the tabletop's lesson) of a scenario validated into `spec`; empty
+    /// when the scenario has none.
+    pub fn exercise(
+        &self,
+        spec: &WorldSpec,
+    ) -> Result<validate::exercise::Exercise, ScenarioError> {
+        validate::exercise_of(&self.resolved, spec).map_err(|diagnostics| {
             let documents: Vec<locate::Document> =
                 self.sources.iter().map(|s| locate::Document::parse(&s.text)).collect();
             ScenarioError {

@@ -162,7 +162,9 @@ crate::replace_layer!(
     Days,
     ToolMode,
     Target,
-    Action
+    Action,
+    CueKind,
+    Option<Action>
 );
 
 layered! {
@@ -192,6 +194,9 @@ layered! {
         policies: Policies = Policies::default(),
         injects: Vec<Inject> = vec![],
         outputs: Outputs = Outputs::default(),
+        /// A lesson for the tabletop: a briefing, and injects and discussion questions shown
+        /// at simulated times. Left out of the resolved scenario when it says nothing.
+        exercise: Exercise = Exercise::default(),
     }
 }
 
@@ -420,7 +425,13 @@ layered! {
         crews_per_daily_flight: f64 = 0.5,
         /// Crew reassignments an hour at full capacity, per 1,000 flights a day.
         reassignments_per_hour_per_1000_flights: f64 = 20.0,
-        /// Crews left out of position by a cancelled flight, and by a delayed one.
+        /// Aircraft per flight of a day.
+        aircraft_per_daily_flight: f64 = 0.2,
+        /// Aircraft repositioned an hour by operations control at full capacity, per 1,000
+        /// flights a day.
+        repositions_per_hour_per_1000_flights: f64 = 40.0,
+        /// Crews (or aircraft) left out of position by a cancelled flight that had them, and
+        /// crews by a delayed one.
         strand_per_cancellation: f64 = 1.0,
         strand_per_delay: f64 = 0.05,
         /// Delay of a flight that leaves late, and its cost per minute.
@@ -593,6 +604,8 @@ layered! {
         /// Most contractors one organisation holds at once (0: no limit); a managed-service
         /// provider spreads its technicians over its clients.
         per_client_max: u32 = 0,
+        /// From an organisation asking for (or releasing) contractors to the pool knowing it.
+        request_delay: Duration = Duration::mins(15),
     }
 }
 
@@ -807,6 +820,9 @@ layered! {
         surge: Setting<bool> = Setting::Archetype,
         content_lag_share: Setting<f64> = Setting::Archetype,
         technicians_per_1000: Setting<f64> = Setting::Archetype,
+        /// Every archetype's `exposure.affected_share` and `exposure.affected_share_sd`.
+        affected_share: Setting<f64> = Setting::Archetype,
+        affected_share_sd: Setting<f64> = Setting::Archetype,
     }
 }
 
@@ -815,6 +831,49 @@ layered! {
         /// Time after simulated time zero.
         at: Duration = Duration::millis(0),
         action: Action = Action::HaltRollout,
+    }
+}
+
+layered! {
+    /// An exercise script, as a facilitator's situation manual has it: the lesson's title, the
+    /// briefing read out at the start, and cues (injects and discussion questions) that the
+    /// tabletop shows when the simulated clock reaches them. It changes nothing in the world:
+    /// a cue's `suggest`ed decision is only taken if the facilitator takes it.
+    pub struct Exercise {
+        title: String = String::new(),
+        briefing: String = String::new(),
+        script: Vec<Cue> = vec![],
+    }
+}
+
+impl Exercise {
+    /// Whether the exercise says nothing (then the resolved scenario leaves it out).
+    pub fn is_empty(&self) -> bool {
+        self.title().is_empty() && self.briefing().is_empty() && self.script().is_empty()
+    }
+}
+
+/// What a cue is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CueKind {
+    /// News that reaches the room (a call from the emergency department, a press query).
+    Inject,
+    /// A question for the room to discuss.
+    Question,
+}
+
+layered! {
+    /// One cue of an exercise script, shown when the clock reaches `at`.
+    pub struct Cue {
+        /// Time after simulated time zero.
+        at: Duration = Duration::millis(0),
+        kind: CueKind = CueKind::Inject,
+        /// A short headline (optional for questions).
+        title: String = String::new(),
+        text: String = String::new(),
+        /// A decision the facilitator can take with one click when the cue comes up, written
+        /// as in `injects` (an inject only).
+        suggest: Option<Action> = None,
     }
 }
 
@@ -832,5 +891,95 @@ layered! {
         /// UTC date-times (RFC 3339) at which to report the share of crashed endpoints back
         /// up (`recovered_share_at_<time>`), for comparing with what was observed then.
         recovered_share_at: Vec<String> = vec![],
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observations files: what was observed in the world, to set runs against (see
+// `observations.rs`). Plain records, not layers: an observations file extends nothing.
+
+/// An observations file: a name, a description, and the observations.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observations {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub observations: Vec<Observation>,
+}
+
+/// One observed outcome: which figure, of what and when, the band observed, and who said so.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observation {
+    /// Short and unique in the file.
+    pub name: String,
+    /// A catalogue metric stem: `recovered_share`, `recovered_99pct_at_s`, `loss_usd`, ...
+    pub figure: String,
+    /// For figures at a moment: a date-time (RFC 3339).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// For figures of one archetype, named as in the fleet.
+    #[serde(default)]
+    pub archetype: Option<String>,
+    /// For daily figures: a local date (`"2024-07-20"`) or a day number (1: the day of the
+    /// start).
+    #[serde(default)]
+    pub day: Option<Day>,
+    /// The scenarios it applies to (a run applies it when its scenario is, or extends, one of
+    /// them); every run when left out.
+    #[serde(default)]
+    pub scenarios: Option<Vec<String>>,
+    pub observed: Band,
+    /// Who stated it.
+    pub source: String,
+}
+
+/// The band observed; an end left out is open. Time figures may give an end as a date-time.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    #[serde(default)]
+    pub low: Option<f64>,
+    #[serde(default)]
+    pub high: Option<f64>,
+    /// For time figures: the low end as a date-time (RFC 3339), "not before".
+    #[serde(default)]
+    pub low_at: Option<String>,
+    /// For time figures: the high end as a date-time (RFC 3339), "by".
+    #[serde(default)]
+    pub high_at: Option<String>,
+}
+
+/// A day of a daily figure: a local date or a day number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Day {
+    /// 1 is the day simulated time zero falls on.
+    Number(u64),
+    /// A local date, `"2024-07-20"`.
+    Date(String),
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Day, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Day;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a day number such as 2 or a local date such as \"2024-07-20\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Day, E> {
+                Ok(Day::Number(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Day, E> {
+                u64::try_from(v)
+                    .map(Day::Number)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Day, E> {
+                Ok(Day::Date(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }

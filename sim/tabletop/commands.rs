@@ -25,7 +25,29 @@ pub enum Command {
     Undo,
     Help(Option<String>),
     End,
+    /// A team proposes a decision; it waits for the facilitator to accept or reject it.
+    Propose(Proposal),
+    /// Take a team's proposal (numbered from 1) as a decision now.
+    Accept(usize),
+    /// Turn a team's proposal down, with an optional reason.
+    Reject(usize, String),
 }
+
+/// A decision a team put forward, as parsed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Proposal {
+    pub team: String,
+    /// The decision as the team wrote it, without `inject` (`technicians hospital 20`).
+    pub decision: String,
+    pub action: raw::Action,
+    /// Why, in the team's words (may be empty).
+    pub why: String,
+}
+
+/// Longest team name, in characters.
+pub const MAX_TEAM_CHARS: usize = 24;
+/// Longest reason given with a proposal or a rejection, in characters.
+pub const MAX_WHY_CHARS: usize = 280;
 
 /// What `until` waits for.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -62,7 +84,7 @@ impl Event {
 }
 
 /// The commands, with their usage, a one-line summary and details, in help order.
-pub const COMMANDS: [(&str, &str, &str, &str); 8] = [
+pub const COMMANDS: [(&str, &str, &str, &str); 11] = [
     (
         "next",
         "next",
@@ -128,6 +150,29 @@ pub const COMMANDS: [(&str, &str, &str, &str); 8] = [
         "Takes back the last `next`, `run`, `until` or `inject`: the world returns exactly to the \
          state it was in before it.",
     ),
+    (
+        "propose",
+        "propose TEAM DECISION [-- WHY]",
+        "a team puts a decision forward, e.g. `propose red technicians hospital 20`",
+        "Records a team's proposal without taking it: DECISION is written as after `inject`\n\
+         (a shorthand or the scenario-file syntax) and is checked as `inject` checks it; WHY,\n\
+         after ` -- `, is the team's reason. TEAM is one word of letters, digits, `-` or `_`.\n\
+         Proposals are numbered from 1 and wait for `accept N` or `reject N`.",
+    ),
+    (
+        "accept",
+        "accept N",
+        "take team proposal N as a decision now",
+        "Takes proposal N as `inject` would take it, now, with the team's name on the decision.\n\
+         `undo` takes it back and the proposal waits again.",
+    ),
+    (
+        "reject",
+        "reject N [REASON]",
+        "turn team proposal N down",
+        "Turns proposal N down, with an optional reason the teams see. Nothing changes in the\n\
+         world.",
+    ),
     ("help", "help [COMMAND]", "list the commands, or explain one", "Shows this help."),
     (
         "end",
@@ -171,6 +216,9 @@ fn canonical(word: &str) -> Option<&'static str> {
         "undo" => "undo",
         "help" | "?" | "h" => "help",
         "end" | "quit" | "exit" => "end",
+        "propose" => "propose",
+        "accept" => "accept",
+        "reject" | "decline" => "reject",
         _ => return None,
     })
 }
@@ -229,8 +277,92 @@ pub fn parse(line: &str, spec: &WorldSpec) -> Result<Option<Command>, String> {
         "run" => parse_run(rest).map(Some),
         "until" => parse_until(rest).map(|e| Some(Command::Until(e))),
         "inject" => parse_inject(rest, spec).map(|a| Some(Command::Inject(a))),
+        "propose" => parse_propose(rest, spec).map(|p| Some(Command::Propose(p))),
+        "accept" => parse_number("accept", rest).map(|n| Some(Command::Accept(n))),
+        "reject" => {
+            let (number, reason) = match rest.split_once(char::is_whitespace) {
+                Some((n, r)) => (n, r.trim()),
+                None => (rest, ""),
+            };
+            let n = parse_number("reject", number)?;
+            Ok(Some(Command::Reject(n, why_text(reason, "the reason")?)))
+        }
         _ => unreachable!("every canonical name is handled"),
     }
+}
+
+/// A proposal's number, from 1.
+fn parse_number(command: &str, text: &str) -> Result<usize, String> {
+    match text.trim_start_matches('#').parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ if text.is_empty() => Err(problem(
+            format!("`{command}` needs the number of a proposal"),
+            format!("e.g. `{command} 1`; the proposals are numbered from 1 as they come in"),
+        )),
+        _ => Err(problem(
+            format!("`{command} {text}`: not the number of a proposal"),
+            format!("e.g. `{command} 1`; the proposals are numbered from 1 as they come in"),
+        )),
+    }
+}
+
+/// A reason in free text: one line, not too long.
+fn why_text(text: &str, what: &str) -> Result<String, String> {
+    let chars = text.chars().count();
+    if chars > MAX_WHY_CHARS {
+        return Err(problem(
+            format!("{what} has {chars} characters, more than {MAX_WHY_CHARS}"),
+            "say it in a sentence or two",
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(problem(format!("{what} holds a control character"), "write it on one line"));
+    }
+    Ok(text.to_string())
+}
+
+/// Whether a team name is one word of letters, digits, `-` and `_`, short enough to show.
+pub fn valid_team(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= MAX_TEAM_CHARS
+        && name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `propose TEAM DECISION [-- WHY]`.
+pub fn parse_propose(rest: &str, spec: &WorldSpec) -> Result<Proposal, String> {
+    let form = "write `propose TEAM DECISION [-- WHY]`, e.g. `propose red technicians hospital 20 \
+                -- the clinics are on their own`";
+    let (team, rest) = match rest.split_once(char::is_whitespace) {
+        Some((t, r)) => (t, r.trim()),
+        None => (rest, ""),
+    };
+    if team.is_empty() {
+        return Err(problem("`propose` needs a team and a decision", form));
+    }
+    if !valid_team(team) {
+        return Err(problem(
+            format!("`{}` is not a team name", team.escape_debug()),
+            format!(
+                "one word of at most {MAX_TEAM_CHARS} letters, digits, `-` or `_`, e.g. red, \
+                 table-3"
+            ),
+        ));
+    }
+    let (decision, why) = match rest.split_once(" -- ") {
+        Some((d, w)) => (d.trim(), w.trim()),
+        None => (rest.strip_suffix(" --").unwrap_or(rest).trim(), ""),
+    };
+    let decision = decision.strip_prefix("inject ").map_or(decision, str::trim);
+    if decision.is_empty() {
+        return Err(problem(format!("`propose {team}` needs a decision"), form));
+    }
+    let action = parse_inject(decision, spec)?;
+    Ok(Proposal {
+        team: team.to_string(),
+        decision: decision.to_string(),
+        action,
+        why: why_text(why, "the reason")?,
+    })
 }
 
 fn parse_run(rest: &str) -> Result<Command, String> {

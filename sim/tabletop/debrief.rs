@@ -7,7 +7,7 @@ use blastradius_model::{Figure, Metric, RunResult};
 use blastradius_report::fmt;
 use blastradius_scenario::actions::action_to_ron;
 
-use super::Decision;
+use super::{Decision, ProposalStatus, TeamProposal};
 
 /// What a session leaves behind when it ends.
 #[derive(Clone, Debug)]
@@ -257,9 +257,10 @@ pub fn text(
     ));
     for d in decisions {
         out.push_str(&format!(
-            "  {}  {}{}\n",
+            "  {}  {}{}{}\n",
             fmt::utc_clock(start, d.at.as_secs_f64()),
             d.command,
+            d.proposed_by.as_ref().map(|t| format!("  (proposed by {t})")).unwrap_or_default(),
             if d.undone { "  (undone)" } else { "" }
         ));
     }
@@ -307,7 +308,10 @@ pub fn decisions_text(spec: &WorldSpec, decisions: &[Decision]) -> String {
             vec![
                 fmt::utc_datetime(start, d.at.as_secs_f64()),
                 format!("T+{}", d.at.since(blastradius_engine::SimTime::ZERO)),
-                d.command.clone(),
+                match &d.proposed_by {
+                    Some(team) => format!("{} (proposed by {team})", d.command),
+                    None => d.command.clone(),
+                },
                 if d.undone { "undone" } else { "kept" }.to_string(),
             ]
         })
@@ -337,5 +341,47 @@ pub fn decisions_text(spec: &WorldSpec, decisions: &[Decision]) -> String {
             if n == 1 { "it" } else { "them" }
         ));
     }
+    out
+}
+
+/// The teams' proposals and what became of each, for the debrief and `decisions.txt`; empty
+/// when no team proposed anything.
+pub fn proposals_text(spec: &WorldSpec, proposals: &[TeamProposal]) -> String {
+    if proposals.is_empty() {
+        return String::new();
+    }
+    let start = spec.start_unix_s;
+    let at = |t: blastradius_engine::SimTime| fmt::utc_clock(start, t.as_secs_f64());
+    let rows: Vec<Vec<String>> = proposals
+        .iter()
+        .map(|p| {
+            let status = match &p.status {
+                ProposalStatus::Pending => "not decided".to_string(),
+                ProposalStatus::Accepted { at: t, .. } => format!("accepted at {}", at(*t)),
+                ProposalStatus::Rejected { at: t, reason } if reason.is_empty() => {
+                    format!("rejected at {}", at(*t))
+                }
+                ProposalStatus::Rejected { at: t, reason } => {
+                    format!("rejected at {}: {reason}", at(*t))
+                }
+            };
+            vec![
+                p.number.to_string(),
+                at(p.at),
+                p.team.clone(),
+                format!("inject {}", p.decision),
+                if p.why.is_empty() { "-".to_string() } else { p.why.clone() },
+                status,
+            ]
+        })
+        .collect();
+    let accepted =
+        proposals.iter().filter(|p| matches!(p.status, ProposalStatus::Accepted { .. })).count();
+    let mut out =
+        format!("\nThe teams' proposals ({} in all, {accepted} accepted):\n", proposals.len());
+    out.push_str(&super::table::layout_left(
+        &["#", "time", "team", "decision", "why", "outcome"],
+        &rows,
+    ));
     out
 }

@@ -17,12 +17,19 @@
 //! the calls exactly (not merged), because where a run stops can decide the order of
 //! simultaneous events. The debrief's baseline is the same log without the decisions.
 //!
+//! A scenario's exercise script (its lesson) adds cues: injects and discussion questions that
+//! a step shows when the clock passes their time. Teams take part with `propose`; the
+//! facilitator `accept`s (a decision with the team's name on it) or `reject`s. `situation`
+//! gives everything a live view shows (clock, counters, chart points, timeline, cues,
+//! proposals) as plain data, so the web views and the terminal read the same session.
+//!
 //! Nothing here reads the wall clock, so a session's text depends only on the scenario, the
 //! seed, the step and the commands.
 
 pub mod commands;
 pub mod debrief;
 pub mod narrative;
+pub mod situation;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -34,12 +41,14 @@ use blastradius_model::spec::{ActionSpec, RevertSpec, TargetSpec, WorldSpec};
 use blastradius_model::{ModelError, RunConfig, World};
 use blastradius_report::fmt;
 use blastradius_scenario::actions::action_to_ron;
+use blastradius_scenario::validate::exercise::{Cue, CueKind, Exercise};
 use blastradius_scenario::{raw, validate};
 
 use commands::problem;
 pub use commands::{Command, Event};
 pub use debrief::Debrief;
 use narrative::Progress;
+pub use situation::{Choices, Situation};
 
 /// How a session runs.
 #[derive(Clone, Copy, Debug)]
@@ -79,6 +88,79 @@ pub struct Decision {
     /// As a scenario file would write it.
     pub action: raw::Action,
     pub undone: bool,
+    /// The team whose proposal this was, if it was one.
+    pub proposed_by: Option<String>,
+}
+
+/// A team's proposal and what became of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamProposal {
+    /// From 1, in the order proposals came in.
+    pub number: usize,
+    pub at: SimTime,
+    pub team: String,
+    /// As the team wrote it, without `inject`.
+    pub decision: String,
+    pub action: raw::Action,
+    pub why: String,
+    pub status: ProposalStatus,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProposalStatus {
+    /// Waiting for the facilitator.
+    Pending,
+    /// Taken as decision `decision` (an index into `Session::decisions`).
+    Accepted {
+        at: SimTime,
+        decision: usize,
+    },
+    Rejected {
+        at: SimTime,
+        reason: String,
+    },
+}
+
+/// Most proposals waiting at once: beyond it a team is asked to wait.
+pub const MAX_PENDING: usize = 50;
+
+/// One line of the session's timeline, as a live view lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub at: SimTime,
+    pub kind: EntryKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A sentence of a step's narrative.
+    Event,
+    Decision,
+    /// An exercise cue: news for the room.
+    Inject,
+    /// An exercise cue: a question for the room.
+    Question,
+}
+
+impl EntryKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::Event => "event",
+            EntryKind::Decision => "decision",
+            EntryKind::Inject => "inject",
+            EntryKind::Question => "question",
+        }
+    }
+}
+
+/// The fleet at the end of a step, per sector (in `World::status` order), for charts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    pub at: SimTime,
+    pub down: Vec<u64>,
+    pub capacity: Vec<f64>,
+    pub loss_usd: Vec<f64>,
 }
 
 /// One call the world received, in order: replaying the log rebuilds the state exactly.
@@ -103,6 +185,11 @@ struct Mark {
     command: String,
     /// The decision this command took, if it was one.
     decision: Option<usize>,
+    /// The proposal it accepted, if it did.
+    proposal: Option<usize>,
+    /// How long the timeline and the chart points were before it.
+    timeline: usize,
+    history: usize,
     /// The world as it was, kept for the latest few marks so that `undo` is immediate; older
     /// marks are reached by replaying the log, which gives the same state.
     snapshot: Option<Box<World>>,
@@ -129,6 +216,10 @@ pub struct Session {
     /// The region with most endpoints, and its UTC offset in minutes, for local times.
     local: Option<(String, i32)>,
     debrief: Option<Debrief>,
+    exercise: Exercise,
+    proposals: Vec<TeamProposal>,
+    timeline: Vec<Entry>,
+    history: Vec<Point>,
 }
 
 /// Lines longer than this are wrapped.
@@ -179,6 +270,16 @@ fn replay(
 impl Session {
     /// Builds the world at simulated time zero and writes the session's opening.
     pub fn new(spec: Arc<WorldSpec>, config: Config) -> Result<Session, SessionError> {
+        Session::with_exercise(spec, config, Exercise::default())
+    }
+
+    /// [`Session::new`], with a lesson: the exercise script's cues come up as the clock passes
+    /// them.
+    pub fn with_exercise(
+        spec: Arc<WorldSpec>,
+        config: Config,
+        exercise: Exercise,
+    ) -> Result<Session, SessionError> {
         if config.step == SimDuration::ZERO {
             return Err(SessionError::Input("the step must be longer than zero".into()));
         }
@@ -197,7 +298,12 @@ impl Session {
             lines: Vec::new(),
             local,
             debrief: None,
+            exercise,
+            proposals: Vec::new(),
+            timeline: Vec::new(),
+            history: Vec::new(),
         };
+        session.history.push(session.point());
         session.intro = session.opening();
         session.transcript = session.intro.clone();
         Ok(session)
@@ -220,6 +326,34 @@ impl Session {
 
     pub fn decisions(&self) -> &[Decision] {
         &self.decisions
+    }
+
+    pub fn proposals(&self) -> &[TeamProposal] {
+        &self.proposals
+    }
+
+    /// The lesson (empty when the scenario has none).
+    pub fn exercise(&self) -> &Exercise {
+        &self.exercise
+    }
+
+    /// The timeline so far: what each step told, the decisions and the cues shown.
+    pub fn timeline(&self) -> &[Entry] {
+        &self.timeline
+    }
+
+    /// The fleet at time zero and at the end of every step, for charts.
+    pub fn history(&self) -> &[Point] {
+        &self.history
+    }
+
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
+    /// Whether `undo` has something to take back.
+    pub fn can_undo(&self) -> bool {
+        !self.marks.is_empty()
     }
 
     pub fn world(&self) -> &World {
@@ -311,7 +445,10 @@ impl Session {
             }
             Command::Until(event) => self.until(line, event)?,
             Command::Status(what) => self.status(what.as_deref())?,
-            Command::Inject(action) => self.inject(line, action)?,
+            Command::Inject(action) => self.inject(line, action, None)?,
+            Command::Propose(p) => self.propose(p)?,
+            Command::Accept(n) => self.accept(line, n)?,
+            Command::Reject(n, reason) => self.reject(n, reason)?,
             Command::Undo => self.undo()?,
             Command::Help(None) => commands::help_overview(),
             Command::Help(Some(name)) => commands::help_for(&name).ok_or_else(|| {
@@ -353,6 +490,9 @@ impl Session {
             view: self.view.clone(),
             command: command.to_string(),
             decision,
+            proposal: None,
+            timeline: self.timeline.len(),
+            history: self.history.len(),
             snapshot: (keep > 0).then(|| Box::new(self.world.clone())),
         });
     }
@@ -381,22 +521,78 @@ impl Session {
         self.log.push(Op::Advance(now));
         let before = self.view.progress.clone();
         let after = Progress::now(&self.world, &before);
-        let sentences = narrative::narrate(&self.world, self.view.since, now, &before, &after);
+        let sentences =
+            narrative::narrate_timed(&self.world, self.view.since, now, &before, &after);
         let since = self.view.since;
         self.view = View { since: now, progress: after };
         // The story first and the table last, so the numbers sit right above the prompt.
         let mut text = self.header();
         let clock = narrative::Clock::new(self.spec.start_unix_s, since, now);
+        let step_start = self.timeline.len();
         if sentences.is_empty() {
             text.push_str(&format!("Since {} UTC: nothing new.\n", clock.hm(since)));
         } else {
             text.push_str(&format!("Since {} UTC:\n", clock.hm(since)));
-            for s in sentences {
+            for (at, s) in sentences {
                 text.push_str(&wrap(&format!("- {s}"), 2));
+                self.timeline.push(Entry { at, kind: EntryKind::Event, text: s });
             }
         }
+        // The cues whose time came in this step, in (since, now]; those at zero open the
+        // session.
+        let due: Vec<Cue> =
+            self.exercise.cues.iter().filter(|c| c.at > since && c.at <= now).cloned().collect();
+        for cue in &due {
+            text.push_str(&self.cue_text(cue));
+        }
+        // The timeline reads in time order: the cues among the step's sentences.
+        self.timeline[step_start..].sort_by_key(|e| e.at);
         text.push_str(&table::sector_table(&self.world));
+        self.history.push(self.point());
         Ok(text)
+    }
+
+    /// The fleet now, as a chart point.
+    fn point(&self) -> Point {
+        let status = self.world.status();
+        Point {
+            at: self.world.clock(),
+            down: status.iter().map(|s| s.down).collect(),
+            capacity: status.iter().map(|s| s.capacity).collect(),
+            loss_usd: status.iter().map(|s| s.loss_usd).collect(),
+        }
+    }
+
+    /// A cue as the transcript shows it, recorded on the timeline.
+    fn cue_text(&mut self, cue: &Cue) -> String {
+        let when = format!(
+            "{} (T+{})",
+            fmt::utc_clock(self.spec.start_unix_s, cue.at.as_secs_f64()),
+            cue.at.since(SimTime::ZERO)
+        );
+        let (label, kind) = match cue.kind {
+            CueKind::Inject => ("Inject", EntryKind::Inject),
+            CueKind::Question => ("Question for the room", EntryKind::Question),
+        };
+        let headline = if cue.title.is_empty() {
+            cue.text.clone()
+        } else {
+            format!("{}. {}", cue.title.trim_end_matches('.'), cue.text)
+        };
+        let mut text = String::new();
+        for (i, paragraph) in headline.lines().enumerate() {
+            let line =
+                if i == 0 { format!("{label}, {when}: {paragraph}") } else { paragraph.into() };
+            text.push_str(&wrap(&line, if i == 0 { 0 } else { 2 }));
+        }
+        if let Some(action) = &cue.suggest {
+            text.push_str(&wrap(
+                &format!("Suggested decision: inject {}", action_to_ron(action)),
+                2,
+            ));
+        }
+        self.timeline.push(Entry { at: cue.at, kind, text: headline });
+        text
     }
 
     /// `── Fri 19 Jul 2024 05:09 UTC · Fri 15:09 in sydney · T+1h ──`
@@ -416,7 +612,7 @@ impl Session {
         format!("── {} ──\n", parts.join(" · "))
     }
 
-    fn opening(&self) -> String {
+    fn opening(&mut self) -> String {
         let spec = &self.spec;
         let status = self.world.status();
         let endpoints: u64 = status.iter().map(|s| s.endpoints).sum();
@@ -431,6 +627,7 @@ impl Session {
         if !spec.description.is_empty() {
             out.push_str(&wrap(&spec.description, 0));
         }
+        out.push_str(&self.lesson_opening());
         out.push_str(&wrap(
             &format!(
                 "The fleet: {} endpoints in {} ({}). The clock starts at {} and can run \
@@ -446,8 +643,40 @@ impl Session {
         ));
         out.push('\n');
         out.push_str(&self.header());
+        let first: Vec<Cue> =
+            self.exercise.cues.iter().filter(|c| c.at == SimTime::ZERO).cloned().collect();
+        let mut cues = String::new();
+        for cue in &first {
+            cues.push_str(&self.cue_text(cue));
+        }
+        out.push_str(&cues);
         out.push_str(&table::sector_table(&self.world));
         out.push('\n');
+        out
+    }
+
+    /// The lesson's title, briefing and what its script holds, for the opening.
+    fn lesson_opening(&self) -> String {
+        let e = &self.exercise;
+        if e.is_empty() {
+            return String::new();
+        }
+        let mut out = String::from("\n");
+        let injects = e.cues.iter().filter(|c| c.kind == CueKind::Inject).count() as u64;
+        let questions = e.cues.len() as u64 - injects;
+        let title =
+            if e.title.is_empty() { "Lesson".to_string() } else { format!("Lesson: {}", e.title) };
+        out.push_str(&wrap(
+            &format!(
+                "{title}. Its script has {} and {}, shown as the clock reaches them.",
+                table::plural(injects, "inject", "injects"),
+                table::plural(questions, "discussion question", "discussion questions"),
+            ),
+            0,
+        ));
+        for paragraph in e.briefing.lines().filter(|l| !l.trim().is_empty()) {
+            out.push_str(&wrap(paragraph, 0));
+        }
         out
     }
 
@@ -623,7 +852,12 @@ impl Session {
         format!("Vendor: {}.", narrative::join_and(&parts))
     }
 
-    fn inject(&mut self, line: &str, action: raw::Action) -> Result<String, SessionError> {
+    fn inject(
+        &mut self,
+        line: &str,
+        action: raw::Action,
+        proposal: Option<usize>,
+    ) -> Result<String, SessionError> {
         let now = self.world.clock();
         self.next_stop()?;
         let spec = validate::action_spec(&action, &self.spec.archetypes).map_err(|e| {
@@ -672,6 +906,9 @@ impl Session {
         }
         let warning = self.halt_warning(&spec);
         self.mark(line, Some(self.decisions.len()));
+        if let Some(mark) = self.marks.last_mut() {
+            mark.proposal = proposal;
+        }
         if let Err(e) = self.world.inject(spec.clone()) {
             // Leave the world exactly as it was, whatever the failed call did to it.
             if let Some(mut mark) = self.marks.pop() {
@@ -680,19 +917,27 @@ impl Session {
             return Err(SessionError::Input(format!("`{line}`: {e}")));
         }
         self.log.push(Op::Inject(spec.clone()));
+        let proposed_by = proposal.map(|p| self.proposals[p].team.clone());
+        let command = match proposal {
+            Some(p) => format!("inject {}", self.proposals[p].decision),
+            None => line.to_string(),
+        };
         self.decisions.push(Decision {
             at: now,
-            command: line.to_string(),
+            command,
             action: action.clone(),
             undone: false,
+            proposed_by: proposed_by.clone(),
+        });
+        let what = self.describe(&spec, targets);
+        let by = proposed_by.map(|t| format!(", proposed by {t}")).unwrap_or_default();
+        self.timeline.push(Entry {
+            at: now,
+            kind: EntryKind::Decision,
+            text: format!("{}{by}.", capitalise(&what)),
         });
         let mut text = wrap(
-            &format!(
-                "Decision at {} (T+{}): {}.",
-                at(now),
-                now.since(SimTime::ZERO),
-                self.describe(&spec, targets)
-            ),
+            &format!("Decision at {} (T+{}){by}: {what}.", at(now), now.since(SimTime::ZERO)),
             0,
         );
         text.push_str(&wrap(
@@ -783,6 +1028,88 @@ impl Session {
         }
     }
 
+    /// Records a team's proposal; nothing changes in the world.
+    fn propose(&mut self, p: commands::Proposal) -> Result<String, SessionError> {
+        let pending = self.proposals.iter().filter(|p| p.status == ProposalStatus::Pending).count();
+        if pending >= MAX_PENDING {
+            return Err(SessionError::Input(problem(
+                format!("{pending} proposals are already waiting"),
+                "wait until the facilitator has accepted or rejected some",
+            )));
+        }
+        // Checked now as `inject` would check it, so that the team hears at once what is wrong.
+        validate::action_spec(&p.action, &self.spec.archetypes).map_err(|e| {
+            let hint = if e.field == "to" { commands::target_hint(&self.spec) } else { e.hint };
+            SessionError::Input(problem(format!("`{}`: {}", p.decision, e.message), hint))
+        })?;
+        let now = self.world.clock();
+        let number = self.proposals.len() + 1;
+        let why = if p.why.is_empty() { String::new() } else { format!(" ({})", p.why) };
+        let text = wrap(
+            &format!(
+                "Proposal {number} from {} at {}: inject {}{why}. `accept {number}` takes it, \
+                 `reject {number}` turns it down.",
+                p.team,
+                fmt::utc_clock(self.spec.start_unix_s, now.as_secs_f64()),
+                p.decision
+            ),
+            0,
+        );
+        self.proposals.push(TeamProposal {
+            number,
+            at: now,
+            team: p.team,
+            decision: p.decision,
+            action: p.action,
+            why: p.why,
+            status: ProposalStatus::Pending,
+        });
+        Ok(text)
+    }
+
+    /// The pending proposal numbered `n`, or why there is none.
+    fn pending(&self, n: usize, command: &str) -> Result<usize, SessionError> {
+        let Some(p) = self.proposals.get(n.wrapping_sub(1)) else {
+            let hint = match self.proposals.len() {
+                0 => "no team has proposed anything yet".to_string(),
+                k => format!("the proposals are numbered 1 to {k}"),
+            };
+            return Err(SessionError::Input(problem(format!("no proposal {n}"), hint)));
+        };
+        let at = |t: SimTime| fmt::utc_clock(self.spec.start_unix_s, t.as_secs_f64());
+        match &p.status {
+            ProposalStatus::Pending => Ok(n - 1),
+            ProposalStatus::Accepted { at: t, .. } => Err(SessionError::Input(problem(
+                format!("proposal {n} was accepted at {}", at(*t)),
+                format!("`undo` takes the decision back; `{command}` needs a waiting proposal"),
+            ))),
+            ProposalStatus::Rejected { at: t, .. } => Err(SessionError::Input(problem(
+                format!("proposal {n} was rejected at {}", at(*t)),
+                "the team can propose it again",
+            ))),
+        }
+    }
+
+    /// Takes a team's proposal as a decision now.
+    fn accept(&mut self, line: &str, n: usize) -> Result<String, SessionError> {
+        let p = self.pending(n, "accept")?;
+        let action = self.proposals[p].action.clone();
+        let decided = self.decisions.len();
+        let text = self.inject(line, action, Some(p))?;
+        self.proposals[p].status =
+            ProposalStatus::Accepted { at: self.world.clock(), decision: decided };
+        Ok(format!("Accepted proposal {n} from {}.\n{text}", self.proposals[p].team))
+    }
+
+    /// Turns a team's proposal down.
+    fn reject(&mut self, n: usize, reason: String) -> Result<String, SessionError> {
+        let p = self.pending(n, "reject")?;
+        let because = if reason.is_empty() { String::new() } else { format!(": {reason}") };
+        let team = self.proposals[p].team.clone();
+        self.proposals[p].status = ProposalStatus::Rejected { at: self.world.clock(), reason };
+        Ok(wrap(&format!("Rejected proposal {n} from {team}{because}. Nothing changed."), 0))
+    }
+
     fn undo(&mut self) -> Result<String, SessionError> {
         let Some(mark) = self.marks.pop() else {
             return Err(SessionError::Input(problem(
@@ -793,8 +1120,13 @@ impl Session {
         let mut mark = mark;
         self.restore(&mut mark)?;
         self.view = mark.view;
+        self.timeline.truncate(mark.timeline);
+        self.history.truncate(mark.history);
         if let Some(d) = mark.decision {
             self.decisions[d].undone = true;
+        }
+        if let Some(p) = mark.proposal {
+            self.proposals[p].status = ProposalStatus::Pending;
         }
         let mut text = format!("Undid `{}`.\n", mark.command);
         text.push_str(&self.header());
@@ -829,8 +1161,11 @@ impl Session {
         } else {
             None
         };
-        let text = debrief::text(&self.spec, &self.decisions, &result, &baseline, full.as_ref());
-        let decisions = debrief::decisions_text(&self.spec, &self.decisions);
+        let mut text =
+            debrief::text(&self.spec, &self.decisions, &result, &baseline, full.as_ref());
+        text.push_str(&debrief::proposals_text(&self.spec, &self.proposals));
+        let mut decisions = debrief::decisions_text(&self.spec, &self.decisions);
+        decisions.push_str(&debrief::proposals_text(&self.spec, &self.proposals));
         let (full, full_baseline) = full.unwrap_or_else(|| (result.clone(), baseline.clone()));
         self.debrief =
             Some(Debrief { text: text.clone(), decisions, result, baseline, full, full_baseline });

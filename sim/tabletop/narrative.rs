@@ -415,12 +415,23 @@ pub fn narrate(
     before: &Progress,
     after: &Progress,
 ) -> Vec<String> {
+    narrate_timed(world, from, to, before, after).into_iter().map(|(_, s)| s).collect()
+}
+
+/// [`narrate`], each sentence with the time it is about (its first time, for a span).
+pub fn narrate_timed(
+    world: &World,
+    from: SimTime,
+    to: SimTime,
+    before: &Progress,
+    after: &Progress,
+) -> Vec<(SimTime, String)> {
     let clock = Clock::new(world.spec.start_unix_s, from, to);
     let mut sentences = vendor_sentences(world, &clock, from, to);
     sentences.extend(org_sentences(world, &clock, from, to));
     sentences.extend(progress_sentences(&clock, from, to, before, after));
     sentences.sort_by(|a, b| (a.at, a.order, &a.text).cmp(&(b.at, b.order, &b.text)));
-    sentences.into_iter().map(|s| s.text).collect()
+    sentences.into_iter().map(|s| (s.at, s.text)).collect()
 }
 
 #[cfg(test)]

@@ -386,16 +386,27 @@ pub fn org_detail(org: &Org, now: SimTime) -> String {
             &rows,
         ));
     }
+    if let Some(airline) = org.airline() {
+        out.push_str(&wrap_line(format!(
+            "  operations: {} of flights operate; crews out of position: {} of {}; aircraft out \
+             of position: {}",
+            fmt::percent(org.ops_capacity(), 0),
+            count(airline.crews_out().round() as u64),
+            count(airline.crews_total().round() as u64),
+            count(airline.aircraft_out().round() as u64),
+        )));
+    }
     let a = org.accrual(org.accounts().last, now);
     let acc = org.accounts();
-    out.push_str(&format!(
-        "  loss so far: {} (revenue {}, labour {}, penalties {}, backlog {})\n",
+    out.push_str(&wrap_line(format!(
+        "  loss so far: {} (revenue {}, labour {}, penalties {}, backlog {}, idle staff {})",
         fmt::money(org.loss_at(now)),
         fmt::money(acc.revenue_usd + a.revenue_usd),
         fmt::money(acc.labour_usd),
         fmt::money(acc.penalties_usd + a.penalties_usd),
         fmt::money(acc.backlog_usd + a.backlog_usd),
-    ));
+        fmt::money(acc.productivity_usd + a.productivity_usd),
+    )));
     out
 }
 

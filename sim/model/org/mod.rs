@@ -327,17 +327,28 @@ impl Org {
 
     /// The shortest delay of any message this organisation may still send: telemetry to the
     /// vendor until the revert arrives, if a gate listens; requests and releases to a contractor
-    /// pool, if it uses one; capacity notices to customers, if it supplies any. An organisation
-    /// with none never holds the others back.
+    /// pool until it has stood down and handed its contractors back; capacity notices to
+    /// customers while it may still change (an endpoint is down, or the revert has not yet
+    /// arrived, after which it can no longer crash). An organisation with none never holds the
+    /// others back.
     pub fn lookahead(&self) -> SimDuration {
         let mut l = SimDuration::MAX;
         if self.telemetry_wanted() {
             l = l.min(self.shared.spec.vendor.telemetry.latency);
         }
-        if self.spec().staff.surge.as_ref().is_some_and(|s| s.pool.is_some()) {
-            l = l.min(self.shared.lookahead);
+        if let Some(pool) = self.spec().staff.surge.as_ref().and_then(|s| s.pool)
+            && self.workforce.may_call_pool()
+        {
+            l = l.min(self.shared.spec.pools[pool].request_delay);
         }
-        if let Some(notice) = services::shortest_notice(self.shared.customers_of(self.index)) {
+        // Capacity changes with endpoints (none crash after the revert) or with a supplier
+        // of its own.
+        let may_change = self.ledger.counts.down > 0
+            || self.exposure.revert_at().is_none()
+            || self.spec().services.iter().any(|s| s.supplier.is_some());
+        if let Some(notice) = services::shortest_notice(self.shared.customers_of(self.index))
+            && may_change
+        {
             l = l.min(notice);
         }
         l
@@ -530,6 +541,7 @@ impl Org {
             Event::VolunteersArrive => self.volunteers_arrive(now, ctx),
             Event::Staffing => self.staffing(now, ctx),
             Event::StandDown => self.stand_down(now, ctx),
+            Event::PoolQuiet => self.pool_quiet(),
             Event::ServiceTimer { service, kind } => self.service_timer(service, kind, now, ctx),
             Event::BacklogDue { service, generation } => {
                 self.backlog_due(service, generation, now, ctx)

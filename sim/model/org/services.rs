@@ -263,6 +263,11 @@ impl Org {
         ctx: &mut Ctx<'_, Event>,
     ) {
         let e = self.endpoints[endpoint as usize];
+        if e.class() == Class::Workstation && self.spec().economics.productivity_wage_hour_usd > 0.0
+        {
+            // A down workstation costs its users' time: book the interval before the change.
+            self.accrue(now);
+        }
         let kind = self.repair.site_kind(usize::from(e.site));
         let tables = &self.shared.archetypes[self.archetype];
         let g = tables.group(e.class(), kind, e.critical());

@@ -69,6 +69,8 @@ pub struct Workforce {
     volunteers: u32,
     /// When the next `Staffing` event is due, if one is.
     staffing_due: Option<SimTime>,
+    /// Set once no grant from the contractor pool can arrive any more.
+    pool_quiet: bool,
 }
 
 impl Workforce {
@@ -116,6 +118,13 @@ impl Workforce {
 
     pub fn stood_down(&self) -> bool {
         self.stood_down
+    }
+
+    /// Whether this organisation may still message its contractor pool: until it has stood
+    /// down, handed back what it holds, and no grant the pool sent before hearing of the
+    /// release can still arrive (`pool_quiet`).
+    pub fn may_call_pool(&self) -> bool {
+        !self.pool_quiet || self.pool_contractors > 0
     }
 
     /// How much longer a job takes this crew than a technician.
@@ -369,7 +378,7 @@ impl Org {
                 let me = ctx.id();
                 ctx.send(
                     self.shared.pools[pool],
-                    now + self.shared.lookahead,
+                    now + self.shared.spec.pools[pool].request_delay,
                     Event::ContractorRequest { org: me, count: count.max(1) },
                 );
             }
@@ -384,7 +393,7 @@ impl Org {
             let me = ctx.id();
             ctx.send(
                 self.shared.pools[pool],
-                now + self.shared.lookahead,
+                now + self.shared.spec.pools[pool].request_delay,
                 Event::ContractorRelease { org: me, count },
             );
         }
@@ -432,13 +441,23 @@ impl Org {
         self.workforce.stood_down = true;
         self.workforce.private_contractors = 0;
         self.workforce.volunteers = 0;
-        if self.workforce.pool_contractors > 0 || self.workforce.pool_requested {
-            self.release_pool_contractors(now, ctx);
+        if let Some(pool) = self.spec().staff.surge.as_ref().and_then(|s| s.pool) {
+            if self.workforce.pool_contractors > 0 || self.workforce.pool_requested {
+                self.release_pool_contractors(now, ctx);
+            }
+            // A grant the pool sent before the release reached it arrives by then at the
+            // latest; after that this organisation never calls the pool again.
+            let p = &self.shared.spec.pools[pool];
+            ctx.schedule(now + p.request_delay + p.dispatch_delay, Event::PoolQuiet);
         }
         if self.ledger.counts.down > 0 {
             self.ledger.note(now, Note::StoodDown);
         }
         self.refresh_staffing(now);
+    }
+
+    pub(super) fn pool_quiet(&mut self) {
+        self.workforce.pool_quiet = true;
     }
 
     /// Adds technicians by decision, on duty around the clock at the first site.

@@ -72,6 +72,7 @@ pub fn line_with_band(
         } else {
             Vec::new()
         },
+        marks: Vec::new(),
     };
     render(&spec.name, &spec.title, &figure)
 }

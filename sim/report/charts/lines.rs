@@ -30,6 +30,29 @@ pub struct Line {
     pub markers: bool,
 }
 
+/// An observed band drawn over the lines, labelled: a value observed at a moment is a vertical
+/// bar at that x from `from` to `to` in y; a time at which a level was reached is a horizontal
+/// bar at that y from `from` to `to` in x. An open end (`None`) runs to the edge of the plot;
+/// a closed end has a cap.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub label: String,
+    pub direction: Direction,
+    /// The x of a vertical bar, the y of a horizontal one.
+    pub at: f64,
+    pub from: Option<f64>,
+    pub to: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Vertical,
+    Horizontal,
+}
+
+/// The colour of observed bands.
+pub const MARK: RGBColor = RGBColor(0x11, 0x11, 0x11);
+
 /// What the x axis shows.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum XAxis {
@@ -53,6 +76,8 @@ pub struct LineFigure {
     pub lines: Vec<Line>,
     /// Legend entries beyond one per line (e.g. what the bands mean).
     pub legend_extra: Vec<LegendItem>,
+    /// Observed bands drawn over the lines (none on most charts).
+    pub marks: Vec<Mark>,
 }
 
 impl LineFigure {
@@ -61,16 +86,34 @@ impl LineFigure {
             .lines
             .iter()
             .flat_map(|l| l.points.iter().map(|p| p.0).chain(l.band.iter().map(|b| b.0)));
-        extent(xs)
+        extent(xs.chain(self.marks.iter().flat_map(Mark::xs)))
     }
 
     fn y_extent(&self) -> (f64, f64) {
         let ys = self.lines.iter().flat_map(|l| {
             l.points.iter().map(|p| p.1).chain(l.band.iter().flat_map(|b| [b.1, b.2]))
         });
-        let (lo, hi) = extent(ys);
+        let (lo, hi) = extent(ys.chain(self.marks.iter().flat_map(Mark::ys)));
         // Quantities here are amounts, so zero belongs on the axis.
         (lo.min(0.0), hi.max(0.0))
+    }
+}
+
+impl Mark {
+    /// The x values it needs on the axis.
+    pub fn xs(&self) -> Vec<f64> {
+        match self.direction {
+            Direction::Vertical => vec![self.at],
+            Direction::Horizontal => self.from.into_iter().chain(self.to).collect(),
+        }
+    }
+
+    /// The y values it needs on the axis.
+    fn ys(&self) -> Vec<f64> {
+        match self.direction {
+            Direction::Vertical => self.from.into_iter().chain(self.to).collect(),
+            Direction::Horizontal => vec![self.at],
+        }
     }
 }
 
@@ -222,8 +265,79 @@ impl Figure for LineFigure {
                     .map_err(draw_error)?;
             }
         }
+
+        // Observed bands last, over everything: bars with caps at their closed ends, then
+        // their labels beside them, so that no label's ground hides another bar.
+        let right_edge = chart.plotting_area().get_pixel_range().0.end;
+        let mut labels = Vec::new();
+        for mark in &self.marks {
+            let vertical = mark.direction == Direction::Vertical;
+            let (lo, hi) = if vertical { (y_lo, y_hi) } else { (x_lo, x_hi) };
+            let point = |at: f64, v: f64| if vertical { (at, v) } else { (v, at) };
+            let from = mark.from.unwrap_or(lo).clamp(lo, hi);
+            let to = mark.to.unwrap_or(hi).clamp(lo, hi);
+            let (a, b) = (point(mark.at, from), point(mark.at, to));
+            let stroke = MARK.stroke_width(3);
+            chart
+                .draw_series(std::iter::once(PathElement::new(vec![a, b], stroke)))
+                .map_err(draw_error)?;
+            for (end, closed) in [(a, mark.from.is_some()), (b, mark.to.is_some())] {
+                if !closed {
+                    continue;
+                }
+                let (px, py) = chart.backend_coord(&end);
+                let cap = match mark.direction {
+                    Direction::Vertical => [(px - 8, py), (px + 8, py)],
+                    Direction::Horizontal => [(px, py - 8), (px, py + 8)],
+                };
+                root.draw(&PathElement::new(cap.to_vec(), stroke)).map_err(draw_error)?;
+            }
+            labels.push((mark, (chart.backend_coord(&a), chart.backend_coord(&b))));
+        }
+        for (mark, ends) in labels {
+            label_mark(root, mark, ends, (y_lo, y_hi), right_edge)?;
+        }
         Ok(())
     }
+}
+
+/// Writes a mark's label on a white ground beside it, within the plot: a vertical bar's right
+/// of its low end (its high end when the low one is open), or left of it near the right edge,
+/// centred on it; a horizontal bar's above it (below it near the top of the plot), from its
+/// start, or ending at its end when the start is open, or before its start, centred on it,
+/// when there is no room after.
+fn label_mark<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    mark: &Mark,
+    (a, b): ((i32, i32), (i32, i32)),
+    (y_lo, y_hi): (f64, f64),
+    right_edge: i32,
+) -> Result<(), ChartError> {
+    let (w, h) = text_size(&mark.label, NOTE_PX)?;
+    let (w, h) = (w as i32, h as i32);
+    let (x, y) = match mark.direction {
+        Direction::Vertical => {
+            let (px, py) = if mark.from.is_some() { a } else { b };
+            // Left of the bar when the right would leave the plot.
+            let x = if px + 12 + w > right_edge { px - 12 - w } else { px + 12 };
+            (x, py - h / 2)
+        }
+        Direction::Horizontal => {
+            let near_top = mark.at > y_hi - 0.05 * (y_hi - y_lo);
+            if mark.from.is_some() && a.0 + 6 + w > right_edge {
+                // No room after the start: before it, centred on the bar.
+                (a.0 - 12 - w, a.1 - h / 2)
+            } else {
+                let (px, py) = if mark.from.is_some() { a } else { (b.0 - w - 12, b.1) };
+                (px + 6, if near_top { py + 8 } else { py - 8 - h })
+            }
+        }
+    };
+    root.draw(&Rectangle::new([(x - 3, y - 2), (x + w + 3, y + h + 2)], WHITE.filled()))
+        .map_err(draw_error)?;
+    let style = text(NOTE_PX, MARK).pos(Pos::new(HPos::Left, VPos::Top));
+    root.draw(&Text::new(mark.label.clone(), (x, y), style)).map_err(draw_error)?;
+    Ok(())
 }
 
 /// How close to its final value a line must stay, as a share of its range, to count as

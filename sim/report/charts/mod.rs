@@ -1,5 +1,6 @@
 //! Charts as SVG text and PNG bytes, drawn with plotters from finished results: the run
-//! charts (endpoints down, capacity, cumulative loss, loss distribution, timeline), the
+//! charts (endpoints down, crashed endpoints back with observations, capacity, cumulative
+//! loss, loss distribution, timeline), the
 //! comparison overlays, and generic charts for parameter studies.
 //!
 //! Every chart is drawn by one piece of code on both of plotters' in-memory backends
@@ -26,7 +27,9 @@ pub use generic::{ChartSpec, TornadoBar, heatmap, line_with_band, tornado};
 pub use png::SIGNATURE as PNG_SIGNATURE;
 pub use style::{Unit, sector_colour};
 pub use timeline::timeline;
-pub use timeseries::{Compared, Quantity, by_sector, capacity, compare, endpoints_down, loss};
+pub use timeseries::{
+    Compared, Quantity, by_sector, capacity, compare, endpoints_down, loss, recovered,
+};
 
 use super::RunSet;
 
@@ -57,10 +60,13 @@ pub enum ChartError {
     Png(String),
 }
 
-/// The charts of one scenario, in report order: `endpoints_down`, `capacity`, `loss`,
-/// `loss_distribution` (only with more than one replication) and `timeline`.
+/// The charts of one scenario, in report order: `endpoints_down`, `recovered` (only with
+/// observations it can show), `capacity`, `loss`, `loss_distribution` (only with more than
+/// one replication) and `timeline`.
 pub fn run_charts(set: &RunSet) -> Result<Vec<Chart>, ChartError> {
-    let mut charts = vec![endpoints_down(set)?, capacity(set)?, loss(set)?];
+    let mut charts = vec![endpoints_down(set)?];
+    charts.extend(recovered(set)?);
+    charts.extend([capacity(set)?, loss(set)?]);
     charts.extend(loss_distribution(set)?);
     charts.push(timeline(set)?);
     Ok(charts)

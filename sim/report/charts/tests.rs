@@ -44,6 +44,53 @@ fn run_charts_have_titles_pngs_and_fixed_names() {
     assert_eq!(names, ["endpoints_down", "capacity", "loss", "timeline"]);
 }
 
+/// A run set with observations the `recovered` chart shows (a share at a moment, a level
+/// reached not before a time, one by a time) and two it does not (another figure, not
+/// applicable).
+fn observed_set(reps: u64) -> crate::RunSet {
+    use blastradius_model::figures::{Figure, Metric, Observation, Observed};
+    let mut set = sample_set(reps, 6);
+    let o = |name: &str, figure: Figure, low: Option<f64>, high: Option<f64>| {
+        Observed::Applies(Observation { name: name.into(), figure, low, high, source: "s".into() })
+    };
+    set.observed = vec![
+        o("share_at_2d", Figure::at(Metric::RecoveredShare, 2 * 1_440), Some(0.8), Some(0.95)),
+        o("share_at_1d", Figure::at(Metric::RecoveredShare, 1_440), None, Some(0.7)),
+        o("p99_not_before_3d", Metric::Recovered99pctAt.into(), Some(3.0 * 86_400.0), None),
+        o("p90_by_2d", Metric::Recovered90pctAt.into(), None, Some(2.0 * 86_400.0)),
+        o("crashed", Metric::EndpointsCrashed.into(), Some(1.0), None),
+        Observed::NotApplicable { name: "na".into(), source: "s".into(), reason: "r".into() },
+    ];
+    set
+}
+
+#[test]
+fn observations_add_the_recovered_chart_with_their_bars() {
+    let set = observed_set(3);
+    let charts = run_charts(&set).unwrap();
+    let names: Vec<&str> = charts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["endpoints_down", "recovered", "capacity", "loss", "loss_distribution", "timeline"]
+    );
+    let c = &charts[1];
+    check(c);
+    assert_eq!(c.title, "Crashed endpoints back over time");
+    for label in ["share_at_2d", "share_at_1d", "p99_not_before_3d", "p90_by_2d", "observed"] {
+        assert!(c.svg.contains(label), "{label}");
+    }
+    assert!(!c.svg.contains(">crashed<") && !c.svg.contains(">na<"));
+    // The other charts are those of the same runs without observations.
+    let mut plain = set.clone();
+    plain.observed.clear();
+    let without = run_charts(&plain).unwrap();
+    let others: Vec<&Chart> = charts.iter().filter(|c| c.name != "recovered").collect();
+    assert_eq!(others, without.iter().collect::<Vec<_>>());
+    // Observations the chart cannot show add no chart.
+    plain.observed = set.observed[4..].to_vec();
+    assert_eq!(run_charts(&plain).unwrap(), without);
+}
+
 #[test]
 fn charts_are_byte_identical_when_drawn_twice() {
     let set = sample_set(3, 2);
@@ -158,6 +205,7 @@ fn preview() {
         std::fs::write(dir.join(format!("{}.png", c.name)), &c.png).unwrap();
         std::fs::write(dir.join(format!("{}.svg", c.name)), &c.svg).unwrap();
     };
+    write(&recovered(&observed_set(20)).unwrap().unwrap());
     let set = set_of(synthetic_runs(20, 8, 14, 900.0), 14);
     let started = std::time::Instant::now();
     let charts = run_charts(&set).unwrap();

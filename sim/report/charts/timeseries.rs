@@ -13,10 +13,11 @@ use blastradius_model::RunResult;
 use blastradius_model::results::Series;
 use blastradius_model::spec::Sector;
 
-use super::lines::{Line, LineFigure, XAxis, drop_flat};
+use super::lines::{Direction, Line, LineFigure, MARK, Mark, XAxis, drop_flat};
 use super::render::render;
 use super::style::{LegendItem, Swatch, Unit, hours_label, sector_colour, series_colour};
 use super::{Chart, ChartError};
+use blastradius_model::figures::{Metric, Observed, Scope};
 
 /// A quantity sampled over time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -162,7 +163,14 @@ fn sectors(runs: &[RunResult]) -> Vec<Sector> {
 /// before the horizon (stays within half a percent of its range from its final value), the
 /// axis ends a margin after that and the subtitle says so.
 fn focus(lines: &mut [Line], total_hours: f64, subtitle: &mut String) {
-    if let Some(end) = super::lines::focus_end(super::lines::settled_at(lines), total_hours) {
+    focus_keeping(lines, total_hours, 0.0, subtitle);
+}
+
+/// [`focus`], keeping at least the first `keep` hours on the axis (where observations are
+/// drawn).
+fn focus_keeping(lines: &mut [Line], total_hours: f64, keep: f64, subtitle: &mut String) {
+    let settled = super::lines::settled_at(lines).max(keep);
+    if let Some(end) = super::lines::focus_end(settled, total_hours) {
         super::lines::trim_to(lines, end);
         subtitle.push_str(&format!(
             "; first {} of the {} run shown: every line is within 0.5% of its final value by then",
@@ -220,6 +228,7 @@ pub fn by_sector(set: &RunSet, quantity: Quantity) -> Result<Chart, ChartError> 
         y_range: quantity.y_range(),
         lines,
         legend_extra: band_legend(runs.len()),
+        marks: Vec::new(),
     };
     render(quantity.stem(), &figure.title, &figure)
 }
@@ -237,6 +246,100 @@ pub fn capacity(set: &RunSet) -> Result<Chart, ChartError> {
 /// Cumulative loss over time by sector (`loss`).
 pub fn loss(set: &RunSet) -> Result<Chart, ChartError> {
     by_sector(set, Quantity::LossUsd)
+}
+
+/// The share of crashed endpoints back over time, all sectors (`recovered`), with the run
+/// set's observations of that share drawn over it: a value observed at a moment as a
+/// vertical bar, the time a level of recovery was reached (50%, 90%, 99%, all) as a
+/// horizontal bar at that level. `None` when no observation can be drawn on it, so runs
+/// without observations get no such chart.
+///
+/// Per replication and sample the share is `1 - down / crashed`, with `crashed` the
+/// replication's crashes over the whole run. Before the crash wave is over that would count
+/// the endpoints that have not crashed yet as back, so each replication's line starts at its
+/// peak of endpoints down.
+pub fn recovered(set: &RunSet) -> Result<Option<Chart>, ChartError> {
+    let marks = observation_marks(set);
+    if marks.is_empty() {
+        return Ok(None);
+    }
+    let runs = &set.runs;
+    let down =
+        |r: &RunResult, k: usize| -> Option<u64> { Some(r.series.down.get(k)?.iter().sum()) };
+    // The first sample of each replication's peak, by replication.
+    let peaks: std::collections::BTreeMap<u64, usize> = runs
+        .iter()
+        .map(|r| {
+            let n = r.series.down.len();
+            let peak = (0..n).max_by_key(|&k| (down(r, k), std::cmp::Reverse(k))).unwrap_or(0);
+            (r.replication, peak)
+        })
+        .collect();
+    let summary = Summary::of(runs, |r, k| {
+        let crashed: u64 = r.sectors.iter().map(|s| s.crashed).sum();
+        let after_peak = peaks.get(&r.replication).is_some_and(|&p| k >= p);
+        let down = down(r, k)?;
+        (crashed > 0 && after_peak).then(|| 1.0 - down as f64 / crashed as f64)
+    });
+    let mut lines = vec![summary.line("all sectors".into(), series_colour(0), runs.len() > 1)];
+    let mut subtitle = format!(
+        "{}: {}; from the peak of endpoints down",
+        set.meta.scenario,
+        replication_note(runs.len())
+    );
+    let keep = marks.iter().flat_map(Mark::xs).fold(0.0, f64::max);
+    focus_keeping(&mut lines, set.meta.horizon_s / 3_600.0, keep, &mut subtitle);
+    let mut legend_extra = band_legend(runs.len());
+    legend_extra.push(LegendItem { label: "observed".into(), colour: MARK, swatch: Swatch::Line });
+    let title = "Crashed endpoints back over time";
+    let figure = LineFigure {
+        title: title.to_string(),
+        subtitle,
+        x_label: hours_label(set.meta.start_unix_s),
+        y_label: "crashed endpoints back (%)".to_string(),
+        x_axis: XAxis::Hours { start_unix_s: set.meta.start_unix_s },
+        y_unit: Unit::Share,
+        y_range: Some((0.0, 1.0)),
+        lines,
+        legend_extra,
+        marks,
+    };
+    render("recovered", title, &figure).map(Some)
+}
+
+/// The observations the `recovered` chart can show, as bars in hours since the start.
+fn observation_marks(set: &RunSet) -> Vec<Mark> {
+    let hours_after_publication = |s: f64| (set.meta.publication_s + s) / 3_600.0;
+    let mut marks = Vec::new();
+    for o in &set.observed {
+        let Observed::Applies(o) = o else { continue };
+        let level = match o.figure.metric {
+            Metric::Recovered50pctAt => Some(0.5),
+            Metric::Recovered90pctAt => Some(0.9),
+            Metric::Recovered99pctAt => Some(0.99),
+            Metric::RecoveredAllAt => Some(1.0),
+            _ => None,
+        };
+        let mark = match (o.figure.scope, level) {
+            (Scope::At(minutes), None) if o.figure.metric == Metric::RecoveredShare => Mark {
+                label: o.name.clone(),
+                direction: Direction::Vertical,
+                at: f64::from(minutes) / 60.0,
+                from: o.low,
+                to: o.high,
+            },
+            (Scope::Run, Some(level)) => Mark {
+                label: o.name.clone(),
+                direction: Direction::Horizontal,
+                at: level,
+                from: o.low.map(hours_after_publication),
+                to: o.high.map(hours_after_publication),
+            },
+            _ => continue,
+        };
+        marks.push(mark);
+    }
+    marks
 }
 
 /// One scenario in a comparison: its name as the legend shows it, and its replications.
@@ -285,6 +388,7 @@ pub fn compare(quantity: Quantity, scenarios: &[Compared<'_>]) -> Result<Chart, 
         y_range: quantity.y_range(),
         lines,
         legend_extra: band_legend(max_reps),
+        marks: Vec::new(),
     };
     render(&format!("compare_{}", quantity.stem()), &figure.title, &figure)
 }

@@ -72,7 +72,7 @@ fn archetype(
     let services = services::services(c, &p, &a.services(), &sites, policies);
     let economics = economics::economics(c, &p, &a.economics());
     let airline = airline(c, &p, &a.airline(), &services);
-    let exposure = exposure(c, &p, &a.exposure());
+    let exposure = exposure(c, &p, &a.exposure(), policies);
     let u = a.update();
     // The shares in the literal below are checked after every part: problems are reported in
     // the order the checks run, and that order is part of what a user sees.
@@ -108,10 +108,29 @@ fn archetype(
     }
 }
 
-fn exposure(c: &mut Checker, p: &str, e: &raw::Exposure) -> m::ExposureSpec {
+fn exposure(
+    c: &mut Checker,
+    p: &str,
+    e: &raw::Exposure,
+    policies: &raw::Policies,
+) -> m::ExposureSpec {
     let ep = format!("{p}.exposure");
-    let share = c.share(&format!("{ep}.affected_share"), e.affected_share());
-    let sd = c.non_negative(&format!("{ep}.affected_share_sd"), e.affected_share_sd());
+    let share = c.share(
+        &setting_path(
+            &policies.affected_share(),
+            "policies.affected_share",
+            format!("{ep}.affected_share"),
+        ),
+        setting(&policies.affected_share(), e.affected_share()),
+    );
+    let sd = c.non_negative(
+        &setting_path(
+            &policies.affected_share_sd(),
+            "policies.affected_share_sd",
+            format!("{ep}.affected_share_sd"),
+        ),
+        setting(&policies.affected_share_sd(), e.affected_share_sd()),
+    );
     let m = share.get();
     if sd > 0.0 && sd * sd >= m * (1.0 - m) {
         c.fail(
@@ -167,6 +186,12 @@ fn airline(
         reassignments_per_hour_per_1000_flights: c.non_negative(
             &format!("{ap}.reassignments_per_hour_per_1000_flights"),
             a.reassignments_per_hour_per_1000_flights(),
+        ),
+        aircraft_per_daily_flight: c
+            .positive(&format!("{ap}.aircraft_per_daily_flight"), a.aircraft_per_daily_flight()),
+        repositions_per_hour_per_1000_flights: c.non_negative(
+            &format!("{ap}.repositions_per_hour_per_1000_flights"),
+            a.repositions_per_hour_per_1000_flights(),
         ),
         strand_per_cancellation: c
             .non_negative(&format!("{ap}.strand_per_cancellation"), a.strand_per_cancellation()),

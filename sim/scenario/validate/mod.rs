@@ -14,7 +14,8 @@
 //!           │    ├─ repair     repair times, key escrow, remote workers
 //!           │    ├─ services   dependencies, fallbacks, backlog
 //!           │    └─ economics  revenue, demand curves, penalties
-//!           └─ actions    injects, and decisions taken at the tabletop
+//!           ├─ actions    injects, and decisions taken at the tabletop
+//!           └─ exercise   the tabletop lesson: briefing, injects and questions on a timeline
 //! ```
 //!
 //! Problems are reported in the order the checks run, which follows the file's order of
@@ -24,6 +25,7 @@ mod actions;
 mod archetype;
 mod check;
 mod economics;
+pub mod exercise;
 mod repair;
 mod services;
 mod sites;
@@ -91,6 +93,19 @@ pub fn validate(s: &raw::Scenario) -> Result<m::WorldSpec, Vec<Diagnostic>> {
         injects,
         outputs,
     })
+}
+
+/// The exercise script of a scenario that `validate` accepted into `spec`. The lesson is the
+/// tabletop's, not the world's, so `validate` leaves it alone: a run or a sweep that shortens
+/// the horizon or removes an archetype is not refused because a cue no longer fits; the
+/// tabletop and `blastradius validate` check it.
+pub fn exercise_of(
+    s: &raw::Scenario,
+    spec: &m::WorldSpec,
+) -> Result<exercise::Exercise, Vec<Diagnostic>> {
+    let mut c = Checker { problems: Vec::new() };
+    let lesson = exercise::exercise(&mut c, s, spec.horizon, &spec.archetypes);
+    if c.problems.is_empty() { Ok(lesson) } else { Err(c.problems) }
 }
 
 fn name(c: &mut Checker, s: &raw::Scenario) -> String {
@@ -197,6 +212,12 @@ fn pools(c: &mut Checker, s: &raw::Scenario) -> Vec<m::PoolSpec> {
                 "contractors take time to arrive",
             ),
             per_client_max: p.per_client_max(),
+            request_delay: c.min_duration(
+                &format!("contractor_pools.{name}.request_delay"),
+                p.request_delay(),
+                SimDuration::from_secs(1),
+                "a request takes time to reach the pool",
+            ),
         })
         .collect()
 }
