@@ -239,6 +239,23 @@ fn staffing_returns_to_normal_when_services_are_back() {
 }
 
 #[test]
+fn after_standing_down_only_the_staff_share_stays_on_what_is_still_broken() {
+    let spec = spec("standdown-share");
+    let mut world =
+        World::build(Arc::clone(&spec), RunConfig { replication: 0, threads: 1 }).unwrap();
+    let present = |w: &World| w.organisations()[0].staff_present();
+    world.run_until(SimTime(3_029_000)).unwrap();
+    assert_eq!(present(&world), 10);
+    world.run_until(SimTime(3_631_000)).unwrap();
+    assert!(world.organisations()[0].stood_down());
+    assert_eq!(present(&world), 2, "half of the four on shift, rounded up");
+    world.run().unwrap();
+    world.check_invariants().unwrap();
+    let r = world.results();
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), 3_630.0 + 21.0 * 600.0);
+}
+
+#[test]
 fn failed_fixes_are_re_imaged_last_and_cost_their_extra_time() {
     let (world, r) = run_checked(spec("reimage"), 1);
     let k = figure(&r, Metric::EndpointsReimaged);

@@ -467,11 +467,13 @@ pub struct VolunteerSpec {
 /// When the extra effort stops: once the organisation's services are back (their weighted IT
 /// capacity at least `capacity`) for `delay`, called-in staff return to their normal shifts,
 /// contractors are released and volunteers go home; what is still broken is fixed at normal
-/// staffing and hours.
+/// hours by `staff_share` of each site's scheduled technicians (rounded up, so a site with
+/// anyone on shift keeps at least one on it): the rest return to their usual work.
 #[derive(Clone, Copy, Debug)]
 pub struct StandDownSpec {
     pub capacity: f64,
     pub delay: SimDuration,
+    pub staff_share: f64,
 }
 
 impl StaffSpec {

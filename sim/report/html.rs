@@ -342,13 +342,14 @@ fn loss_section(h: &mut String, set: &RunSet) {
         "<thead><tr><th>Sector</th><th class=\"num\">Organisations</th>\
          <th class=\"num\">Endpoints crashed</th><th class=\"num\">Lost revenue</th>\
          <th class=\"num\">Recovery labour</th><th class=\"num\">Penalties</th>\
-         <th class=\"num\">Backlog</th><th class=\"num\">Total</th></tr></thead>\n<tbody>\n",
+         <th class=\"num\">Backlog</th><th class=\"num\">Idle staff</th>\
+         <th class=\"num\">Total</th></tr></thead>\n<tbody>\n",
     );
-    let cells = |label: &str, m: [f64; 7]| {
+    let cells = |label: &str, m: [f64; 8]| {
         format!(
             "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td>",
+             <td class=\"num\">{}</td><td class=\"num\">{}</td>",
             escape(label),
             fmt::thousands(m[0]),
             fmt::thousands(m[1]),
@@ -357,9 +358,10 @@ fn loss_section(h: &mut String, set: &RunSet) {
             fmt::money(m[4]),
             fmt::money(m[5]),
             fmt::money(m[6]),
+            fmt::money(m[7]),
         )
     };
-    let mut total = [0.0; 7];
+    let mut total = [0.0; 8];
     for m in &means {
         let row = [
             m.organisations,
@@ -368,6 +370,7 @@ fn loss_section(h: &mut String, set: &RunSet) {
             m.labour_usd,
             m.penalties_usd,
             m.backlog_usd,
+            m.productivity_usd,
             m.total_usd(),
         ];
         for (t, v) in total.iter_mut().zip(row) {

@@ -127,7 +127,9 @@ struct SectorEntry {
     loss_usd_penalties: Num,
     /// The cost of working off the operational backlog.
     loss_usd_backlog: Num,
-    /// The sum of the four components.
+    /// Staff idled by down workstations.
+    loss_usd_productivity: Num,
+    /// The sum of the five components.
     loss_usd_total: Num,
 }
 
@@ -213,7 +215,7 @@ pub(crate) fn fit_entries(set: &RunSet, stats: &Stats) -> Option<Vec<FitEntry>> 
 /// `replications`, `command`, `program`, `metrics` (name → `n`, `mean`, `ci95_low`,
 /// `ci95_high`, `p05`, `p50`, `p95`), `key_events` (`at_s`, `label`), `sectors` (`sector`,
 /// `organisations`, `endpoints`, `endpoints_crashed`, `loss_usd_revenue`, `loss_usd_labour`,
-/// `loss_usd_penalties`, `loss_usd_backlog`, `loss_usd_total`), `fit` (only when observations
+/// `loss_usd_penalties`, `loss_usd_backlog`, `loss_usd_productivity`, `loss_usd_total`), `fit` (only when observations
 /// were given: a list of `name`, `figure`, `source`, `simulated` (`mean`, `ci95_low`,
 /// `ci95_high`, or `null`), `observed` (`low`, `high`), `inside`, `not_applicable`) and
 /// `resolved_scenario`.
@@ -243,6 +245,7 @@ pub fn summary_json(set: &RunSet) -> String {
                 loss_usd_labour: Num(m.labour_usd),
                 loss_usd_penalties: Num(m.penalties_usd),
                 loss_usd_backlog: Num(m.backlog_usd),
+                loss_usd_productivity: Num(m.productivity_usd),
                 loss_usd_total: Num(m.total_usd()),
             })
             .collect(),

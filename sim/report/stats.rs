@@ -199,12 +199,17 @@ pub struct SectorMean {
     pub labour_usd: f64,
     pub penalties_usd: f64,
     pub backlog_usd: f64,
+    pub productivity_usd: f64,
 }
 
 impl SectorMean {
     /// The sum of the component means, which equals the mean of the totals.
     pub fn total_usd(&self) -> f64 {
-        self.revenue_usd + self.labour_usd + self.penalties_usd + self.backlog_usd
+        self.revenue_usd
+            + self.labour_usd
+            + self.penalties_usd
+            + self.backlog_usd
+            + self.productivity_usd
     }
 }
 
@@ -231,6 +236,7 @@ pub fn sector_means(runs: &[RunResult]) -> Vec<SectorMean> {
             labour_usd: m.labour_usd / n,
             penalties_usd: m.penalties_usd / n,
             backlog_usd: m.backlog_usd / n,
+            productivity_usd: m.productivity_usd / n,
             ..m
         })
         .collect()
@@ -247,6 +253,7 @@ impl SectorMean {
             labour_usd: 0.0,
             penalties_usd: 0.0,
             backlog_usd: 0.0,
+            productivity_usd: 0.0,
         }
     }
 
@@ -258,6 +265,7 @@ impl SectorMean {
         self.labour_usd += s.labour_usd;
         self.penalties_usd += s.penalties_usd;
         self.backlog_usd += s.backlog_usd;
+        self.productivity_usd += s.productivity_usd;
     }
 }
 

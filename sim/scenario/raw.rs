@@ -556,10 +556,12 @@ layered! {
 layered! {
     /// Once services are back (their weighted IT capacity at least `capacity`) for `delay`,
     /// called-in staff return to their shifts, contractors are released and volunteers go
-    /// home; what is still broken is fixed at normal staffing and hours.
+    /// home; what is still broken is fixed at normal hours by `staff_share` of the normal
+    /// staff (the rest go back to their usual work).
     pub struct StandDown {
         capacity: f64 = 1.0,
         delay: Duration = Duration::millis(0),
+        staff_share: f64 = 1.0,
     }
 }
 

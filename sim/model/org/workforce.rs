@@ -162,9 +162,16 @@ impl Workforce {
             if on { self.volunteers } else { 0 }
         } else {
             let (scheduled, call_in) = shift;
-            let called = self.call_in_active && !self.stood_down;
+            let on_duty = if self.stood_down {
+                // Only part of the normal staff stay on what is still broken.
+                (f64::from(scheduled) * staff.stand_down.staff_share).ceil() as u32
+            } else if self.call_in_active {
+                call_in
+            } else {
+                scheduled
+            };
             // Counts a decision adds saturate: 40 present plus u32::MAX is u32::MAX, not 39.
-            (if called { call_in } else { scheduled }).saturating_add(self.crews[crew].extra)
+            on_duty.saturating_add(self.crews[crew].extra)
         }
     }
 

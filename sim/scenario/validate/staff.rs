@@ -52,6 +52,9 @@ pub fn staff(
                 .share(&format!("{stp}.stand_down.capacity"), st.stand_down().capacity())
                 .get(),
             delay: st.stand_down().delay().0,
+            staff_share: c
+                .share(&format!("{stp}.stand_down.staff_share"), st.stand_down().staff_share())
+                .get(),
         },
     }
 }
