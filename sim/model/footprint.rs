@@ -105,28 +105,6 @@ fn normal_cdf(z: f64) -> f64 {
     0.5 * erfc
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_normal_distribution_function_has_its_known_values() {
-        for (z, p) in
-            [(0.0, 0.5), (1.0, 0.841_344_746), (-1.96, 0.024_997_895), (3.0, 0.998_650_102)]
-        {
-            assert!((normal_cdf(z) - p).abs() < 1e-6, "{z}: {}", normal_cdf(z));
-        }
-    }
-
-    #[test]
-    fn a_clamped_lognormal_mean_lies_between_the_bounds_and_is_the_mean_unclamped() {
-        assert!((clamped_lognormal_mean(1_000.0, 0.5, 0.0, 1e12) - 1_000.0).abs() < 1e-3);
-        assert_eq!(clamped_lognormal_mean(1_000.0, 0.0, 20.0, 500.0), 500.0);
-        let m = clamped_lognormal_mean(1_000.0, 2.0, 20.0, 2_000.0);
-        assert!(m > 20.0 && m < 1_000.0, "{m}");
-    }
-}
-
 /// Estimates what a world of `spec` holds. Every count is a product of numbers the user sets,
 /// so the arithmetic is in `f64` (it cannot wrap) and the counts saturate.
 pub fn footprint(spec: &WorldSpec) -> Footprint {
@@ -166,5 +144,27 @@ pub fn footprint(spec: &WorldSpec) -> Footprint {
         world_bytes,
         result_bytes,
         largest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_normal_distribution_function_has_its_known_values() {
+        for (z, p) in
+            [(0.0, 0.5), (1.0, 0.841_344_746), (-1.96, 0.024_997_895), (3.0, 0.998_650_102)]
+        {
+            assert!((normal_cdf(z) - p).abs() < 1e-6, "{z}: {}", normal_cdf(z));
+        }
+    }
+
+    #[test]
+    fn a_clamped_lognormal_mean_lies_between_the_bounds_and_is_the_mean_unclamped() {
+        assert!((clamped_lognormal_mean(1_000.0, 0.5, 0.0, 1e12) - 1_000.0).abs() < 1e-3);
+        assert_eq!(clamped_lognormal_mean(1_000.0, 0.0, 20.0, 500.0), 500.0);
+        let m = clamped_lognormal_mean(1_000.0, 2.0, 20.0, 2_000.0);
+        assert!(m > 20.0 && m < 1_000.0, "{m}");
     }
 }
