@@ -82,3 +82,34 @@ fn slow_crew_carriers_stay_disrupted_for_days_after_their_it_is_back() {
         assert_eq!(org.service_states()[usize::from(crew)].backlog_hours, 0.0);
     }
 }
+
+/// A reporting setting never changes a simulated figure: every shipped scenario gives the same
+/// figures, sector losses, largest losses and key events with outputs every 5 minutes, 15
+/// minutes or hour. The four full-scale worlds run their first twelve hours only, which is where
+/// the most happens between samples (the outage, the revert, the first repairs and shifts).
+#[test]
+fn the_output_interval_changes_no_figure_of_any_shipped_scenario() {
+    use blastradius::engine::SimDuration;
+    let full_scale = ["crowdstrike-2024", "canary-rings", "customer-lag", "global-windows"];
+    for name in scenario::builtin::names() {
+        let (_, spec) = scenario::read(name).unwrap();
+        let outcomes: Vec<RunResult> = [5, 15, 60]
+            .into_iter()
+            .map(|minutes| {
+                let mut spec = spec.clone();
+                spec.output_interval = SimDuration::from_secs(minutes * 60);
+                if full_scale.contains(&name) {
+                    spec.horizon = spec.horizon.min(SimDuration::from_secs(12 * 3_600));
+                }
+                run_replication(Arc::new(spec), RunConfig { replication: 0, threads: 2 }).unwrap()
+            })
+            .collect();
+        let first = &outcomes[0];
+        for (other, minutes) in outcomes[1..].iter().zip([15, 60]) {
+            assert_eq!(other.figures, first.figures, "{name}: figures at {minutes} min");
+            assert_eq!(other.sectors, first.sectors, "{name}: sectors at {minutes} min");
+            assert_eq!(other.top_orgs, first.top_orgs, "{name}: largest losses at {minutes} min");
+            assert_eq!(other.key_events, first.key_events, "{name}: events at {minutes} min");
+        }
+    }
+}

@@ -107,8 +107,10 @@ impl Airline {
         let reassigned = self.reassign_per_hour * self.crew_capacity * hours;
         let repositioned = self.reposition_per_hour * c_f * hours;
         let settle = |x: f64| if x < 1e-6 { 0.0 } else { x };
-        self.crews_out = settle((self.crews_out + crews - reassigned).max(0.0));
-        self.aircraft_out = settle((self.aircraft_out + aircraft - repositioned).max(0.0));
+        // No more crews (or aircraft) can be out of position than there are.
+        self.crews_out = settle((self.crews_out + crews - reassigned).clamp(0.0, self.crews_total));
+        self.aircraft_out =
+            settle((self.aircraft_out + aircraft - repositioned).clamp(0.0, self.aircraft_total));
     }
 
     fn set_capacities(&mut self, c: Capacities) {

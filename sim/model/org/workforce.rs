@@ -71,6 +71,9 @@ pub struct Workforce {
     staffing_due: Option<SimTime>,
     /// Set once no grant from the contractor pool can arrive any more.
     pool_quiet: bool,
+    /// Set once contractors have been handed back: at stand-down, or, for an organisation
+    /// with no technicians of its own, when its last endpoint is back.
+    handed_back: bool,
 }
 
 impl Workforce {
@@ -125,6 +128,11 @@ impl Workforce {
     /// release can still arrive (`pool_quiet`).
     pub fn may_call_pool(&self) -> bool {
         !self.pool_quiet || self.pool_contractors > 0
+    }
+
+    /// Whether the organisation has technicians of its own at any site.
+    pub fn has_own_staff(&self) -> bool {
+        self.crews[..self.sites()].iter().any(|c| c.home > 0 || c.extra > 0)
     }
 
     /// How much longer a job takes this crew than a technician.
@@ -331,7 +339,7 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
-        if self.ledger.counts.down > 0 && count > 0 && !self.workforce.stood_down {
+        if self.ledger.counts.down > 0 && count > 0 && !self.workforce.handed_back {
             self.workforce.private_contractors =
                 self.workforce.private_contractors.saturating_add(count);
             self.ledger.note(now, Note::ContractorsArrived { count });
@@ -347,7 +355,7 @@ impl Org {
         ctx: &mut Ctx<'_, Event>,
     ) {
         self.workforce.pool_contractors = self.workforce.pool_contractors.saturating_add(count);
-        if self.ledger.counts.down > 0 && !self.workforce.stood_down {
+        if self.ledger.counts.down > 0 && !self.workforce.handed_back {
             self.ledger.note(now, Note::ContractorsArrived { count });
             self.refresh_staffing(now);
             self.dispatch(now, ctx);
@@ -435,6 +443,10 @@ impl Org {
     pub(super) fn stand_down(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
         self.workforce.stand_down_pending = false;
         if self.workforce.stood_down {
+            // An organisation with no staff of its own kept its contractors for what was left.
+            if self.ledger.counts.down == 0 {
+                self.hand_back_contractors(now, ctx);
+            }
             return;
         }
         let spec = self.spec();
@@ -446,8 +458,24 @@ impl Org {
             return;
         }
         self.workforce.stood_down = true;
-        self.workforce.private_contractors = 0;
         self.workforce.volunteers = 0;
+        // With no technicians of its own, an organisation keeps its contractors (a managed
+        // service provider's break-fix contract) until its last endpoint is back.
+        if self.workforce.has_own_staff() || self.ledger.counts.down == 0 {
+            self.hand_back_contractors(now, ctx);
+        }
+        if self.ledger.counts.down > 0 {
+            self.ledger.note(now, Note::StoodDown);
+        }
+        self.refresh_staffing(now);
+    }
+
+    /// Lets private contractors go and hands pool contractors back, once.
+    fn hand_back_contractors(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        if std::mem::replace(&mut self.workforce.handed_back, true) {
+            return;
+        }
+        self.workforce.private_contractors = 0;
         if let Some(pool) = self.spec().staff.surge.as_ref().and_then(|s| s.pool) {
             if self.workforce.pool_contractors > 0 || self.workforce.pool_requested {
                 self.release_pool_contractors(now, ctx);
@@ -456,9 +484,6 @@ impl Org {
             // latest; after that this organisation never calls the pool again.
             let p = &self.shared.spec.pools[pool];
             ctx.schedule(now + p.request_delay + p.dispatch_delay, Event::PoolQuiet);
-        }
-        if self.ledger.counts.down > 0 {
-            self.ledger.note(now, Note::StoodDown);
         }
         self.refresh_staffing(now);
     }
