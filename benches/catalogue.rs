@@ -29,6 +29,8 @@ fn catalogue_10000_years(c: &mut Criterion) {
                 seed: None,
                 threads: Some(threads),
                 out: Some(out.clone()),
+                force: false,
+                memory_limit: None,
                 quiet: true,
                 dry_run: false,
             };

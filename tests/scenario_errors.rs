@@ -110,6 +110,16 @@ const CASES: &[Case] = &[
     case("surge-unknown-pool.ron", 6, 50, "\"big-four\"", "fleet.global_bank.staff.surge.pool", &["no contractor pool named \"big-four\"", "contractor_pools"]),
     case("inject-unknown-archetype.ron", 5, 57, "\"hospitals\")", "injects[0].action.to", &["no archetype named \"hospitals\"", "community_hospital"]),
     case("inject-after-horizon.ron", 6, 14, "\"8d\"", "injects[0].at", &["\"8d\" is at or after the horizon"]),
+    // Issue 15: what a hostile user found passing or placed nowhere.
+    case("duplicate-archetype.ron", 6, 9, "\"harbour_health\": (organisations: 3)", "fleet.harbour_health", &["`harbour_health` is set twice here (first at line 5, column 9)", "only the last would be used"]),
+    case("duplicate-pool.ron", 6, 9, "\"surge\"", "contractor_pools.surge", &["`surge` is set twice here", "rename one"]),
+    case("duplicate-mix-class.ron", 4, 77, "Workstation: 0.3", "fleet.harbour_health.class_mix.Workstation", &["set twice here (first at line 4, column 46)"]),
+    case("duplicate-service.ron", 7, 20, "\"ehr\", depends_on: [(class: Workstation)]", "fleet.harbour_health.services[1].name", &["two services are named \"ehr\"", "its own name"]),
+    case("money-overflow-wage.ron", 4, 56, "1e308", "fleet.harbour_health.staff.wage_hour_usd", &["1e308 USD is more than the 1,000,000,000 USD", "US dollars per hour"]),
+    case("money-overflow-revenue.ron", 4, 76, "1e308", "fleet.harbour_health.economics.revenue_per_endpoint_hour_usd", &["1e308 USD is more than"]),
+    case("huge-factor.ron", 4, 68, "1e300", "fleet.harbour_health.economics.users_per_workstation", &["1e300 is too large: at most 1e12"]),
+    case("inject-count-wraps.ron", 4, 65, "4294967295", "injects[0].action.count", &["4294967295 technicians is more than the 1,000,000 one decision may add"]),
+    case("empty-archetype-key.ron", 4, 18, "(organisations: 2)", "fleet.\"\"", &["archetype name \"\" must be letters, digits"]),
     // The exercise script (a tabletop lesson).
     case("exercise-cue-after-horizon.ron", 5, 14, "\"8d\"", "exercise.script[0].at", &["\"8d\" is at or after the horizon, so it would never be shown"]),
     case("exercise-suggest-unknown-target.ron", 6, 48, "\"clinics\")", "exercise.script[0].suggest.to", &["no archetype named \"clinics\"", "harbour_health"]),
@@ -267,25 +277,62 @@ fn an_unknown_builtin_is_bad_input() {
     assert!(stderr.contains("error: crowdstrike-2042: no such file, and no built-in"), "{stderr}");
 }
 
+/// Files made in the test: empty, binary, other encodings, and the hostile sizes of issue 15
+/// (a file far over the limit, parsing that amplifies memory). Each row: the name, the bytes,
+/// and what the message must say, position included.
 #[test]
-fn empty_binary_and_comment_only_files_are_bad_input() {
+fn empty_binary_oversize_and_mis_encoded_files_are_bad_input() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scenario_errors");
     std::fs::create_dir_all(&dir).unwrap();
-    let cases: [(&str, &[u8], &str); 3] = [
-        ("empty.ron", b"", ":1:1: the file has no scenario in it"),
+    let lists =
+        |n: usize| format!("(name: \"x\", description: [{}])", "[],".repeat(n)).into_bytes();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend("(name: \"x\")".encode_utf16().flat_map(u16::to_le_bytes));
+    let mut long_string = b"(name: \"x\",\n description: \"".to_vec();
+    long_string.resize(2 << 20, b'a');
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.ron", b"".to_vec(), ":1:1: the file has no scenario in it"),
         (
             "comments.ron",
-            b"// just a comment\n/* and another */\n",
+            b"// just a comment\n/* and another */\n".to_vec(),
             ":1:1: the file has no scenario in it",
         ),
-        ("latin1.ron", b"(name: \"caf\xe9\")", "is not UTF-8 text"),
+        (
+            "latin1.ron",
+            b"(name: \"caf\xe9\")".to_vec(),
+            ":1:12: \"PATH\" is not UTF-8 text: the byte 0xE9 at byte offset 11",
+        ),
+        (
+            "bad-byte.ron",
+            b"(name: \"ok\",\n description: \"bad \xff byte\")".to_vec(),
+            ":2:20: \"PATH\" is not UTF-8 text: the byte 0xFF at byte offset 32",
+        ),
+        ("utf16.ron", utf16, ":1:1: \"PATH\" is not UTF-8 text: it is UTF-16"),
+        // A byte-order mark is dropped: positions are an editor's, and the file reads.
+        (
+            "bom.ron",
+            b"\xef\xbb\xbf(name: \"x\", horizn: \"1d\")".to_vec(),
+            ":1:13: `horizn`: unknown field `horizn`",
+        ),
+        // 48 MiB of nested lists: the type error at its place, not 20 s and an abort.
+        ("amplify-48mib.ron", lists(16 << 20), ":1:26: `description`: expected a string"),
+        ("amplify-3mib.ron", lists(1 << 20), ":1:26: `description`: expected a string"),
+        // Values that parse: refused where the limit is reached.
+        (
+            "many-tools.ron",
+            format!("(name: \"x\", remediation: [{}])", "(),".repeat(200_000)).into_bytes(),
+            ":1:100019: the scenario holds more than 100,000 values",
+        ),
+        ("long-string.ron", long_string, ":2:15: the file is larger than 1 MiB"),
     ];
     for (name, bytes, says) in cases {
         let path = dir.join(name);
         std::fs::write(&path, bytes).unwrap();
         let arg = path.display().to_string();
         let stderr = assert_rejected(&arg, &validate(&arg));
+        let says = says.replace("PATH", &arg);
         assert!(stderr.contains(&format!("error: {arg}")), "{stderr}");
-        assert!(stderr.contains(says), "{name}: expected {says:?} in:\n{stderr}");
+        assert!(stderr.contains(&says), "{name}: expected {says:?} in:\n{stderr}");
+        std::fs::remove_file(&path).unwrap();
     }
 }

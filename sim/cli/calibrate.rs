@@ -18,10 +18,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output::OutputDir;
+use super::output::{OutputDir, safe_name};
 use super::run::{read_observations, replications, shell_word, threads};
-use super::sweep::{DesignArg, design_of, finish, run_sweep};
-use super::{CliError, CliResult, CommonArgs};
+use super::sweep::{DesignArg, SweepRun, design_of, run_sweep};
+use super::{CliError, CliResult, CommonArgs, flags, memory};
 use blastradius_report as report;
 use blastradius_scenario::derived::{self, Header};
 use blastradius_scenario::observations::Observations;
@@ -49,21 +49,21 @@ pub struct CalibrateArgs {
     #[arg(long, value_enum, default_value_t = DesignArg::Grid)]
     pub design: DesignArg,
     /// Points of a Latin hypercube design (and of every later wave)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub samples: Option<u64>,
     /// Replications per point: the variance of a point's mean comes from them
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub reps: u64,
     /// A point is non-implausible when its largest implausibility is under this
-    #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
+    #[arg(long, default_value_t = DEFAULT_THRESHOLD, allow_negative_numbers = true)]
     pub threshold: f64,
     /// Waves: each after the first samples a Latin hypercube in the box of the previous
     /// wave's non-implausible points
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = flags::whole::<u32>)]
     pub waves: u32,
     /// Run only the I-th of N disjoint slices of the first wave's runs (I from 0); score the
     /// merged shards with the same command and no --shard
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     pub shard: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -146,37 +146,40 @@ pub fn calibrate(args: CalibrateArgs) -> CliResult {
     let (targets, unscored) =
         calibrate::targets(&observations, &first.observed, &args.only).map_err(CliError::input)?;
     super::run::warn(&args.scenario, &first.planned.base);
-    if args.dry_run {
-        return super::scenarios::print(&super::sweep_size::describe(
-            &first.planned.plan,
-            &first.planned.specs,
-            shard,
-        ));
-    }
+    let limit = memory::limit(args.common.memory_limit.as_deref())?;
     let name = first.planned.base.name.clone();
     let seed = first.planned.plan.seed;
-    let out_path = args
-        .common
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("calibrate-{name}")));
-    let mut out = OutputDir::prepare(&out_path, "--out")?;
+    let out_path = args.common.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("calibrate-{}", safe_name(&name)))
+    });
     let command = command(&args, design, seed, reps);
     let quiet = args.common.quiet;
     let format = args.common.format;
-
+    // The first wave's folder keeps the later waves' folders (a rerun resumes them) and the
+    // calibration's own files, which are written last.
+    let keep = |entry: &str| entry.starts_with("wave-");
+    let run = SweepRun {
+        out: &out_path,
+        shard,
+        threads,
+        quiet: true,
+        force: args.common.force,
+        format,
+        limit: limit.as_ref(),
+        command: command.clone(),
+        dry_run: args.dry_run,
+        keep: &keep,
+    };
+    let Some(rows) = run_sweep(&first.planned, &run)? else { return Ok(()) };
     let plan = first.planned.plan.clone();
-    let rows =
-        run_sweep(&mut out, &plan, &first.planned.specs, shard, threads, quiet, command.clone())?;
-    finish(&mut out, &plan, rows.clone(), shard, true, format)?;
     if shard != Shard::ALL {
         if !quiet {
-            let expected = blastradius_study::design::runs(plan.points.len() as u64, reps, shard);
+            let expected = blastradius_study::design::shard_runs(plan.points_total(), reps, shard);
             super::scenarios::print(&format!(
                 "{} of {} runs of wave 1 in {}\nshard done: combine the shards with `blastradius merge DIR... --out MERGED`, then score them (and run any later wave) with the same command, --out MERGED and no --shard\n",
                 rows.len(),
-                expected.len(),
-                out.path().display()
+                expected,
+                out_path.display()
             ))?;
         }
         return Ok(());
@@ -203,18 +206,18 @@ pub fn calibrate(args: CalibrateArgs) -> CliResult {
             let e = plan_error(e);
             CliError::input(format!("wave {number} (--set {}): {e}", sets.join(" --set ")))
         })?;
-        let mut dir = OutputDir::prepare(&out.path().join(format!("wave-{number}")), "--out")?;
+        let dir = out_path.join(format!("wave-{number}"));
+        let run = SweepRun {
+            out: &dir,
+            shard: Shard::ALL,
+            force: false,
+            dry_run: false,
+            keep: &|_| false,
+            command: command.clone(),
+            ..run
+        };
+        let rows = run_sweep(&wave.planned, &run)?.unwrap_or_default();
         let plan = wave.planned.plan.clone();
-        let rows = run_sweep(
-            &mut dir,
-            &plan,
-            &wave.planned.specs,
-            Shard::ALL,
-            threads,
-            quiet,
-            command.clone(),
-        )?;
-        finish(&mut dir, &plan, rows.clone(), Shard::ALL, true, format)?;
         scored.push(Wave {
             number,
             points: calibrate::score(&plan, &rows, &targets, &wave.censor_s, threshold),
@@ -222,6 +225,9 @@ pub fn calibrate(args: CalibrateArgs) -> CliResult {
             next: None,
         });
     }
+    // The calibration's files join the waves' folders, and the whole folder is put in place.
+    let mut out = OutputDir::prepare(&out_path, "--out", true)?;
+    out.carry_over(&|_| true)?;
     let cal = Calibration {
         scenario: args.scenario.clone(),
         name: name.clone(),
@@ -232,11 +238,12 @@ pub fn calibrate(args: CalibrateArgs) -> CliResult {
         waves: scored,
     };
     write(&mut out, &cal, &observations, &command)?;
+    out.commit()?;
     if !quiet {
         let mut text = report::calibration::calibration_summary(&cal);
-        text.push_str(&format!("\nreport: {}\n", out.path().join("report.html").display()));
+        text.push_str(&format!("\nreport: {}\n", out_path.join("report.html").display()));
         if cal.best().is_some() {
-            text.push_str(&format!("best point: {}\n", out.path().join("best.ron").display()));
+            text.push_str(&format!("best point: {}\n", out_path.join("best.ron").display()));
         }
         super::scenarios::print(&text)?;
     }

@@ -18,10 +18,10 @@ use std::sync::{Arc, Mutex};
 
 use clap::Args;
 
-use super::output::OutputDir;
+use super::output::{OutputDir, safe_name, write_atomically};
 use super::progress::Progress;
 use super::run::{shell_word, threads};
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, flags, memory};
 use blastradius_engine::replicate::run_indexed;
 use blastradius_report::catalogue::{self as out, CatalogueResult, EventInfo, Manifest};
 use blastradius_report::ord::{self, EventSamples};
@@ -36,20 +36,27 @@ pub struct CatalogueArgs {
     /// A catalogue file, or the name of a built-in catalogue (vendor-failures)
     pub catalogue: String,
     /// Years to simulate
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub years: u64,
     /// Simulate only the I-th of N disjoint slices of the years (I from 0)
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     pub shard: Option<String>,
     /// Seed every occurrence's seed derives from (default: the catalogue's own)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::whole::<usize>)]
     pub threads: Option<usize>,
-    /// Output folder (default: reports/catalogue-<name>)
+    /// Output folder (default: reports/catalogue-<name>); an existing one is resumed if it
+    /// holds this catalogue, replaced whole if it is a previous report, else refused
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the --out folder even if it is not a previous blastradius report
+    #[arg(long)]
+    pub force: bool,
+    /// Most memory to use, e.g. 16GiB (default: what the machine has available)
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     /// No progress bar and no summary on the terminal
     #[arg(long)]
     pub quiet: bool,
@@ -131,36 +138,136 @@ fn command(l: &Loaded) -> String {
     )
 }
 
-/// Reads the occurrences already in a folder's journal, after checking it holds this very
-/// catalogue; a partial last line (an interrupted write) is dropped from the file. Every one
-/// must be an occurrence of the plan in the shard, each once.
-fn resume(dir: &Path, l: &Loaded, shard: Shard) -> Result<Vec<OccurrenceLoss>, CliError> {
+/// How a catalogue starts in its folder.
+enum Start {
+    /// A new folder (or one replacing a previous report), built in its staging folder, which
+    /// is renamed into place with the first occurrence in its journal.
+    Fresh(OutputDir),
+    /// The folder holds this very catalogue (this shard of it): its occurrences are kept.
+    Resume,
+}
+
+/// Decides how the catalogue starts in `dir`, refusing a folder that holds something else: a
+/// different catalogue, another shard of it, a journal without the manifest that says whose
+/// it is, or files that are not ours (unless `--force`).
+fn start(dir: &Path, l: &Loaded, shard: Shard, force: bool) -> Result<Start, CliError> {
     let manifest = dir.join("catalogue.json");
-    if manifest.exists() {
-        let text = std::fs::read_to_string(&manifest)?;
-        let other = out::parse_manifest(&text)
-            .map_err(|e| CliError::input(format!("{}: {e}", manifest.display())))?;
+    if force || !dir.is_dir() {
+        return OutputDir::prepare(dir, "--out", force).map(Start::Fresh);
+    }
+    if std::fs::symlink_metadata(&manifest).is_ok() {
+        let text = read_text(&manifest)?;
+        let other = out::parse_manifest(&text).map_err(|e| {
+            CliError::input(format!(
+                "{}: {e}\n  hint: use another --out folder, or --force to start over there",
+                manifest.display()
+            ))
+        })?;
         if other.plan != plan_record(l) {
             return Err(CliError::input(format!(
                 "{} holds a different catalogue (other events, rates, worlds, seed or years)\n  \
-                 hint: use another --out folder, or the same command as before to resume",
+                 hint: use another --out folder, the same command as before to resume, or \
+                 --force to start this catalogue there instead",
                 dir.display()
             )));
         }
+        let here = format!("{}/{}", shard.index, shard.count);
+        if other.shard != here {
+            return Err(CliError::input(format!(
+                "{} holds shard {} of this catalogue, not {here}\n  hint: give each shard its own \
+                 --out folder",
+                dir.display(),
+                other.shard
+            )));
+        }
+        return Ok(Start::Resume);
     }
+    if std::fs::symlink_metadata(dir.join("occurrences.csv")).is_ok() {
+        return Err(CliError::input(format!(
+            "{}: there is no catalogue.json beside it, so which catalogue its occurrences belong \
+             to cannot be checked\n  hint: put back the folder's catalogue.json, use another \
+             --out folder, or add --force to start over there",
+            dir.join("occurrences.csv").display()
+        )));
+    }
+    OutputDir::prepare(dir, "--out", force).map(Start::Fresh)
+}
+
+/// A journal file's text, refused with the file named when it is a folder, unreadable or not
+/// UTF-8.
+fn read_text(path: &Path) -> Result<String, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        CliError::input(format!(
+            "{}: cannot read it: {e}\n  hint: use another --out folder, or --force to start over",
+            path.display()
+        ))
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        CliError::input(format!(
+            "{}: not UTF-8 text (the byte at offset {}); blastradius did not write this\n  hint: \
+             use another --out folder, or --force to start over",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Reads the occurrences already in a resumed folder's journal; a partial last line (an
+/// interrupted write) is dropped from the file. Every one must be an occurrence of the plan in
+/// the shard, each once.
+fn resume(dir: &Path, l: &Loaded, shard: Shard) -> Result<Vec<OccurrenceLoss>, CliError> {
     let journal = dir.join("occurrences.csv");
-    if !journal.exists() {
+    if std::fs::symlink_metadata(&journal).is_err() {
+        write_atomically(&journal, out::JOURNAL_HEADER.as_bytes())?;
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(&journal)?;
+    let text = read_text(&journal)?;
     let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
     if complete.len() != text.len() {
-        std::fs::write(&journal, complete)?;
+        write_atomically(&journal, complete.as_bytes())?;
+    }
+    if complete.is_empty() {
+        write_atomically(&journal, out::JOURNAL_HEADER.as_bytes())?;
+        return Ok(Vec::new());
     }
     let found = out::parse_journal(complete)
         .map_err(|e| CliError::input(format!("{}: {e}", journal.display())))?;
     check_journal(&found, &l.plan, shard, &journal)?;
     Ok(found)
+}
+
+/// Refuses a catalogue whose worlds (the largest event's, on every thread) and occurrences'
+/// losses would not fit in memory.
+fn check_memory(
+    l: &Loaded,
+    occurrences: usize,
+    threads: usize,
+    limit: Option<&memory::Limit>,
+) -> CliResult {
+    use blastradius_model::footprint::footprint;
+    use blastradius_study::budget;
+    let Some(largest) = l
+        .plan
+        .events
+        .iter()
+        .map(|e| footprint(&e.spec))
+        .max_by(|a, b| a.world_bytes.total_cmp(&b.world_bytes))
+    else {
+        return Ok(());
+    };
+    let none = budget::Tables { timeseries_csv: false, timeseries_parquet: false, charts: false };
+    let mut estimate = budget::replications(&largest, threads as u64, threads, none);
+    // Each occurrence keeps a loss per organisation of the book (ground-up and insured).
+    estimate.add(
+        format!("the losses of {occurrences} occurrences"),
+        occurrences as f64 * (64.0 + 32.0 * l.plan.book.orgs().len() as f64),
+    );
+    memory::check(
+        &estimate,
+        limit,
+        "this catalogue",
+        "simulate fewer --years, or split them with --shard I/N, or use fewer --threads",
+    )
 }
 
 /// Every journaled occurrence is one the plan has in this shard, with its start, and appears
@@ -200,6 +307,7 @@ fn check_journal(
 
 pub fn catalogue(args: CatalogueArgs) -> CliResult {
     let threads = threads(args.threads)?;
+    let limit = memory::limit(args.memory_limit.as_deref())?;
     let shard = match &args.shard {
         Some(s) => Shard::parse(s).map_err(CliError::input)?,
         None => Shard::ALL,
@@ -221,29 +329,35 @@ pub fn catalogue(args: CatalogueArgs) -> CliResult {
             occurrences.len()
         ));
     }
-    let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("catalogue-{}", l.plan.name)));
-    let mut dir = OutputDir::prepare(&out_path, "--out")?;
-    let done = resume(dir.path(), &l, shard)?;
+    check_memory(&l, occurrences.len(), threads, limit.as_ref())?;
+    let out_path = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("catalogue-{}", safe_name(&l.plan.name)))
+    });
     let manifest = Manifest {
         plan: plan_record(&l),
         shard: format!("{}/{}", shard.index, shard.count),
         command: command(&l),
     };
-    dir.write("catalogue.json", out::manifest_json(&manifest).as_bytes())?;
-
+    let manifest_json = out::manifest_json(&manifest);
+    let (done, journal_path, pending) = match start(&out_path, &l, shard, args.force)? {
+        // A new folder appears with its first occurrence: a catalogue that fails before any
+        // finishes leaves nothing behind, and what was there stays.
+        Start::Fresh(mut dir) => {
+            dir.write("catalogue.json", manifest_json.as_bytes())?;
+            dir.write("occurrences.csv", out::JOURNAL_HEADER.as_bytes())?;
+            (Vec::new(), dir.staging().join("occurrences.csv"), Some(dir))
+        }
+        Start::Resume => {
+            let done = resume(&out_path, &l, shard)?;
+            write_atomically(&out_path.join("catalogue.json"), manifest_json.as_bytes())?;
+            (done, out_path.join("occurrences.csv"), None)
+        }
+    };
     let finished: BTreeSet<OccurrenceId> = done.iter().map(|o| o.id).collect();
     let todo: Vec<Occurrence> =
         occurrences.into_iter().filter(|o| !finished.contains(&o.id)).collect();
-    let journal_path = dir.path().join("occurrences.csv");
-    let mut journal = OpenOptions::new().create(true).append(true).open(&journal_path)?;
-    if done.is_empty() && journal.metadata()?.len() == 0 {
-        journal.write_all(out::JOURNAL_HEADER.as_bytes())?;
-        journal.flush()?;
-    }
-    let journal = Mutex::new(journal);
+    let journal = OpenOptions::new().append(true).open(&journal_path)?;
+    let journal = Mutex::new((journal, pending));
     let progress = Progress::new(args.quiet);
     progress.start_count(todo.len() as u64, "occurrences");
     let numbers: Vec<u64> = (0..todo.len() as u64).collect();
@@ -258,10 +372,15 @@ pub fn catalogue(args: CatalogueArgs) -> CliResult {
             // Each occurrence goes to disk as one whole line as soon as it finishes, so
             // nothing finished is lost if the catalogue is killed.
             let line = out::journal_line(&loss);
-            let mut f = journal
+            let mut guard = journal
                 .lock()
                 .map_err(|_| CliError::Failed(anyhow::anyhow!("journal lock poisoned")))?;
+            let (f, pending) = &mut *guard;
             f.write_all(line.as_bytes()).and_then(|()| f.flush())?;
+            // The open file moves with its folder.
+            if let Some(dir) = pending.take() {
+                dir.commit()?;
+            }
             Ok::<OccurrenceLoss, CliError>(loss)
         },
         |n| progress.set(n),
@@ -269,31 +388,36 @@ pub fn catalogue(args: CatalogueArgs) -> CliResult {
     progress.finish();
     let mut all = done;
     all.extend(result?);
-    finish(&mut dir, &l, all, shard, args.quiet)
+    // The folder's final form is built whole beside it and replaces it.
+    let mut dir = OutputDir::prepare(&out_path, "--out", true)?;
+    dir.write("catalogue.json", manifest_json.as_bytes())?;
+    finish(dir, &l, all, shard, args.quiet)
 }
 
 /// Rewrites the journal in occurrence order and, for a whole catalogue, writes its tables,
 /// summary, chart and report.
 fn finish(
-    dir: &mut OutputDir,
+    mut dir: OutputDir,
     l: &Loaded,
     mut occurrences: Vec<OccurrenceLoss>,
     shard: Shard,
     quiet: bool,
 ) -> CliResult {
     occurrences.sort_by_key(|o| o.id);
+    let out_path = dir.path().to_path_buf();
     let mut journal = out::JOURNAL_HEADER.to_string();
     for o in &occurrences {
         journal.push_str(&out::journal_line(o));
     }
     dir.write("occurrences.csv", journal.as_bytes())?;
     if shard != Shard::ALL {
+        dir.commit()?;
         if !quiet {
             super::scenarios::print(&format!(
                 "{} occurrences in {}\nshard done: combine the shards with `blastradius merge \
                  DIR... --out DIR`\n",
                 occurrences.len(),
-                dir.path().display()
+                out_path.display()
             ))?;
         }
         return Ok(());
@@ -331,7 +455,6 @@ fn finish(
     }
     files.extend(ord::period_loss_tables(book, l.plan.years, &eroded));
     files.extend(ord::average_and_ep_tables(book, l.plan.years, &losses));
-    std::fs::create_dir_all(dir.path().join("ord"))?;
     for (name, text) in &files {
         dir.write(&format!("ord/{name}"), text.as_bytes())?;
     }
@@ -364,12 +487,13 @@ fn finish(
     dir.write("ep_curve.svg", chart.svg.as_bytes())?;
     dir.write("ep_curve.png", &chart.png)?;
     dir.write("report.html", out::report_html(&result, &[chart]).as_bytes())?;
+    dir.commit()?;
     if !quiet {
         let mut text = out::summary_table(&result);
         text.push_str(&format!(
             "\ntables: {}\nreport: {}\n",
-            dir.path().join("ord").display(),
-            dir.path().join("report.html").display()
+            out_path.join("ord").display(),
+            out_path.join("report.html").display()
         ));
         super::scenarios::print(&text)?;
     }
@@ -378,17 +502,20 @@ fn finish(
 
 /// `blastradius merge` of catalogue shard folders: the same plan in every one, every
 /// occurrence of the plan exactly once among them.
-pub fn merge(dirs: &[PathBuf], out_path: &Path, quiet: bool) -> CliResult {
+pub fn merge(dirs: &[PathBuf], out_path: &Path, quiet: bool, force: bool) -> CliResult {
+    let dir = OutputDir::prepare(out_path, "--out", force)?;
     let mut loaded: Option<(Loaded, Manifest)> = None;
     let mut occurrences: BTreeMap<OccurrenceId, OccurrenceLoss> = BTreeMap::new();
     for d in dirs {
         let path = d.join("catalogue.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            CliError::input(format!(
-                "{}: cannot read it ({e})\n  hint: give folders written by `blastradius catalogue`",
-                path.display()
-            ))
-        })?;
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Err(CliError::input(format!(
+                "{}: there is no catalogue.json in this folder\n  hint: give folders written by \
+                 `blastradius catalogue`",
+                d.display()
+            )));
+        }
+        let text = read_text(&path)?;
         let manifest = out::parse_manifest(&text)
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         if loaded.is_none() {
@@ -421,8 +548,7 @@ pub fn merge(dirs: &[PathBuf], out_path: &Path, quiet: bool) -> CliResult {
             )));
         }
         let journal = d.join("occurrences.csv");
-        let text = std::fs::read_to_string(&journal)
-            .map_err(|e| CliError::input(format!("{}: {e}", journal.display())))?;
+        let text = read_text(&journal)?;
         let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
         let found = out::parse_journal(complete)
             .map_err(|e| CliError::input(format!("{}: {e}", journal.display())))?;
@@ -449,8 +575,8 @@ pub fn merge(dirs: &[PathBuf], out_path: &Path, quiet: bool) -> CliResult {
             expected - occurrences.len().min(expected)
         )));
     }
-    let mut dir = OutputDir::prepare(out_path, "--out")?;
+    let mut dir = dir;
     let manifest = Manifest { shard: "0/1".into(), ..first };
     dir.write("catalogue.json", out::manifest_json(&manifest).as_bytes())?;
-    finish(&mut dir, &l, occurrences.into_values().collect(), Shard::ALL, quiet)
+    finish(dir, &l, occurrences.into_values().collect(), Shard::ALL, quiet)
 }

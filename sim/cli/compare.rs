@@ -14,7 +14,7 @@ use super::run::{
     meta, observe, observed_words, read_observations, read_scenario, replications, shell_word,
     threads,
 };
-use super::{CliError, CliResult, CommonArgs};
+use super::{CliError, CliResult, CommonArgs, flags, memory, model_failed};
 use blastradius_engine::replicate::run_indexed;
 use blastradius_model::{RunConfig, run_replication};
 use blastradius_report::{RunSet, study};
@@ -25,7 +25,7 @@ pub struct CompareArgs {
     #[arg(required = true, num_args = 2..)]
     pub scenarios: Vec<String>,
     /// Replications per scenario
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub reps: u64,
     /// Observed outcomes to set every scenario beside: an observations file or a built-in
     /// (2024); adds each scenario's fit to the outputs
@@ -38,6 +38,7 @@ pub struct CompareArgs {
 pub fn compare(args: CompareArgs) -> CliResult {
     let reps = replications(args.reps)?;
     let threads = threads(args.common.threads)?;
+    let limit = memory::limit(args.common.memory_limit.as_deref())?;
     // Read and validate every scenario before running any.
     let (first_loaded, first_spec) = read_scenario(&args.scenarios[0], args.common.seed)?;
     let seed = first_spec.seed;
@@ -62,8 +63,16 @@ pub fn compare(args: CompareArgs) -> CliResult {
         }
         names.push(name);
     }
+    let worlds: Vec<_> =
+        scenarios.iter().map(|(_, s)| blastradius_model::footprint::footprint(s)).collect();
+    memory::check(
+        &blastradius_study::budget::comparison(&worlds, reps, threads),
+        limit.as_ref(),
+        "this comparison",
+        "use fewer --reps or --threads, or smaller worlds",
+    )?;
     let out_path = args.common.out.clone().unwrap_or_else(|| PathBuf::from("reports/compare"));
-    let mut out = OutputDir::prepare(&out_path, "--out")?;
+    let mut out = OutputDir::prepare(&out_path, "--out", args.common.force)?;
     let mut words = vec!["blastradius compare".to_string()];
     words.extend(args.scenarios.iter().map(|s| shell_word(s)));
     words.push(format!("--reps {reps} --seed {seed}{}", observed_words(args.observed.as_deref())));
@@ -84,13 +93,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
         |n| progress.set(n),
     );
     progress.finish();
-    let mut results = match results {
-        Ok(r) => r,
-        Err(e) => {
-            out.abandon();
-            return Err(CliError::Failed(e.into()));
-        }
-    };
+    let mut results = results.map_err(model_failed)?;
     let mut sets = Vec::new();
     for (s, ((loaded, spec), name)) in scenarios.iter().zip(&names).enumerate().rev() {
         let runs = results.split_off(s * reps as usize);
@@ -114,9 +117,11 @@ pub fn compare(args: CompareArgs) -> CliResult {
         out.write(&format!("{}.png", chart.name), &chart.png)?;
     }
     out.write("report.html", study::compare_html(&sets, &charts, &command).as_bytes())?;
+    let report = out.path().join("report.html");
+    out.commit()?;
     if !args.common.quiet {
         let mut text = study::compare_table(&sets);
-        text.push_str(&format!("\nreport: {}\n", out.path().join("report.html").display()));
+        text.push_str(&format!("\nreport: {}\n", report.display()));
         super::scenarios::print(&text)?;
     }
     Ok(())

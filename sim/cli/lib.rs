@@ -6,7 +6,9 @@ pub mod bench;
 pub mod calibrate;
 pub mod catalogue;
 pub mod compare;
+pub mod flags;
 pub mod format;
+pub mod memory;
 pub mod output;
 pub mod progress;
 pub mod run;
@@ -61,15 +63,23 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Seed of every random stream (default: the scenario's own; compare: the first one's)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::whole::<usize>)]
     pub threads: Option<usize>,
     /// Report folder (default: reports/<scenario-name>, reports/compare, reports/sweep-<name>,
-    /// reports/calibrate-<name>)
+    /// reports/calibrate-<name>); an existing one is replaced whole if it is a previous report,
+    /// else refused
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the --out folder even if it is not a previous blastradius report
+    #[arg(long)]
+    pub force: bool,
+    /// Most memory to use, e.g. 16GiB (default: what the machine has available); a command
+    /// estimated to need more is refused before it starts
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     /// No progress bar and no summary on the terminal
     #[arg(long)]
     pub quiet: bool,
@@ -106,6 +116,21 @@ impl fmt::Display for CliError {
             CliError::Input(m) => write!(f, "{m}"),
             CliError::Failed(e) => write!(f, "{e:#}"),
         }
+    }
+}
+
+/// A failed run: an exceeded event budget is the scenario's doing (exit code 2, with what to
+/// change); anything else a failure (exit code 1).
+pub fn model_failed(e: blastradius_model::ModelError) -> CliError {
+    use blastradius_engine::EngineError;
+    use blastradius_model::ModelError;
+    match e {
+        ModelError::Engine(EngineError::EventBudgetExceeded { budget, handled, at }) => {
+            CliError::Input(format!(
+                "the run handled {handled} events by {at}, more than the scenario's event_budget of {budget}\n  hint: raise `event_budget` in the scenario (or shorten its horizon) if the world is meant to be this busy"
+            ))
+        }
+        other => CliError::Failed(other.into()),
     }
 }
 
@@ -147,6 +172,7 @@ pub fn run(cli: Cli) -> CliResult {
 
 /// The whole program: parse the command line, run, print any error, exit with its code.
 pub fn main() -> std::process::ExitCode {
+    output::install_signal_handlers();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::format::{Format, parquet_bytes};
-use super::output::OutputDir;
+use super::output::{OutputDir, safe_name};
 use super::progress::Progress;
-use super::{CliError, CliResult, CommonArgs};
+use super::{CliError, CliResult, CommonArgs, flags, memory, model_failed};
 use blastradius_engine::replicate::run_indexed;
 use blastradius_engine::{SimDuration, SimTime};
 use blastradius_model::figures::Observed;
@@ -27,7 +27,7 @@ pub struct RunArgs {
     #[arg(default_value = builtin::DEFAULT)]
     pub scenario: String,
     /// Replications, run in parallel with common seeds 0..N
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub reps: u64,
     /// Observed outcomes to set the run beside: an observations file or a built-in (2024);
     /// adds a "Fit to observations" section to every output
@@ -67,6 +67,38 @@ pub fn replications(reps: u64) -> Result<u64, CliError> {
         return Err(CliError::input(format!("--reps {reps}: more than 100,000 replications")));
     }
     Ok(reps)
+}
+
+/// Which tables and charts a run's report holds, for its memory estimate.
+pub fn tables(outputs: &OutputSpec, format: Format) -> blastradius_study::budget::Tables {
+    blastradius_study::budget::Tables {
+        timeseries_csv: outputs.timeseries && format.csv(),
+        timeseries_parquet: outputs.timeseries && format.parquet(),
+        charts: outputs.charts || outputs.html,
+    }
+}
+
+/// Refuses a run of `reps` replications of `spec` that would not fit in memory.
+pub fn check_memory(
+    spec: &WorldSpec,
+    reps: u64,
+    threads: usize,
+    format: Format,
+    limit: Option<&memory::Limit>,
+) -> CliResult {
+    let world = blastradius_model::footprint::footprint(spec);
+    let estimate = blastradius_study::budget::replications(
+        &world,
+        reps,
+        threads,
+        tables(&spec.outputs, format),
+    );
+    memory::check(
+        &estimate,
+        limit,
+        "this run",
+        "use fewer --reps or --threads, a longer output_interval, or fewer or smaller organisations",
+    )
 }
 
 /// Reads and validates a scenario, with `--seed` applied.
@@ -167,7 +199,7 @@ pub fn run_replications(
         },
         |done| progress.set(done),
     )
-    .map_err(|e| CliError::Failed(e.into()))?;
+    .map_err(model_failed)?;
     progress.finish();
     Ok(results)
 }
@@ -178,7 +210,7 @@ fn run_single(
     threads: usize,
     progress: &Progress,
 ) -> Result<RunResult, CliError> {
-    let fail = |e: blastradius_model::ModelError| CliError::Failed(e.into());
+    let fail = model_failed;
     let mut world =
         World::build(Arc::clone(spec), RunConfig { replication: 0, threads }).map_err(fail)?;
     let horizon = world.horizon();
@@ -254,7 +286,6 @@ pub fn write_ord(out: &mut OutputDir, spec: &WorldSpec, runs: &[RunResult]) -> C
         report::ord::EventSamples { event_id: 1, rate: None, samples: samples.iter().collect() };
     let mut files = report::ord::summary_info(&book);
     files.extend(report::ord::event_loss_tables(&book, &[event]));
-    std::fs::create_dir_all(out.path().join("ord"))?;
     for (name, text) in &files {
         out.write(&format!("ord/{name}"), text.as_bytes())?;
     }
@@ -264,6 +295,7 @@ pub fn write_ord(out: &mut OutputDir, spec: &WorldSpec, runs: &[RunResult]) -> C
 pub fn run(args: RunArgs) -> CliResult {
     let reps = replications(args.reps)?;
     let threads = threads(args.common.threads)?;
+    let limit = memory::limit(args.common.memory_limit.as_deref())?;
     let (loaded, spec) = read_scenario(&args.scenario, args.common.seed)?;
     let observations = args.observed.as_deref().map(read_observations).transpose()?;
     let (spec, observed) = observe(&loaded, spec, observations.as_ref())?;
@@ -275,9 +307,13 @@ pub fn run(args: RunArgs) -> CliResult {
     } else {
         spec
     };
-    let out_path =
-        args.common.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&spec.name));
-    let mut out = OutputDir::prepare(&out_path, "--out")?;
+    check_memory(&spec, reps, threads, args.common.format, limit.as_ref())?;
+    let out_path = args
+        .common
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(safe_name(&spec.name)));
+    let mut out = OutputDir::prepare(&out_path, "--out", args.common.force)?;
     let command = format!(
         "blastradius run {} --reps {reps} --seed {}{}{}",
         shell_word(&args.scenario),
@@ -286,22 +322,18 @@ pub fn run(args: RunArgs) -> CliResult {
         if args.ord { " --ord" } else { "" }
     );
     let progress = Progress::new(args.common.quiet);
-    let runs = match run_replications(&spec, reps, threads, &progress) {
-        Ok(runs) => runs,
-        Err(e) => {
-            out.abandon();
-            return Err(e);
-        }
-    };
+    let runs = run_replications(&spec, reps, threads, &progress)?;
     let set = RunSet { meta: meta(&loaded, &spec, reps, command), runs, observed };
     write_report_as(&mut out, &set, &spec.outputs, &[], args.common.format)?;
     if args.ord {
         write_ord(&mut out, &spec, &set.runs)?;
     }
+    let report = out.path().join("report.html");
+    out.commit()?;
     if !args.common.quiet {
         let stats = report::summarize(&set.runs);
         let mut text = report::summary_table(&set, &stats);
-        text.push_str(&format!("\nreport: {}\n", out.path().join("report.html").display()));
+        text.push_str(&format!("\nreport: {}\n", report.display()));
         super::scenarios::print(&text)?;
     }
     Ok(())

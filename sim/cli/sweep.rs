@@ -7,7 +7,7 @@
 //! shard (`--shard I/N`) writes only its rows, and `merge` combines shard folders into the same
 //! outputs an unsharded sweep writes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,17 +16,19 @@ use std::sync::{Arc, Mutex};
 use clap::{Args, ValueEnum};
 
 use super::format::{Format, parquet_bytes};
-use super::output::OutputDir;
+use super::output::{OutputDir, safe_name, write_atomically};
 use super::progress::Progress;
 use super::run::{replications, shell_word, threads};
-use super::{CliError, CliResult, CommonArgs};
+use super::{CliError, CliResult, CommonArgs, flags, memory, model_failed};
 use blastradius_engine::replicate::run_indexed;
 use blastradius_model::Figure;
+use blastradius_model::footprint::{Footprint, footprint};
 use blastradius_model::spec::WorldSpec;
 use blastradius_model::{RunConfig, run_replication};
 use blastradius_report as report;
+use blastradius_study::budget::{self, SweepShape};
 use blastradius_study::design::{self, Design, RunId, Shard};
-use blastradius_study::{self as study, PlanError, RunRow, SweepPlan, SweepRequest};
+use blastradius_study::{self as study, PlanError, Planned, RunRow, SweepPlan, SweepRequest};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DesignArg {
@@ -47,13 +49,13 @@ pub struct SweepArgs {
     #[arg(long, value_enum, default_value_t = DesignArg::Grid)]
     pub design: DesignArg,
     /// Points of a Latin hypercube design
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub samples: Option<u64>,
     /// Replications per point
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub reps: u64,
     /// Run only the I-th of N disjoint slices of the runs (I from 0)
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     pub shard: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -68,9 +70,16 @@ pub struct MergeArgs {
     /// Shard folders of one sweep
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Folder for the merged sweep
+    /// Folder for the merged sweep; an existing one is replaced whole if it is a previous
+    /// report, else refused
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace the --out folder even if it is not a previous blastradius report
+    #[arg(long)]
+    pub force: bool,
+    /// Most memory to use, e.g. 16GiB (default: what the machine has available)
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     /// No summary on the terminal
     #[arg(long)]
     pub quiet: bool,
@@ -98,9 +107,9 @@ pub(crate) fn design_of(design: DesignArg, samples: Option<u64>) -> Result<Desig
     }
 }
 
-/// Builds the plan and every point's validated world (`study::plan`), so that a bad path or
-/// value fails before anything runs, and prints the scenario's warnings.
-fn plan(args: &SweepArgs, reps: u64) -> Result<(SweepPlan, Vec<Arc<WorldSpec>>), CliError> {
+/// Builds the plan (`study::plan`: the `--set` words, the scenario and the point count) and
+/// prints the scenario's warnings. The points are checked later, one batch at a time.
+fn plan(args: &SweepArgs, reps: u64) -> Result<Planned, CliError> {
     let request = SweepRequest {
         scenario: &args.scenario,
         sets: &args.sets,
@@ -108,12 +117,58 @@ fn plan(args: &SweepArgs, reps: u64) -> Result<(SweepPlan, Vec<Arc<WorldSpec>>),
         seed: args.common.seed,
         replications: reps,
     };
-    let planned = study::plan(&request).map_err(|e| match e {
-        PlanError::Input(m) => CliError::Input(m),
-        PlanError::Scenario(e) => e.into(),
-    })?;
+    let planned = study::plan(&request).map_err(plan_error)?;
     super::run::warn(&args.scenario, &planned.base);
-    Ok((planned.plan, planned.specs))
+    Ok(planned)
+}
+
+pub(crate) fn plan_error(e: PlanError) -> CliError {
+    match e {
+        PlanError::Input(m) if m.contains("hint:") => CliError::Input(m),
+        PlanError::Input(m) => CliError::Input(format!(
+            "{m}\n  hint: --set takes PATH=a,b,c or PATH=low..high:count[:log] (numbers or \
+             durations), at most {} points in all; `blastradius validate SCENARIO` prints every \
+             field's path",
+            design::MAX_POINTS
+        )),
+        PlanError::Scenario(e) => e.into(),
+    }
+}
+
+/// What a sweep folder holds: this shard's rows, the aggregates when the folder is a whole
+/// sweep, and the plan.
+fn shape(plan: &SweepPlan, rows: u64, aggregates: bool, format: Format) -> SweepShape {
+    SweepShape {
+        rows,
+        points: plan.points_total(),
+        figures: plan.figures.len(),
+        parameters: plan.parameters.len(),
+        values: plan.parameters.iter().map(|p| p.len() as u64).sum(),
+        aggregates,
+        parquet: format.parquet(),
+    }
+}
+
+/// Refuses a sweep whose worlds (the largest, on every thread), rows and aggregates would not
+/// fit in memory.
+fn check_memory(
+    plan: &SweepPlan,
+    largest: &Footprint,
+    shard: Shard,
+    threads: usize,
+    format: Format,
+    limit: Option<&memory::Limit>,
+) -> CliResult {
+    let rows = design::shard_runs(plan.points_total(), plan.replications, shard);
+    let estimate =
+        budget::sweep(Some(largest), shape(plan, rows, shard == Shard::ALL, format), threads);
+    memory::check(
+        &estimate,
+        limit,
+        "this sweep",
+        "use fewer points, replications or --threads, or split it with --shard I/N (each shard \
+         holds only its own rows)",
+    )
 }
 
 fn command(args: &SweepArgs, plan: &SweepPlan) -> String {
@@ -130,157 +185,344 @@ fn command(args: &SweepArgs, plan: &SweepPlan) -> String {
     words.join(" ")
 }
 
-/// Reads the rows already in a folder's `runs.csv`, after checking the folder holds this very
-/// sweep; a partial last line (an interrupted write) is dropped from the file.
-fn resume(dir: &Path, plan: &SweepPlan) -> Result<Vec<RunRow>, CliError> {
-    let manifest = dir.join("sweep.json");
-    if manifest.exists() {
-        let text = std::fs::read_to_string(&manifest)?;
-        let other = report::study::parse_manifest(&text)
-            .map_err(|e| CliError::input(format!("{}: {e}", manifest.display())))?;
-        if other.plan != report::study::plan_record(plan) {
+/// How a sweep starts in its folder.
+enum Start {
+    /// A new folder (or one replacing a previous report): sweep.json and the header are
+    /// written in its staging folder, which is then renamed into place.
+    Fresh(OutputDir),
+    /// The folder holds this very sweep: its rows are kept and the sweep goes on.
+    Resume,
+}
+
+/// Decides how the sweep starts in `dir`, refusing a folder that holds something else: a
+/// different sweep, another shard of this one, a `runs.csv` without the `sweep.json` that says
+/// which sweep it belongs to, or files that are not ours (unless `--force`).
+fn start(dir: &Path, plan: &SweepPlan, shard: Shard, force: bool) -> Result<Start, CliError> {
+    let manifest_path = dir.join("sweep.json");
+    let runs_path = dir.join("runs.csv");
+    let exists = |p: &Path| std::fs::symlink_metadata(p).is_ok();
+    if force || !dir.is_dir() {
+        return OutputDir::prepare(dir, "--out", force).map(Start::Fresh);
+    }
+    if exists(&manifest_path) {
+        let manifest = read_manifest(&manifest_path)?;
+        if manifest.plan != report::study::plan_record(plan) {
             return Err(CliError::input(format!(
-                "{} holds a different sweep (other scenario, values, design, seed or replications)\n  hint: use another --out folder, or the same command as before to resume",
+                "{} holds a different sweep (other scenario, values, design, seed or replications)\n  hint: use another --out folder, the same command as before to resume, or --force to start this sweep there instead",
                 dir.display()
             )));
         }
+        let here = format!("{}/{}", shard.index, shard.count);
+        if manifest.shard != here {
+            return Err(CliError::input(format!(
+                "{} holds shard {} of this sweep, not {here}\n  hint: give each shard its own --out folder",
+                dir.display(),
+                manifest.shard
+            )));
+        }
+        return Ok(Start::Resume);
     }
+    if exists(&runs_path) {
+        return Err(CliError::input(format!(
+            "{}: there is no sweep.json beside it, so which sweep its rows belong to (scenario, values, seed) cannot be checked\n  hint: put back the folder's sweep.json, use another --out folder, or add --force to start over there",
+            runs_path.display()
+        )));
+    }
+    OutputDir::prepare(dir, "--out", force).map(Start::Fresh)
+}
+
+/// Reads `sweep.json`, naming the file in every problem.
+fn read_manifest(path: &Path) -> Result<report::study::Manifest, CliError> {
+    let bytes = read_journal(path, "sweep.json")?;
+    let text = utf8(path, bytes)?;
+    report::study::parse_manifest(&text)
+        .map_err(|e| CliError::input(format!("{}: {e}\n  hint: a sweep.json is written by `blastradius sweep`; use another --out folder if this one is not a sweep's", path.display())))
+}
+
+/// A journal file's bytes: refused, with the file named, when it is a folder or unreadable.
+fn read_journal(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(CliError::input(format!(
+            "{}: a folder is where the sweep's {what} should be\n  hint: remove or rename it, or use another --out folder",
+            path.display()
+        )));
+    }
+    std::fs::read(path).map_err(|e| {
+        CliError::input(format!(
+            "{}: cannot read it: {e}\n  hint: use another --out folder",
+            path.display()
+        ))
+    })
+}
+
+/// Text of a journal file, or an error at the first byte that is not UTF-8.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, CliError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        CliError::input(format!(
+            "{}: line {line}: not UTF-8 text (the byte at offset {offset}); blastradius did not write this\n  hint: use another --out folder, or --force to start over",
+            path.display()
+        ))
+    })
+}
+
+/// Reads the rows already in a resumed folder's `runs.csv`, trusting nothing (see
+/// `report::study::parse_runs`); a partial last line (a write cut short by a kill) is dropped
+/// from the file.
+fn resume(dir: &Path, plan: &SweepPlan, shard: Shard) -> Result<Vec<RunRow>, CliError> {
     let runs = dir.join("runs.csv");
-    if !runs.exists() {
+    if std::fs::symlink_metadata(&runs).is_err() {
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(&runs)?;
+    let text = utf8(&runs, read_journal(&runs, "runs.csv")?)?;
     let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
+    let rows = report::study::parse_runs(plan, shard, complete)
+        .map_err(|e| CliError::input(format!("{}: {e}\n  hint: blastradius did not write this; use another --out folder, or --force to start over", runs.display())))?;
     if complete.len() != text.len() {
-        std::fs::write(&runs, complete)?;
+        write_atomically(&runs, complete.as_bytes())?;
     }
-    report::study::parse_runs(plan, complete)
-        .map_err(|e| CliError::input(format!("{}: {e}", runs.display())))
+    if complete.is_empty() {
+        write_atomically(&runs, report::study::runs_header(plan).as_bytes())?;
+    }
+    Ok(rows)
 }
+
+/// Runs made at once: their points' worlds are made first, then the runs go in parallel.
+const RUN_BATCH: usize = 4_096;
 
 pub fn sweep(args: SweepArgs) -> CliResult {
     let reps = replications(args.reps)?;
     let threads = threads(args.common.threads)?;
+    let limit = memory::limit(args.common.memory_limit.as_deref())?;
     let shard = match &args.shard {
-        Some(s) => Shard::parse(s).map_err(CliError::input)?,
+        Some(s) => Shard::parse(s).map_err(|e| {
+            CliError::input(format!(
+                "{e}\n  hint: --shard I/N runs the I-th of N slices, I from 0 to N-1, e.g. --shard 0/4"
+            ))
+        })?,
         None => Shard::ALL,
     };
-    let (plan, specs) = plan(&args, reps)?;
-    if args.dry_run {
-        return super::scenarios::print(&super::sweep_size::describe(&plan, &specs, shard));
-    }
-    let out_path = args
-        .common
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("sweep-{}", plan.name)));
-    let mut out = OutputDir::prepare(&out_path, "--out")?;
-    let command = command(&args, &plan);
-    let rows = run_sweep(&mut out, &plan, &specs, shard, threads, args.common.quiet, command)?;
-    finish(&mut out, &plan, rows, shard, args.common.quiet, args.common.format)
+    let planned = plan(&args, reps)?;
+    let out = args.common.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("sweep-{}", safe_name(&planned.plan.name)))
+    });
+    let settings = SweepRun {
+        out: &out,
+        shard,
+        threads,
+        quiet: args.common.quiet,
+        force: args.common.force,
+        format: args.common.format,
+        limit: limit.as_ref(),
+        command: command(&args, &planned.plan),
+        dry_run: args.dry_run,
+        keep: &|_| false,
+    };
+    run_sweep(&planned, &settings).map(|_| ())
 }
 
-/// Runs a planned sweep in `out`: checks that a folder already there holds this very sweep
-/// and resumes from its `runs.csv`, writes `sweep.json`, runs the shard's remaining runs in
-/// parallel (each row appended to `runs.csv` as its run finishes) and returns every row the
-/// folder holds. `command` is the one `sweep.json` records as making the folder.
+/// How and where [`run_sweep`] runs a planned sweep.
+pub(crate) struct SweepRun<'a> {
+    pub out: &'a Path,
+    pub shard: Shard,
+    pub threads: usize,
+    pub quiet: bool,
+    pub force: bool,
+    pub format: Format,
+    pub limit: Option<&'a memory::Limit>,
+    /// The command `sweep.json` records as making the folder (and resuming it).
+    pub command: String,
+    /// Check and describe the sweep, then stop.
+    pub dry_run: bool,
+    /// Entries of the folder (by name) that the finished folder keeps: a calibration's later
+    /// waves beside its first.
+    pub keep: &'a dyn Fn(&str) -> bool,
+}
+
+/// Runs a planned sweep in its folder, for `sweep` and every wave of `calibrate`: checks the
+/// memory it needs and the folder (resuming a folder that holds this very sweep from its
+/// `runs.csv`), checks the points, runs the shard's remaining runs in parallel (each row
+/// appended to `runs.csv` as its run finishes) and writes the folder's final form. Returns
+/// every row of the shard, or `None` for a dry run.
 pub(crate) fn run_sweep(
-    out: &mut OutputDir,
-    plan: &SweepPlan,
-    specs: &[Arc<WorldSpec>],
-    shard: Shard,
-    threads: usize,
-    quiet: bool,
-    command: String,
-) -> Result<Vec<RunRow>, CliError> {
-    let reps = plan.replications;
-    let done = resume(out.path(), plan)?;
+    planned: &Planned,
+    run: &SweepRun<'_>,
+) -> Result<Option<Vec<RunRow>>, CliError> {
+    let (shard, threads, format, limit) = (run.shard, run.threads, run.format, run.limit);
+    let plan = &planned.plan;
+    let out_path = run.out;
+    // A first look with the scenario's own world, before any point is made.
+    check_memory(plan, &footprint(&planned.base), shard, threads, format, limit)?;
+    // The folder is checked before the points, so a bad --out fails at once.
+    let start = if run.dry_run { None } else { Some(start(out_path, plan, shard, run.force)?) };
+    let progress = Progress::new(run.quiet || run.dry_run);
+    progress.start_count(study::sample_points(plan).len() as u64, "points checked");
+    let checked = planned.check_points(threads, |n| progress.set(n)).map_err(plan_error)?;
+    progress.finish();
+    let largest = checked.largest;
+    check_memory(plan, &largest.footprint, shard, threads, format, limit)?;
+    if run.dry_run {
+        super::scenarios::print(&super::sweep_size::describe(plan, &largest, shard))?;
+        return Ok(None);
+    }
+    // Points beyond the sample are checked as they come to run, for their values and for
+    // the memory their worlds need.
+    let fits = |world: &Footprint| check_memory(plan, world, shard, threads, format, limit);
     let manifest = report::study::Manifest {
         plan: report::study::plan_record(plan),
         shard: format!("{}/{}", shard.index, shard.count),
-        command,
+        command: run.command.clone(),
     };
-    out.write("sweep.json", report::study::manifest_json(&manifest).as_bytes())?;
-
-    let finished: std::collections::BTreeSet<RunId> = done.iter().map(|r| r.id).collect();
-    let todo: Vec<RunId> = design::runs(plan.points.len() as u64, reps, shard)
-        .into_iter()
-        .filter(|r| !finished.contains(r))
-        .collect();
-    let runs_path = out.path().join("runs.csv");
-    let mut file = OpenOptions::new().create(true).append(true).open(&runs_path)?;
-    if done.is_empty() && file.metadata()?.len() == 0 {
-        file.write_all(report::study::runs_header(plan).as_bytes())?;
-        file.flush()?;
-    }
-    let file = Mutex::new(file);
-    let progress = Progress::new(quiet);
-    progress.start_count(todo.len() as u64, "runs");
-    let numbers: Vec<u64> = (0..todo.len() as u64).collect();
-    let result = run_indexed(
-        &numbers,
-        threads,
-        |i| {
-            let id = todo[i as usize];
-            let spec = Arc::clone(&specs[id.point as usize]);
-            let run = run_replication(spec, RunConfig { replication: id.replication, threads: 1 })
-                .map_err(|e| CliError::Failed(e.into()))?;
-            let row = RunRow { id, figures: plan.figures.iter().map(|&f| run.figure(f)).collect() };
-            let line = report::study::run_line(plan, &row);
-            // Each row goes to disk as soon as its run finishes, whole, so nothing finished is
-            // lost if the sweep is killed.
-            let mut f = file
-                .lock()
-                .map_err(|_| CliError::Failed(anyhow::anyhow!("runs.csv lock poisoned")))?;
-            f.write_all(line.as_bytes()).and_then(|()| f.flush())?;
-            Ok::<RunRow, CliError>(row)
-        },
-        |n| progress.set(n),
-    );
-    progress.finish();
-    let new_rows = result?;
+    let manifest_json = report::study::manifest_json(&manifest);
+    let (done, journal) = match start {
+        // A new folder appears with its first row: a sweep that fails before any run
+        // finishes leaves nothing behind, and what was there stays.
+        Some(Start::Fresh(mut out)) => {
+            out.write("sweep.json", manifest_json.as_bytes())?;
+            out.write("runs.csv", report::study::runs_header(plan).as_bytes())?;
+            (Vec::new(), Journal { runs: out.staging().join("runs.csv"), pending: Some(out) })
+        }
+        Some(Start::Resume) => {
+            let rows = resume(out_path, plan, shard)?;
+            write_atomically(&out_path.join("sweep.json"), manifest_json.as_bytes())?;
+            (rows, Journal { runs: out_path.join("runs.csv"), pending: None })
+        }
+        None => return Ok(None),
+    };
+    let new_rows = run_all(planned, journal, shard, threads, &done, run.quiet, &fits)?;
     let mut rows = done;
     rows.extend(new_rows);
+    let mut out = OutputDir::prepare(out_path, "--out", true)?;
+    out.carry_over(run.keep)?;
+    finish(out, &manifest_json, plan, &mut rows, shard, run.quiet, format)?;
+    Ok(Some(rows))
+}
+
+/// Where finished runs go: the journal file, and the new folder to put in place when the
+/// first row is in it.
+struct Journal {
+    runs: PathBuf,
+    pending: Option<OutputDir>,
+}
+
+/// Runs every run of the shard not yet in `done`, a batch at a time, appending each row to
+/// `runs.csv` as soon as its run finishes, whole, so nothing finished is lost if the sweep
+/// is killed.
+fn run_all(
+    planned: &Planned,
+    journal: Journal,
+    shard: Shard,
+    threads: usize,
+    done: &[RunRow],
+    quiet: bool,
+    fits: &dyn Fn(&Footprint) -> CliResult,
+) -> Result<Vec<RunRow>, CliError> {
+    let plan = &planned.plan;
+    let finished: BTreeSet<RunId> = done.iter().map(|r| r.id).collect();
+    let total = design::shard_runs(plan.points_total(), plan.replications, shard);
+    let mut todo = design::runs(plan.points_total(), plan.replications, shard)
+        .filter(|r| !finished.contains(r));
+    let file = OpenOptions::new().append(true).open(&journal.runs)?;
+    let file = Mutex::new((file, journal.pending));
+    let progress = Progress::new(quiet);
+    progress.start_count(total.saturating_sub(finished.len() as u64), "runs");
+    let mut rows = Vec::new();
+    loop {
+        let batch: Vec<RunId> = todo.by_ref().take(RUN_BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let mut points: Vec<u64> = batch.iter().map(|r| r.point).collect();
+        points.dedup();
+        let specs: BTreeMap<u64, Arc<WorldSpec>> = points
+            .iter()
+            .copied()
+            .zip(planned.specs(&points, threads).map_err(plan_error)?)
+            .collect();
+        let biggest = specs
+            .values()
+            .map(|s| footprint(s))
+            .max_by(|a, b| a.world_bytes.total_cmp(&b.world_bytes));
+        if let Some(world) = biggest {
+            fits(&world)?;
+        }
+        let numbers: Vec<u64> = (0..batch.len() as u64).collect();
+        let before = rows.len() as u64;
+        let ran = run_indexed(
+            &numbers,
+            threads,
+            |i| {
+                let id = batch[i as usize];
+                let spec = Arc::clone(&specs[&id.point]);
+                let run =
+                    run_replication(spec, RunConfig { replication: id.replication, threads: 1 })
+                        .map_err(model_failed)?;
+                let row =
+                    RunRow { id, figures: plan.figures.iter().map(|&f| run.figure(f)).collect() };
+                let line = report::study::run_line(plan, &row);
+                let mut guard = file
+                    .lock()
+                    .map_err(|_| CliError::Failed(anyhow::anyhow!("runs.csv lock poisoned")))?;
+                let (f, pending) = &mut *guard;
+                f.write_all(line.as_bytes()).and_then(|()| f.flush())?;
+                // The open file moves with its folder.
+                if let Some(out) = pending.take() {
+                    out.commit()?;
+                }
+                Ok::<RunRow, CliError>(row)
+            },
+            |n| progress.set(before + n),
+        )?;
+        rows.extend(ran);
+    }
+    progress.finish();
     Ok(rows)
 }
 
-/// Rewrites `runs.csv` in run order and, when the plan is complete, writes the aggregates and
-/// charts. `runs.csv` is written in every format: it is the journal a rerun resumes from.
-pub(crate) fn finish(
-    out: &mut OutputDir,
+/// Writes the folder's final form, whole: `sweep.json`, `runs.csv` in run order and, when the
+/// plan is complete, the aggregates and charts, built in a staging folder that then replaces
+/// the journal folder (a kill before that leaves the journal to resume from). `runs.csv` is
+/// written in every format: it is the journal a rerun resumes from.
+fn finish(
+    mut out: OutputDir,
+    manifest_json: &str,
     plan: &SweepPlan,
-    mut rows: Vec<RunRow>,
+    rows: &mut [RunRow],
     shard: Shard,
     quiet: bool,
     format: Format,
 ) -> CliResult {
     rows.sort_by_key(|r| r.id);
-    out.write("runs.csv", report::study::runs_csv(plan, &rows).as_bytes())?;
+    let dir = out.path().to_path_buf();
+    out.write("sweep.json", manifest_json.as_bytes())?;
+    out.write("runs.csv", report::study::runs_csv(plan, rows).as_bytes())?;
     if format.parquet() {
-        let bytes = parquet_bytes(report::parquet::runs_parquet(plan, &rows))?;
+        let bytes = parquet_bytes(report::parquet::runs_parquet(plan, rows))?;
         out.write("runs.parquet", &bytes)?;
     }
-    let expected = design::runs(plan.points.len() as u64, plan.replications, shard).len();
-    let mut summary = format!("{} of {} runs in {}\n", rows.len(), expected, out.path().display());
+    let expected = design::shard_runs(plan.points_total(), plan.replications, shard);
+    let mut summary = format!("{} of {} runs in {}\n", rows.len(), expected, dir.display());
     if shard == Shard::ALL && rows.len() as u64 == plan.runs_total() {
         if format.csv() {
-            out.write("points.csv", report::study::points_csv(plan, &rows).as_bytes())?;
+            out.write("points.csv", report::study::points_csv(plan, rows).as_bytes())?;
         }
         if format.parquet() {
-            let bytes = parquet_bytes(report::parquet::points_parquet(plan, &rows))?;
+            let bytes = parquet_bytes(report::parquet::points_parquet(plan, rows))?;
             out.write("points.parquet", &bytes)?;
         }
         let charts =
-            report::study::sweep_charts(plan, &rows).map_err(|e| CliError::Failed(e.into()))?;
+            report::study::sweep_charts(plan, rows).map_err(|e| CliError::Failed(e.into()))?;
         for chart in charts {
             out.write(&format!("{}.svg", chart.name), chart.svg.as_bytes())?;
             out.write(&format!("{}.png", chart.name), &chart.png)?;
         }
-        summary.push_str(&report::study::sweep_summary(plan, &rows));
+        summary.push_str(&report::study::sweep_summary(plan, rows));
     } else if shard != Shard::ALL {
         summary
             .push_str("shard done: combine the shards with `blastradius merge DIR... --out DIR`\n");
     }
+    out.commit()?;
     if !quiet {
         super::scenarios::print(&summary)?;
     }
@@ -290,23 +532,34 @@ pub(crate) fn finish(
 pub fn merge(args: MergeArgs) -> CliResult {
     // Catalogue shards merge the same way, by their own manifest.
     if args.dirs.first().is_some_and(|d| d.join("catalogue.json").exists()) {
-        return super::catalogue::merge(&args.dirs, &args.out, args.quiet);
+        return super::catalogue::merge(&args.dirs, &args.out, args.quiet, args.force);
     }
+    let limit = memory::limit(args.memory_limit.as_deref())?;
+    let out = OutputDir::prepare(&args.out, "--out", args.force)?;
     let mut plan: Option<(SweepPlan, String)> = None;
     let mut rows: BTreeMap<RunId, RunRow> = BTreeMap::new();
     for dir in &args.dirs {
         let manifest_path = dir.join("sweep.json");
-        let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-            CliError::input(format!(
-                "{}: cannot read it ({e})\n  hint: give folders written by `blastradius sweep`",
-                manifest_path.display()
-            ))
-        })?;
-        let manifest = report::study::parse_manifest(&text)
-            .map_err(|e| CliError::input(format!("{}: {e}", manifest_path.display())))?;
+        if std::fs::symlink_metadata(&manifest_path).is_err() {
+            return Err(CliError::input(format!(
+                "{}: there is no sweep.json in this folder\n  hint: give folders written by `blastradius sweep`",
+                dir.display()
+            )));
+        }
+        let manifest = read_manifest(&manifest_path)?;
         let this = rebuild_plan(&manifest.plan, &manifest_path)?;
+        let shard = Shard::parse(&manifest.shard)
+            .map_err(|e| CliError::input(format!("{}: {e}", manifest_path.display())))?;
         match &plan {
-            None => plan = Some((this, manifest.command.clone())),
+            None => {
+                memory::check(
+                    &budget::sweep(None, shape(&this, this.runs_total(), true, args.format), 0),
+                    limit.as_ref(),
+                    "this merge",
+                    "merge on a machine with more memory",
+                )?;
+                plan = Some((this, manifest.command.clone()));
+            }
             Some((p, _)) if *p != this => {
                 return Err(CliError::input(format!(
                     "{} is part of a different sweep than {}\n  hint: merge only the shards of one sweep",
@@ -318,39 +571,44 @@ pub fn merge(args: MergeArgs) -> CliResult {
         }
         let (p, _) = plan.as_ref().expect("set above");
         let runs_path = dir.join("runs.csv");
-        let text = std::fs::read_to_string(&runs_path)
-            .map_err(|e| CliError::input(format!("{}: {e}", runs_path.display())))?;
+        let text = utf8(&runs_path, read_journal(&runs_path, "runs.csv")?)?;
         let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
-        for row in report::study::parse_runs(p, complete)
-            .map_err(|e| CliError::input(format!("{}: {e}", runs_path.display())))?
+        for row in report::study::parse_runs(p, shard, complete).map_err(|e| {
+            CliError::input(format!(
+                "{}: {e}\n  hint: merge the folders `blastradius sweep --shard I/N` wrote, as they are",
+                runs_path.display()
+            ))
+        })?
         {
             if let Some(existing) = rows.get(&row.id)
                 && *existing != row
             {
                 return Err(CliError::input(format!(
-                    "run (point {}, replication {}) differs between shards\n  hint: the shards were made by different program versions",
-                    row.id.point, row.id.replication
+                    "{}: the run (point {}, replication {}) differs from another shard's\n  hint: the shards were made by different program versions",
+                    runs_path.display(),
+                    row.id.point,
+                    row.id.replication
                 )));
             }
             rows.insert(row.id, row);
         }
     }
     let (plan, command) = plan.ok_or_else(|| CliError::input("no folders to merge"))?;
-    let missing = plan.runs_total() - rows.len() as u64;
+    let missing = plan.runs_total().saturating_sub(rows.len() as u64);
     if missing > 0 {
         return Err(CliError::input(format!(
             "{missing} of {} runs are missing from these folders\n  hint: rerun the missing shards (their commands resume), then merge again",
             plan.runs_total()
         )));
     }
-    let mut out = OutputDir::prepare(&args.out, "--out")?;
     let manifest = report::study::Manifest {
         plan: report::study::plan_record(&plan),
         shard: "0/1".to_string(),
         command,
     };
-    out.write("sweep.json", report::study::manifest_json(&manifest).as_bytes())?;
-    finish(&mut out, &plan, rows.into_values().collect(), Shard::ALL, args.quiet, args.format)
+    let manifest_json = report::study::manifest_json(&manifest);
+    let mut rows: Vec<RunRow> = rows.into_values().collect();
+    finish(out, &manifest_json, &plan, &mut rows, Shard::ALL, args.quiet, args.format)
 }
 
 /// The full plan (with points) from a manifest's description of it.

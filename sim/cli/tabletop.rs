@@ -10,15 +10,15 @@
 //! reads like the session and equals `transcript.txt`. Only the report folder's path goes to
 //! stderr, so two runs into different folders print the same bytes.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
 
-use super::output::OutputDir;
+use super::output::{OutputDir, safe_name};
 use super::run::{meta, read_scenario, shell_word, threads, write_report};
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, flags, memory};
 use blastradius_model::spec::WorldSpec;
 use blastradius_report::{RunSet, TextSection};
 use blastradius_scenario::Loaded;
@@ -30,19 +30,26 @@ pub struct TabletopArgs {
     /// A scenario file, or the name of a built-in scenario (hospital-tabletop is made for this)
     pub scenario: String,
     /// How far `next` advances the clock, with a unit: 15m, 1h, 1d
-    #[arg(long, default_value = "1h")]
+    #[arg(long, default_value = "1h", allow_hyphen_values = true)]
     pub step: String,
     /// Seed of every random stream (default: the scenario's own)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::whole::<u64>)]
     pub seed: Option<u64>,
     /// Read the commands from this file instead of the terminal, one a line
     #[arg(long, value_name = "FILE")]
     pub script: Option<PathBuf>,
-    /// Debrief folder (default: reports/<scenario-name>-tabletop)
+    /// Debrief folder (default: reports/<scenario-name>-tabletop); an existing one is replaced
+    /// whole if it is a previous report, else refused
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Worker threads (default: all cores); the results do not depend on it
+    /// Replace the --out folder even if it is not a previous blastradius report
     #[arg(long)]
+    pub force: bool,
+    /// Most memory to use, e.g. 16GiB (default: what the machine has available)
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
+    /// Worker threads (default: all cores); the results do not depend on it
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::whole::<usize>)]
     pub threads: Option<usize>,
     #[command(flatten)]
     pub web: super::serve::ServeArgs,
@@ -81,67 +88,162 @@ fn print(text: &str) -> CliResult {
     super::scenarios::print(text)
 }
 
+/// Largest script (or piped input) read: about 30,000 commands, far more than a session
+/// holds. `/dev/zero` once grew to 4 GB.
+pub const MAX_SCRIPT_BYTES: u64 = 1 << 20;
+
+/// Reads a script or piped input whole, within [`MAX_SCRIPT_BYTES`] and lines of at most
+/// [`blastradius_tabletop::MAX_LINE_CHARS`] characters; `name` is how messages call it
+/// (`--script FILE`, `standard input`).
+fn read_script(reader: impl Read, name: &str) -> Result<Vec<String>, CliError> {
+    let mut bytes = Vec::new();
+    reader.take(MAX_SCRIPT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| {
+        CliError::input(format!(
+            "{name}: cannot read it: {e}\n  hint: give a text file with one command a line"
+        ))
+    })?;
+    if bytes.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(CliError::input(format!(
+            "{name}: longer than {} MiB, the most a script may be\n  hint: a session's script is a few kilobytes of commands, one a line; check that this is the file you meant",
+            MAX_SCRIPT_BYTES >> 20
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        CliError::input(format!(
+            "{name}:{line}: not UTF-8 text (the byte at offset {offset})\n  hint: save the script as UTF-8 text"
+        ))
+    })?;
+    let max = blastradius_tabletop::MAX_LINE_CHARS;
+    for (i, line) in text.lines().enumerate() {
+        let chars = line.chars().count();
+        if chars > max {
+            return Err(CliError::input(format!(
+                "{name}:{}: the line has {chars} characters, more than the {max} a command may have\n  hint: one command a line",
+                i + 1
+            )));
+        }
+    }
+    Ok(text.lines().map(str::to_string).collect())
+}
+
+/// What reading one typed line gave.
+enum Typed {
+    Line(String),
+    /// Longer than a command may be; the rest of it was read and dropped.
+    TooLong(usize),
+    End,
+}
+
+/// Reads one line from a person at the terminal, holding at most a command's worth of it.
+fn read_typed(input: &mut impl BufRead) -> std::io::Result<Typed> {
+    let max = blastradius_tabletop::MAX_LINE_CHARS * 4;
+    let mut line = Vec::new();
+    let mut dropped = 0usize;
+    loop {
+        let (used, ended) = {
+            let buf = input.fill_buf()?;
+            if buf.is_empty() {
+                if line.is_empty() && dropped == 0 {
+                    return Ok(Typed::End);
+                }
+                break;
+            }
+            match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    let room = max.saturating_sub(line.len()).min(i);
+                    line.extend_from_slice(&buf[..room]);
+                    dropped += i - room;
+                    (i + 1, true)
+                }
+                None => {
+                    let room = max.saturating_sub(line.len()).min(buf.len());
+                    line.extend_from_slice(&buf[..room]);
+                    dropped += buf.len() - room;
+                    (buf.len(), false)
+                }
+            }
+        };
+        input.consume(used);
+        if ended {
+            break;
+        }
+    }
+    if dropped > 0 {
+        return Ok(Typed::TooLong(line.len() + dropped));
+    }
+    Ok(Typed::Line(String::from_utf8_lossy(&line).into_owned()))
+}
+
 pub fn run(args: TabletopArgs) -> CliResult {
     // Everything the user gave is checked before anything is simulated.
     let threads = threads(args.threads)?;
+    let limit = memory::limit(args.memory_limit.as_deref())?;
     let (loaded, spec) = read_scenario(&args.scenario, args.seed)?;
     let step = step(&args.step, spec.horizon)?;
     let exercise = loaded.exercise(&spec)?;
-    let out_path = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-tabletop", spec.name)));
+    let world = blastradius_model::footprint::footprint(&spec);
+    let snapshots = blastradius_tabletop::snapshots_kept(world.endpoints as u64) as u64;
+    memory::check(
+        &blastradius_study::budget::tabletop(&world, snapshots),
+        limit.as_ref(),
+        "this session",
+        "run the exercise on a smaller world (hospital-tabletop is made for a classroom)",
+    )?;
+    let out_path = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!("{}-tabletop", safe_name(&spec.name)))
+    });
     let config = Config { step: step.sim(), threads };
     let debriefing =
         Debriefing { loaded, spec: Arc::clone(&spec), scenario: args.scenario.clone(), step };
     if args.web.serve {
-        let out = OutputDir::prepare(&out_path, "--out")?;
+        let out = OutputDir::prepare(&out_path, "--out", args.force)?;
         let fresh =
             Box::new(move || Session::with_exercise(Arc::clone(&spec), config, exercise.clone()));
-        let served =
-            super::serve::Served { scenario: args.scenario.clone(), out, debriefing, fresh };
+        let served = super::serve::Served {
+            scenario: args.scenario.clone(),
+            out,
+            force: args.force,
+            debriefing,
+            fresh,
+        };
         return super::serve::serve(&args.web, served);
     }
     let input = match &args.script {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let name = format!("--script {}", path.display());
+            if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+                return Err(CliError::input(format!(
+                    "{name}: a folder, not a script\n  hint: give a text file with one command a line"
+                )));
+            }
+            let file = std::fs::File::open(path).map_err(|e| {
                 CliError::input(format!(
-                    "--script {}: cannot read it: {e}\n  hint: give a text file with one command a line",
-                    path.display()
+                    "{name}: cannot read it: {e}\n  hint: give a text file with one command a line"
                 ))
             })?;
-            Input::Lines(text.lines().map(str::to_string).collect())
+            Input::Lines(read_script(file, &name)?)
         }
         None if std::io::stdin().is_terminal() => Input::Terminal,
-        None => {
-            let lines: Result<Vec<String>, _> = std::io::stdin().lock().lines().collect();
-            Input::Lines(lines?)
-        }
+        None => Input::Lines(read_script(std::io::stdin().lock(), "standard input")?),
     };
-    let mut out = OutputDir::prepare(&out_path, "--out")?;
+    let mut out = OutputDir::prepare(&out_path, "--out", args.force)?;
 
-    let mut session = match Session::with_exercise(Arc::clone(&spec), config, exercise) {
-        Ok(s) => s,
-        Err(e) => {
-            out.abandon();
-            return Err(failed(e));
-        }
-    };
+    let mut session =
+        Session::with_exercise(Arc::clone(&spec), config, exercise).map_err(failed)?;
     print(session.intro())?;
-    let outcome = match input {
-        Input::Lines(lines) => scripted(&mut session, &lines),
-        Input::Terminal => interactive(&mut session),
-    };
-    if let Err(e) = outcome {
-        out.abandon();
-        return Err(e);
+    match input {
+        Input::Lines(lines) => scripted(&mut session, &lines)?,
+        Input::Terminal => interactive(&mut session)?,
     }
     if session.debrief().is_none() {
-        out.abandon();
         return Err(CliError::Failed(anyhow::anyhow!("the session ended without a debrief")));
     }
     debriefing.write(&mut out, &session)?;
-    eprintln!("debrief folder: {}", out.path().display());
+    let dir = out.path().to_path_buf();
+    out.commit()?;
+    eprintln!("debrief folder: {}", dir.display());
     Ok(())
 }
 
@@ -207,7 +309,9 @@ pub(crate) fn failed(e: SessionError) -> CliError {
 /// `end` ends the session as `end` would.
 fn scripted(session: &mut Session, lines: &[String]) -> CliResult {
     for line in lines {
-        let trimmed = line.trim();
+        // Echoed as the session records it: control characters escaped.
+        let shown = blastradius_tabletop::visible(line);
+        let trimmed = shown.trim();
         if trimmed.is_empty() {
             continue;
         }
@@ -251,19 +355,27 @@ fn print_reply(
 /// A person at the terminal: prompt, read a line, reply, until `end` or end of input.
 fn interactive(session: &mut Session) -> CliResult {
     let stdin = std::io::stdin();
-    let mut line = String::new();
     loop {
         {
             let mut stdout = std::io::stdout().lock();
             write!(stdout, "{}", session.prompt())?;
             stdout.flush()?;
         }
-        line.clear();
-        if stdin.lock().read_line(&mut line)? == 0 {
-            print("\n(end of input)\n")?;
-            let reply = session.end_of_input().map_err(failed)?;
-            return print(&format!("{}\n", reply.text));
-        }
+        let line = match read_typed(&mut stdin.lock())? {
+            Typed::End => {
+                print("\n(end of input)\n")?;
+                let reply = session.end_of_input().map_err(failed)?;
+                return print(&format!("{}\n", reply.text));
+            }
+            Typed::TooLong(bytes) => {
+                print(&format!(
+                    "the line has {bytes} bytes, more than a command may have ({} characters)\n  hint: type one command a line; `help` lists them\n\n",
+                    blastradius_tabletop::MAX_LINE_CHARS
+                ))?;
+                continue;
+            }
+            Typed::Line(line) => line,
+        };
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             session.execute(trimmed).map_err(failed)?;

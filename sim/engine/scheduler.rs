@@ -108,6 +108,9 @@ pub enum EngineError {
     SequenceExhausted { lp: LpId },
     #[error("invalid engine configuration: {0}")]
     InvalidConfig(String),
+    /// The model found itself in a state it must never be in (see [`Ctx::abort`]): a bug.
+    #[error("LP {lp} stopped the run at {at}: {message}")]
+    Model { lp: LpId, at: SimTime, message: String },
 }
 
 /// How a simulation is bounded and run.
@@ -234,6 +237,15 @@ impl<E> Ctx<'_, E> {
         };
         *self.sent += 1;
         self.outbox.by_partition[part].push(message);
+    }
+
+    /// Ends the run with [`EngineError::Model`], for a model that finds itself where it must
+    /// never be (an event it cannot handle, a broken conservation law). Unlike a debug
+    /// assertion this holds in release builds too, so a test or CI run sees it as an error.
+    /// The handler returns as usual; the run stops at the end of the window.
+    pub fn abort(&mut self, message: impl Into<String>) {
+        let error = EngineError::Model { lp: self.id, at: self.now, message: message.into() };
+        self.fail(error);
     }
 
     fn fail(&mut self, error: EngineError) {
@@ -1037,6 +1049,37 @@ mod tests {
                 assert!(handled > 50)
             }
             other => panic!("expected a budget error, got {other:?}"),
+        }
+    }
+
+    /// Handles counts; refuses the count 7, as a model refuses an event it cannot handle.
+    struct Picky;
+
+    impl Model for Picky {
+        type Event = u32;
+        fn handle(&mut self, n: u32, ctx: &mut Ctx<'_, u32>) {
+            if n == 7 {
+                ctx.abort(format!("got {n}"));
+            } else if n < 10 {
+                ctx.schedule_in(SimDuration(5), n + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_model_that_aborts_stops_the_run_with_its_message_on_any_number_of_threads() {
+        for threads in [1, 2] {
+            let mut config = Config::new(SimDuration(10), SimTime(1_000));
+            config.threads = threads;
+            let mut sim = Simulation::new(vec![Picky, Picky], &config).unwrap();
+            sim.schedule(1, SimTime(0), 0).unwrap();
+            let err = sim.run().unwrap_err();
+            assert_eq!(
+                err,
+                EngineError::Model { lp: 1, at: SimTime(35), message: "got 7".into() },
+                "{threads} threads"
+            );
+            assert_eq!(err.to_string(), "LP 1 stopped the run at t+35ms: got 7");
         }
     }
 

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod event;
 pub mod figures;
 pub mod fleet;
+pub mod footprint;
 pub mod insurance;
 pub mod org;
 pub mod pool;

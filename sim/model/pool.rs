@@ -47,7 +47,7 @@ impl Pool {
 
     fn add_held(&mut self, org: LpId, n: u32) {
         match self.held.iter_mut().find(|(o, _)| *o == org) {
-            Some((_, held)) => *held += n,
+            Some((_, held)) => *held = held.saturating_add(n),
             None => self.held.push((org, n)),
         }
     }
@@ -84,7 +84,7 @@ impl Pool {
             Event::ContractorRelease { org, count } => {
                 // An organisation that no longer needs help leaves the queue too.
                 self.waiting.retain(|&(o, _)| o != org);
-                self.available += count;
+                self.available = self.available.saturating_add(count);
                 if let Some(i) = self.held.iter().position(|(o, _)| *o == org) {
                     let (_, held) = &mut self.held[i];
                     *held = held.saturating_sub(count);
@@ -94,7 +94,7 @@ impl Pool {
                 }
                 self.serve(ctx);
             }
-            other => debug_assert!(false, "pool got another LP's event: {other:?}"),
+            other => ctx.abort(format!("pool got another LP's event: {other:?}")),
         }
     }
 }

@@ -143,7 +143,7 @@ impl Vendor {
                     self.broadcast(fix, ctx, || Event::WorkaroundArrived);
                 }
             }
-            other => debug_assert!(false, "vendor got an organisation's event: {other:?}"),
+            other => ctx.abort(format!("vendor got an organisation's event: {other:?}")),
         }
     }
 }

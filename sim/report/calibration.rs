@@ -763,7 +763,7 @@ mod tests {
             let parameters: Vec<Parameter> = sets.iter().map(|s| parse_set(s).unwrap()).collect();
             let points = design::points(&parameters, Design::Lhs(8), seed).unwrap();
             let scored = points
-                .iter()
+                .iter(&parameters)
                 .map(|p| {
                     let i = (p.numbers[0] - 5.0).abs();
                     Scored {

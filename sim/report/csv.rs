@@ -9,6 +9,20 @@
 
 use blastradius_model::RunResult;
 
+/// A text cell as it is safe to put before a spreadsheet: one that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return would be read as a formula (`=HYPERLINK(...)`, `+1+cmd|...`),
+/// so it gets a leading `'`, as the OWASP guidance on CSV injection says. A number stays as it
+/// is (`-1` is a number to a spreadsheet, not a formula). Every user string that reaches a CSV
+/// (scenario names, field paths, parameter values, sector names) goes through here.
+pub fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !text.parse::<f64>().is_ok_and(f64::is_finite) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// The header row, in column order.
 pub const HEADER: [&str; 6] =
     ["replication", "time_s", "sector", "endpoints_down", "capacity", "loss_usd_cumulative"];
@@ -33,7 +47,7 @@ pub fn timeseries_csv(runs: &[RunResult]) -> String {
                     .write_record([
                         replication.as_str(),
                         time.as_str(),
-                        sector.name(),
+                        &cell(sector.name()),
                         down.as_deref().unwrap_or(""),
                         cap.as_deref().unwrap_or(""),
                         loss.as_deref().unwrap_or(""),
@@ -78,6 +92,28 @@ mod tests {
     use blastradius_engine::SimTime;
     use blastradius_model::results::Series;
     use blastradius_model::spec::Sector;
+
+    /// Issue 15: spreadsheet formula injection.
+    #[test]
+    fn cells_a_spreadsheet_would_evaluate_get_a_leading_quote() {
+        for (text, safe) in [
+            ("=HYPERLINK(\"http://evil/\",\"click\")", "'=HYPERLINK(\"http://evil/\",\"click\")"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-inf", "'-inf"),
+            ("-1", "-1"),
+            ("+2.5", "+2.5"),
+            ("-1e3", "-1e3"),
+            ("hospital", "hospital"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(cell(text), safe, "{text:?}");
+        }
+    }
 
     #[test]
     fn known_rows() {

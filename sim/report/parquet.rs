@@ -157,7 +157,7 @@ pub fn points_parquet(plan: &SweepPlan, rows: &[RunRow]) -> Result<Vec<u8>, Parq
     let mut metric = Vec::new();
     let mut n = Vec::new();
     let (mut mean, mut low, mut high) = (Vec::new(), Vec::new(), Vec::new());
-    for point in &plan.points {
+    for point in plan.all_points() {
         for (f, figure) in plan.figures.iter().enumerate() {
             let Some(s) = stats[f][point.index as usize] else { continue };
             points.push(point.index as usize);
@@ -222,11 +222,26 @@ pub fn compare_parquet(sets: &[RunSet]) -> Result<Vec<u8>, ParquetError> {
 /// as written, read as a number, which is what a CSV reader gets), a duration as the text
 /// written (`30m`).
 fn parameter_columns(plan: &SweepPlan, points: &[usize]) -> Vec<Column> {
+    // Points are made from their index; rows come point by point, so one is made per run of
+    // equal indices rather than one per row and parameter.
+    let mut last: Option<(usize, Vec<String>)> = None;
+    let mut texts: Vec<Vec<String>> = vec![Vec::with_capacity(points.len()); plan.parameters.len()];
+    for &i in points {
+        if last.as_ref().is_none_or(|(j, _)| *j != i) {
+            let values = plan.point(i as u64).map(|p| p.values).unwrap_or_default();
+            last = Some((i, values));
+        }
+        let values = last.as_ref().map(|(_, v)| v.as_slice()).unwrap_or_default();
+        for (p, column) in texts.iter_mut().enumerate() {
+            column.push(values.get(p).cloned().unwrap_or_default());
+        }
+    }
     plan.parameters
         .iter()
-        .enumerate()
-        .map(|(p, parameter)| {
-            let text = |i: usize| plan.points[i].values[p].clone();
+        .zip(texts)
+        .map(|(parameter, texts)| {
+            let text = |k: usize| texts[k].clone();
+            let points: Vec<usize> = (0..texts.len()).collect();
             let numbers: Option<Vec<Option<f64>>> = match parameter.kind {
                 Kind::Number => {
                     points.iter().map(|&i| text(i).parse::<f64>().ok().map(Some)).collect()

@@ -14,13 +14,14 @@ use serde::{Deserialize, Serialize};
 use super::charts::generic::{ChartSpec, TornadoBar, heatmap, line_with_band, tornado};
 use super::charts::style::Unit;
 use super::charts::{Chart, ChartError, Compared, compare_charts};
+use super::csv::cell;
 use super::fit::{RowText, fit, row_text};
 use super::html::escape;
 use super::json::{FitEntry, fit_entries};
 use super::stats::{Stat, paired_figure_diff, summarize};
 use super::{RunSet, fmt};
 use blastradius_model::figures::{Figure, Metric, Unit as FigureUnit};
-use blastradius_study::design::{Design, RunId};
+use blastradius_study::design::{Design, RunId, Shard};
 use blastradius_study::sensitivity;
 use blastradius_study::{RunRow, SweepPlan};
 
@@ -195,11 +196,12 @@ pub fn compare_csv(sets: &[RunSet]) -> String {
         "diff_ci95_high",
     ];
     let _ = w.write_record(header);
+    // Scenario names are the user's: a cell a spreadsheet would evaluate gets a leading `'`.
     for r in compare_rows(sets) {
         let d = r.difference.as_ref();
         let _ = w.write_record([
-            r.scenario.clone(),
-            r.metric.name().into_owned(),
+            cell(&r.scenario).into_owned(),
+            cell(&r.metric.name()).into_owned(),
             r.stat.n.to_string(),
             csv_number(Some(r.stat.mean)),
             csv_number(Some(r.stat.ci95_low)),
@@ -517,11 +519,17 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, String> {
     serde_json::from_value(object).map_err(|e| format!("damaged sweep manifest: {e}"))
 }
 
+/// The header of `runs.csv`. Field paths are the user's, so each goes through [`cell`].
 fn header_fields(plan: &SweepPlan) -> Vec<String> {
     let mut h = vec!["point".to_string(), "replication".to_string()];
-    h.extend(plan.parameter_paths());
+    h.extend(plan.parameter_paths().iter().map(|p| cell(p).into_owned()));
     h.extend(plan.figures.iter().map(|f| f.name().into_owned()));
     h
+}
+
+/// A point's parameter values as `runs.csv` and `points.csv` write them.
+fn value_cells(values: &[String]) -> impl Iterator<Item = String> + '_ {
+    values.iter().map(|v| cell(v).into_owned())
 }
 
 fn csv_line(fields: &[String]) -> String {
@@ -538,7 +546,8 @@ pub fn runs_header(plan: &SweepPlan) -> String {
 /// One line of `runs.csv`.
 pub fn run_line(plan: &SweepPlan, row: &RunRow) -> String {
     let mut fields = vec![row.id.point.to_string(), row.id.replication.to_string()];
-    fields.extend(plan.points[row.id.point as usize].values.iter().cloned());
+    let values = plan.point(row.id.point).map(|p| p.values).unwrap_or_default();
+    fields.extend(value_cells(&values));
     fields.extend(row.figures.iter().map(|f| csv_number(*f)));
     csv_line(&fields)
 }
@@ -552,28 +561,52 @@ pub fn runs_csv(plan: &SweepPlan, rows: &[RunRow]) -> String {
     text
 }
 
-/// Reads the complete lines of a `runs.csv` written for `plan`.
-pub fn parse_runs(plan: &SweepPlan, text: &str) -> Result<Vec<RunRow>, String> {
+/// Reads the complete lines of a `runs.csv` written for `plan` by `shard`, trusting nothing:
+/// the header must be this sweep's, every row a run of the plan and of the shard, with the
+/// plan's parameter values for its point, numbers where figures go, and no run twice (so no
+/// point has more rows than replications). An error names the line (the header is line 1).
+pub fn parse_runs(plan: &SweepPlan, shard: Shard, text: &str) -> Result<Vec<RunRow>, String> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| format!("unreadable header: {e}"))?
+        .map_err(|e| format!("line 1: unreadable header: {e}"))?
         .iter()
         .map(str::to_string)
         .collect();
     if header.is_empty() {
         return Ok(Vec::new());
     }
-    if header != header_fields(plan) {
-        return Err(
-            "its columns are not this sweep's (another sweep or program version wrote it)".into()
-        );
+    let expected = header_fields(plan);
+    if header != expected {
+        let differs = header
+            .iter()
+            .zip(&expected)
+            .position(|(a, b)| a != b)
+            .unwrap_or(header.len().min(expected.len()));
+        let what = match (header.get(differs), expected.get(differs)) {
+            (Some(found), Some(wanted)) => {
+                format!("column {} is \"{found}\" where this sweep has \"{wanted}\"", differs + 1)
+            }
+            (None, Some(wanted)) => format!("column {} (\"{wanted}\") is missing", differs + 1),
+            (Some(found), None) => {
+                format!("column {} (\"{found}\") is not this sweep's", differs + 1)
+            }
+            (None, None) => String::new(),
+        };
+        return Err(format!(
+            "line 1: its columns are not this sweep's ({what}): another sweep or program version wrote it"
+        ));
     }
     let params = plan.parameters.len();
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| format!("line {line}: {e}"))?;
+    let mut rows: Vec<RunRow> = Vec::new();
+    let mut seen: BTreeMap<RunId, u64> = BTreeMap::new();
+    let mut last: Option<(u64, Vec<String>)> = None;
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            format!("line {line}: {e}")
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
         let field = |k: usize| record.get(k).unwrap_or("");
         let number = |k: usize| {
             field(k)
@@ -581,18 +614,43 @@ pub fn parse_runs(plan: &SweepPlan, text: &str) -> Result<Vec<RunRow>, String> {
                 .map_err(|_| format!("line {line}: \"{}\" is not a run number", field(k)))
         };
         let id = RunId { point: number(0)?, replication: number(1)? };
-        let point = plan
-            .points
-            .get(id.point as usize)
-            .ok_or_else(|| format!("line {line}: point {} is not in the plan", id.point))?;
-        if id.replication >= plan.replications {
-            return Err(format!("line {line}: replication {} is not in the plan", id.replication));
+        if id.point >= plan.points_total() {
+            return Err(format!(
+                "line {line}: point {} is not in the plan (it has {} points)",
+                id.point,
+                plan.points_total()
+            ));
         }
-        for (p, value) in point.values.iter().enumerate() {
+        if id.replication >= plan.replications {
+            return Err(format!(
+                "line {line}: replication {} is not in the plan ({} replications per point)",
+                id.replication, plan.replications
+            ));
+        }
+        if !shard.includes(id.number(plan.replications)) {
+            return Err(format!(
+                "line {line}: the run (point {}, replication {}) is not one of shard {}/{}'s",
+                id.point, id.replication, shard.index, shard.count
+            ));
+        }
+        if let Some(first) = seen.insert(id, line) {
+            return Err(format!(
+                "line {line}: the run (point {}, replication {}) is already at line {first}",
+                id.point, id.replication
+            ));
+        }
+        if last.as_ref().is_none_or(|(p, _)| *p != id.point) {
+            let values = plan.point(id.point).map(|p| p.values).unwrap_or_default();
+            last = Some((id.point, value_cells(&values).collect()));
+        }
+        let values = last.as_ref().map(|(_, v)| v.as_slice()).unwrap_or_default();
+        for (p, value) in values.iter().enumerate() {
             if field(2 + p) != value {
                 return Err(format!(
-                    "line {line}: point {} should have {}={value}",
-                    id.point, plan.parameters[p].path
+                    "line {line}: point {} should have {}={value}, not \"{}\"",
+                    id.point,
+                    plan.parameters[p].path,
+                    field(2 + p)
                 ));
             }
         }
@@ -603,8 +661,10 @@ pub fn parse_runs(plan: &SweepPlan, text: &str) -> Result<Vec<RunRow>, String> {
                     Ok(None)
                 } else {
                     text.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
                         .map(Some)
-                        .map_err(|_| format!("line {line}: \"{text}\" is not a number"))
+                        .ok_or_else(|| format!("line {line}: \"{text}\" is not a number"))
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -615,7 +675,7 @@ pub fn parse_runs(plan: &SweepPlan, text: &str) -> Result<Vec<RunRow>, String> {
 
 /// The per-point statistics of one figure, over replications; `None` where it never happened.
 pub(crate) fn point_stats(plan: &SweepPlan, rows: &[RunRow], figure: usize) -> Vec<Option<Stat>> {
-    let mut values: Vec<Vec<f64>> = vec![Vec::new(); plan.points.len()];
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); plan.points_total() as usize];
     for row in rows {
         if let Some(Some(v)) = row.figures.get(figure) {
             values[row.id.point as usize].push(*v);
@@ -628,16 +688,16 @@ pub(crate) fn point_stats(plan: &SweepPlan, rows: &[RunRow], figure: usize) -> V
 /// `n`, `mean`, `ci95_low`, `ci95_high`.
 pub fn points_csv(plan: &SweepPlan, rows: &[RunRow]) -> String {
     let mut header = vec!["point".to_string()];
-    header.extend(plan.parameter_paths());
+    header.extend(plan.parameter_paths().iter().map(|p| cell(p).into_owned()));
     header.extend(["metric", "n", "mean", "ci95_low", "ci95_high"].map(String::from));
     let mut text = csv_line(&header);
     let stats: Vec<Vec<Option<Stat>>> =
         (0..plan.figures.len()).map(|f| point_stats(plan, rows, f)).collect();
-    for point in &plan.points {
+    for point in plan.all_points() {
         for (f, figure) in plan.figures.iter().enumerate() {
             let Some(s) = stats[f][point.index as usize] else { continue };
             let mut fields = vec![point.index.to_string()];
-            fields.extend(point.values.iter().cloned());
+            fields.extend(value_cells(&point.values));
             fields.push(figure.name().into_owned());
             fields.push(s.n.to_string());
             fields.extend([s.mean, s.ci95_low, s.ci95_high].map(|v| csv_number(Some(v))));
@@ -704,8 +764,7 @@ pub fn sweep_charts(plan: &SweepPlan, rows: &[RunRow]) -> Result<Vec<Chart>, Cha
             let (label, unit) = figure_axis(figure);
             let stats = point_stats(plan, rows, f);
             let points: Vec<(f64, f64, f64, f64)> = plan
-                .points
-                .iter()
+                .all_points()
                 .zip(&stats)
                 .filter_map(|(p, s)| s.map(|s| (p.numbers[0], s.mean, s.ci95_low, s.ci95_high)))
                 .collect();
@@ -734,7 +793,7 @@ pub fn sweep_charts(plan: &SweepPlan, rows: &[RunRow]) -> Result<Vec<Chart>, Cha
         && let Some(f) = loss
     {
         let stats = point_stats(plan, rows, f);
-        let (nx, ny) = (params[0].values.len(), params[1].values.len());
+        let (nx, ny) = (params[0].len(), params[1].len());
         // Grid points run with the last parameter fastest: point = ix * ny + iy.
         let values: Vec<Vec<f64>> = (0..ny)
             .map(|iy| (0..nx).map(|ix| stats[ix * ny + iy].map_or(f64::NAN, |s| s.mean)).collect())
@@ -771,7 +830,8 @@ pub fn sweep_charts(plan: &SweepPlan, rows: &[RunRow]) -> Result<Vec<Chart>, Cha
         let (x, y): (Vec<Vec<f64>>, Vec<f64>) = rows
             .iter()
             .filter_map(|r| {
-                r.figures[f].map(|v| (plan.points[r.id.point as usize].numbers.clone(), v))
+                let numbers = plan.point(r.id.point).map(|p| p.numbers).unwrap_or_default();
+                r.figures[f].map(|v| (numbers, v))
             })
             .unzip();
         let (effects, title, note) = match plan.design {
@@ -833,9 +893,10 @@ pub fn sweep_summary(plan: &SweepPlan, rows: &[RunRow]) -> String {
         stats.iter().enumerate().filter_map(|(i, s)| s.map(|s| (s.mean, i))).collect();
     ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let describe = |i: usize| {
+        let values = plan.point(i as u64).map(|p| p.values).unwrap_or_default();
         plan.parameters
             .iter()
-            .zip(&plan.points[i].values)
+            .zip(&values)
             .map(|(p, v)| format!("{}={v}", p.path))
             .collect::<Vec<_>>()
             .join(", ")
@@ -881,10 +942,9 @@ mod tests {
     }
 
     fn rows(plan: &SweepPlan) -> Vec<RunRow> {
-        design::runs(plan.points.len() as u64, plan.replications, Shard::ALL)
-            .into_iter()
+        design::runs(plan.points_total(), plan.replications, Shard::ALL)
             .map(|id| {
-                let p = &plan.points[id.point as usize];
+                let p = plan.point(id.point).unwrap();
                 let loss = 1000.0 * p.numbers[0] + 10.0 * p.numbers[1] + id.replication as f64;
                 RunRow { id, figures: vec![Some(loss), None] }
             })
@@ -958,10 +1018,64 @@ mod tests {
         let r = rows(&p);
         let text = runs_csv(&p, &r);
         assert!(text.starts_with("point,replication,a,b,loss_usd_total,rollout_halted_at_s\n"));
-        assert_eq!(parse_runs(&p, &text).unwrap(), r);
-        // A row claiming other parameter values is refused.
-        let tampered = text.replacen("\n0,0,1,0.5,", "\n0,0,1,0.75,", 1);
-        assert!(parse_runs(&p, &tampered).unwrap_err().contains("should have b=0.5"));
+        assert_eq!(parse_runs(&p, Shard::ALL, &text).unwrap(), r);
+    }
+
+    /// Issue 15: resume trusted `runs.csv`. Each case tampers with a good file; the error
+    /// names the line.
+    #[test]
+    fn a_tampered_runs_csv_is_refused_at_its_line() {
+        let p = plan();
+        let text = runs_csv(&p, &rows(&p));
+        let second = text.lines().nth(2).unwrap();
+        let header = text.lines().next().unwrap();
+        let body: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+        for (tampered, says) in [
+            (
+                text.replacen("\n0,0,1,0.5,", "\n0,0,1,0.75,", 1),
+                "line 2: point 0 should have b=0.5",
+            ),
+            (
+                format!("{text}{second}\n"),
+                "line 14: the run (point 0, replication 1) is already at line 3",
+            ),
+            (text.replacen("\n0,1,", "\n0,2,", 1), "line 3: replication 2 is not in the plan"),
+            (text.replacen("\n0,1,", "\n9,1,", 1), "line 3: point 9 is not in the plan"),
+            (text.replacen("\n0,1,", "\nx,1,", 1), "line 3: \"x\" is not a run number"),
+            (text.replacen("1005,", "lots,", 1), "line 2: \"lots\" is not a number"),
+            (text.replacen("1005,", "NaN,", 1), "line 2: \"NaN\" is not a number"),
+            (
+                format!("point,replication,a,c,loss_usd_total,rollout_halted_at_s\n{body}"),
+                "line 1: its columns are not this sweep's (column 4 is \"c\" where this sweep has \"b\")",
+            ),
+            (format!("{header}\n0,0,1\n"), "line 2:"),
+        ] {
+            let e = parse_runs(&p, Shard::ALL, &tampered).unwrap_err();
+            assert!(e.starts_with(says), "{says}: {e}");
+        }
+        // A shard's folder holds its own runs only.
+        let e = parse_runs(&p, Shard { index: 1, count: 2 }, &text).unwrap_err();
+        assert!(
+            e.starts_with("line 2: the run (point 0, replication 0) is not one of shard 1/2's"),
+            "{e}"
+        );
+    }
+
+    /// Issue 15: a scenario named like a formula landed in `compare.csv` as one.
+    #[test]
+    fn user_strings_reach_csv_as_text_not_formulas() {
+        let mut set = crate::testing::sample_set(2, 1);
+        set.meta.scenario = "=HYPERLINK(\"http://evil/\",\"click\")".into();
+        let csv = compare_csv(&[set]);
+        let first = csv.lines().nth(1).unwrap();
+        assert!(first.starts_with("\"'=HYPERLINK("), "{first}");
+        let parameters = vec![design::parse_set("x=-1,2").unwrap()];
+        let points = design::points(&parameters, Design::Grid, 1).unwrap();
+        let plan = SweepPlan { parameters, points, ..plan() };
+        let rows =
+            vec![RunRow { id: RunId { point: 0, replication: 0 }, figures: vec![None, None] }];
+        // A negative number stays a number.
+        assert!(runs_csv(&plan, &rows).contains("\n0,0,-1,,\n"), "{}", runs_csv(&plan, &rows));
     }
 
     #[test]

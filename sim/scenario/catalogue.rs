@@ -78,7 +78,8 @@ pub fn load(reference: &str) -> Result<Catalogue, ScenarioError> {
 /// looked for beside `name`).
 pub fn load_text(name: &str, text: &str) -> Result<Catalogue, ScenarioError> {
     let dir = Path::new(name).parent().map(Path::to_path_buf);
-    from_source(Source { name: name.to_string(), text: text.to_string(), dir })
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).to_string();
+    from_source(Source { name: name.to_string(), text, dir, cut: None })
 }
 
 fn open(reference: &str) -> Result<Source, ScenarioError> {
@@ -87,32 +88,43 @@ fn open(reference: &str) -> Result<Source, ScenarioError> {
             name: format!("builtin:{reference}"),
             text: text.to_string(),
             dir: None,
+            cut: None,
         });
     }
     let path = Path::new(reference);
-    crate::read_scenario_file(path)
-        .map(|text| Source {
+    match crate::read_scenario_file(path) {
+        Ok((text, cut)) => Ok(Source {
             name: reference.to_string(),
             text,
             dir: Some(path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)),
-        })
-        .map_err(|e| {
+            cut,
+        }),
+        Err(crate::ReadError::NotUtf8(bad)) => {
+            let mut err = ScenarioError::one(
+                Some(reference.to_string()),
+                bad.message(path),
+                "save the catalogue as UTF-8 text",
+            );
+            err.problems[0].position = Some(bad.position);
+            Err(err)
+        }
+        Err(crate::ReadError::Io(e)) => {
             use std::io::ErrorKind;
             let builtins = builtin::catalogue_names().join(", ");
             let message = match e.kind() {
                 ErrorKind::NotFound => {
                     "no such file, and no built-in catalogue has this name".into()
                 }
-                ErrorKind::InvalidData => format!("\"{reference}\" is not UTF-8 text"),
                 _ if path.is_dir() => format!("\"{reference}\" is a directory"),
                 _ => format!("cannot read \"{reference}\": {e}"),
             };
-            ScenarioError::one(
+            Err(ScenarioError::one(
                 Some(reference.to_string()),
                 message,
                 format!("give the path of a catalogue .ron file, or a built-in: {builtins}"),
-            )
-        })
+            ))
+        }
+    }
 }
 
 /// A problem at a field of the catalogue file.
@@ -132,7 +144,8 @@ fn at(source: &Source, doc: &Document, path: String, message: String, hint: &str
 }
 
 fn from_source(source: Source) -> Result<Catalogue, ScenarioError> {
-    let file: raw::Catalogue = crate::parse_ron(&source, &KIND)?;
+    let mut budget = crate::MAX_TOKENS;
+    let file: raw::Catalogue = crate::parse_ron(&source, &KIND, &mut budget)?;
     let doc = Document::parse(&source.text);
     let mut problems = Vec::new();
     if file.name.trim().is_empty() {
@@ -218,9 +231,14 @@ fn from_source(source: Source) -> Result<Catalogue, ScenarioError> {
 
 /// The event's scenario: a built-in, a file beside a built-in catalogue, or a file relative
 /// to the catalogue file.
-fn event_source(catalogue: &Source, reference: &str) -> Result<Source, std::io::Error> {
+fn event_source(catalogue: &Source, reference: &str) -> Result<Source, crate::ReadError> {
     if let Some(text) = builtin::get(reference) {
-        return Ok(Source { name: format!("builtin:{reference}"), text: text.into(), dir: None });
+        return Ok(Source {
+            name: format!("builtin:{reference}"),
+            text: text.into(),
+            dir: None,
+            cut: None,
+        });
     }
     let Some(dir) = &catalogue.dir else {
         return builtin::catalogue_file(reference)
@@ -228,16 +246,20 @@ fn event_source(catalogue: &Source, reference: &str) -> Result<Source, std::io::
                 name: format!("builtin:catalogues/{reference}"),
                 text: text.into(),
                 dir: None,
+                cut: None,
             })
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not found"));
+            .ok_or_else(|| {
+                crate::ReadError::Io(std::io::Error::new(std::io::ErrorKind::NotFound, "not found"))
+            });
     };
     let path =
         if Path::new(reference).is_relative() { dir.join(reference) } else { reference.into() };
-    let text = crate::read_scenario_file(&path)?;
+    let (text, cut) = crate::read_scenario_file(&path)?;
     Ok(Source {
         name: path.display().to_string(),
         text,
         dir: Some(path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)),
+        cut,
     })
 }
 
@@ -251,11 +273,14 @@ fn event_world(
     let p = |field: &str| format!("events[{i}].{field}");
     let scenario = event_source(source, e.scenario.trim()).map_err(|err| {
         let builtins = builtin::names().join(", ");
-        let message = match err.kind() {
-            std::io::ErrorKind::NotFound => {
+        let message = match err {
+            crate::ReadError::Io(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 format!("no scenario file or built-in scenario named \"{}\"", e.scenario.trim())
             }
-            _ => format!("cannot read the scenario \"{}\": {err}", e.scenario.trim()),
+            crate::ReadError::Io(err) => {
+                format!("cannot read the scenario \"{}\": {err}", e.scenario.trim())
+            }
+            crate::ReadError::NotUtf8(bad) => bad.message(Path::new(e.scenario.trim())),
         };
         vec![at(
             source,

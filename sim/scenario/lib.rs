@@ -11,8 +11,8 @@
 
 pub mod actions;
 pub mod builtin;
-pub mod derived;
 pub mod catalogue;
+pub mod derived;
 pub mod layer;
 pub mod locate;
 pub mod observations;
@@ -122,6 +122,8 @@ pub struct Source {
     pub text: String,
     /// For files, the directory that relative `extends` paths start from.
     dir: Option<PathBuf>,
+    /// Set when the file is larger than [`MAX_FILE_BYTES`]: `text` is its start, up to here.
+    cut: Option<Position>,
 }
 
 /// A scenario read, merged and filled in, not yet validated.
@@ -344,85 +346,182 @@ fn token_before_hint(text: &str, at: Position) -> Option<usize> {
 }
 
 /// Parses one layer, reporting a syntax or type error at its line and column, with the field
-/// it is in.
-fn parse_layer(source: &Source) -> Result<raw::Scenario, ScenarioError> {
-    parse_ron(source, &SCENARIO)
+/// it is in, a key written twice in a map, or a file past the limits of size and tokens (the
+/// tokens of every layer so far count against `budget`). A file past a limit is parsed up to
+/// it, so a mistake before it is reported as in any file.
+fn parse_layer(source: &Source, budget: &mut usize) -> Result<raw::Scenario, ScenarioError> {
+    parse_ron(source, &SCENARIO, budget)
 }
 
-/// Parses a RON file of any of our kinds, reporting a syntax or type error at its line and
-/// column, with the field it is in.
+/// Parses a RON file of any of our kinds (a scenario layer, an observations file) the same way.
 pub(crate) fn parse_ron<T: serde::de::DeserializeOwned>(
     source: &Source,
     kind: &Kind,
+    budget: &mut usize,
 ) -> Result<T, ScenarioError> {
-    ron_options().from_str::<T>(&source.text).map_err(|e| {
-        let text = &source.text;
-        let reported = Position { line: e.span.start.line, col: e.span.start.col };
-        let token = locate::token_at(text, reported);
-        let empty = locate::token_at(text, Position { line: 1, col: 1 }).is_none();
-        let located = |position: Position, path: Option<String>, why: Explanation| ScenarioError {
-            problems: vec![Problem {
-                file: Some(source.name.clone()),
-                position: Some(position),
-                path,
-                message: why.message,
-                hint: Some(why.hint),
-            }],
-        };
-        match (&token, locate::unclosed(text)) {
-            _ if empty => located(
-                Position { line: 1, col: 1 },
-                None,
-                Explanation::new(format!("the file has no {} in it", kind.noun), kind.start_hint),
-            ),
-            // At the end of the file, the bracket left open says more than the end does.
-            (None, Some((open, bracket))) => {
-                let close = match bracket {
-                    '(' => ')',
-                    '[' => ']',
-                    _ => '}',
-                };
-                located(
-                    open,
-                    locate::path_at(text, open),
-                    Explanation::new(
-                        format!("the file ends before this `{bracket}` is closed"),
-                        format!(
-                            "add the missing `{close}` where it ends, and check the brackets in \
-                             between"
-                        ),
-                    ),
-                )
-            }
-            // ron reads `1.5` as a whole number `1` followed by something that is not a comma.
-            (Some((span, written)), _)
-                if matches!(e.code, ron::Error::ExpectedComma)
-                    && span.start < reported
-                    && written
-                        .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') =>
-            {
-                located(
-                    span.start,
-                    locate::path_at(text, span.start),
-                    Explanation::new(
-                        format!("expected a whole number, found `{written}`"),
-                        "write digits without a decimal point, e.g. 42",
-                    ),
-                )
-            }
-            _ => {
-                let position = token.as_ref().map_or(reported, |(span, _)| span.start);
-                let path = locate::path_at(text, position).or_else(|| match &e.code {
-                    // Where the text around is too broken to place it, the field itself.
-                    ron::Error::NoSuchStructField { found, .. } => Some(found.clone()),
-                    _ => None,
-                });
-                let written = token.as_ref().map(|(_, w)| w.as_str());
-                let explanation = describe(&e.code, text, position, written, path.as_deref(), kind);
-                located(position, path, explanation)
-            }
+    let (tokens, token_cut) = locate::token_cut(&source.text, *budget, false);
+    *budget -= tokens;
+    let (text, cut) = match (token_cut, source.cut) {
+        (Some((bytes, at)), _) => (&source.text[..bytes], Some((at, Limit::Tokens))),
+        (None, Some(at)) => (source.text.as_str(), Some((at, Limit::Bytes))),
+        (None, None) => (source.text.as_str(), None),
+    };
+    let parsed = ron_options().from_str::<T>(text);
+    let before_cut = |e: &ron::error::SpannedError| match cut {
+        None => true,
+        // ron places a mistake it meets at the cut on the last token before it, so only one
+        // that ends before the cut is the file's own.
+        Some((at, _)) => {
+            Position { line: e.span.end.line, col: e.span.end.col } < at
+                && !matches!(e.code, ron::Error::Eof)
         }
-    })
+    };
+    match (parsed, cut) {
+        (Err(e), _) if before_cut(&e) => Err(syntax_error(&source.name, text, &e, kind)),
+        (_, Some((at, limit))) => Err(limit.problem(&source.name, at, kind)),
+        (Ok(layer), None) => match locate::Document::parse(text).duplicate_key() {
+            None => Ok(layer),
+            Some((path, first, second)) => {
+                let key = path.rsplit('.').next().unwrap_or(&path).to_string();
+                Err(ScenarioError {
+                    problems: vec![Problem {
+                        file: Some(source.name.clone()),
+                        position: Some(second.start),
+                        path: Some(path),
+                        message: format!(
+                            "`{key}` is set twice here (first at line {}, column {})",
+                            first.start.line, first.start.col
+                        ),
+                        hint: Some(
+                            "remove one of the two, or rename one: a map holds one entry per \
+                             key, and only the last would be used"
+                                .into(),
+                        ),
+                    }],
+                })
+            }
+        },
+        (Err(e), None) => Err(syntax_error(&source.name, text, &e, kind)),
+    }
+}
+
+/// A limit a file went past, as a problem at the place it did.
+#[derive(Clone, Copy, Debug)]
+enum Limit {
+    Bytes,
+    Tokens,
+}
+
+impl Limit {
+    fn problem(self, file: &str, at: Position, kind: &Kind) -> ScenarioError {
+        let (message, hint) = match self {
+            Limit::Bytes => (
+                format!(
+                    "the file is larger than {} MiB, the most a {} file may be; it was read up to \
+                     here",
+                    MAX_FILE_BYTES >> 20,
+                    kind.noun
+                ),
+                format!(
+                    "{} files are a few kilobytes (the largest built-in scenario is 13 KB): \
+                     check that this is the file you meant",
+                    kind.noun
+                ),
+            ),
+            Limit::Tokens => (
+                format!(
+                    "the {} holds more than 100,000 values, names and brackets (with what it \
+                     extends), the most it may; it was read up to here",
+                    kind.noun
+                ),
+                "describe many similar organisations with one archetype and its \
+                 `organisations` count rather than listing them one by one"
+                    .to_string(),
+            ),
+        };
+        ScenarioError {
+            problems: vec![Problem {
+                file: Some(file.to_string()),
+                position: Some(at),
+                path: None,
+                message,
+                hint: Some(hint),
+            }],
+        }
+    }
+}
+
+/// A ron error in a layer's text, placed at its line and column, with the field it is in.
+fn syntax_error(
+    name: &str,
+    text: &str,
+    e: &ron::error::SpannedError,
+    kind: &Kind,
+) -> ScenarioError {
+    let reported = Position { line: e.span.start.line, col: e.span.start.col };
+    let token = locate::token_at(text, reported);
+    let empty = locate::token_at(text, Position { line: 1, col: 1 }).is_none();
+    let located = |position: Position, path: Option<String>, why: Explanation| ScenarioError {
+        problems: vec![Problem {
+            file: Some(name.to_string()),
+            position: Some(position),
+            path,
+            message: why.message,
+            hint: Some(why.hint),
+        }],
+    };
+    match (&token, locate::unclosed(text)) {
+        _ if empty => located(
+            Position { line: 1, col: 1 },
+            None,
+            Explanation::new(format!("the file has no {} in it", kind.noun), kind.start_hint),
+        ),
+        // At the end of the file, the bracket left open says more than the end does.
+        (None, Some((open, bracket))) => {
+            let close = match bracket {
+                '(' => ')',
+                '[' => ']',
+                _ => '}',
+            };
+            located(
+                open,
+                locate::path_at(text, open),
+                Explanation::new(
+                    format!("the file ends before this `{bracket}` is closed"),
+                    format!(
+                        "add the missing `{close}` where it ends, and check the brackets in \
+                             between"
+                    ),
+                ),
+            )
+        }
+        // ron reads `1.5` as a whole number `1` followed by something that is not a comma.
+        (Some((span, written)), _)
+            if matches!(e.code, ron::Error::ExpectedComma)
+                && span.start < reported
+                && written.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') =>
+        {
+            located(
+                span.start,
+                locate::path_at(text, span.start),
+                Explanation::new(
+                    format!("expected a whole number, found `{written}`"),
+                    "write digits without a decimal point, e.g. 42",
+                ),
+            )
+        }
+        _ => {
+            let position = token.as_ref().map_or(reported, |(span, _)| span.start);
+            let path = locate::path_at(text, position).or_else(|| match &e.code {
+                // Where the text around is too broken to place it, the field itself.
+                ron::Error::NoSuchStructField { found, .. } => Some(found.clone()),
+                _ => None,
+            });
+            let written = token.as_ref().map(|(_, w)| w.as_str());
+            let explanation = describe(&e.code, text, position, written, path.as_deref(), kind);
+            located(position, path, explanation)
+        }
+    }
 }
 
 /// Finds the source an `extends` (or a command-line argument) names: a built-in by name, or a
@@ -437,6 +536,7 @@ fn open(
             name: format!("builtin:{reference}"),
             text: text.to_string(),
             dir: None,
+            cut: None,
         });
     }
     let path = match dir {
@@ -444,12 +544,19 @@ fn open(
         _ => PathBuf::from(reference),
     };
     match read_scenario_file(&path) {
-        Ok(text) => Ok(Source {
+        Ok((text, cut)) => Ok(Source {
             name: path.display().to_string(),
             text,
             dir: Some(path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)),
+            cut,
         }),
-        Err(e) => {
+        Err(ReadError::NotUtf8(bad)) => {
+            let file = from.map_or_else(|| reference.to_string(), |_| path.display().to_string());
+            let mut err = ScenarioError::one(Some(file), bad.message(&path), bad.hint());
+            err.problems[0].position = Some(bad.position);
+            Err(err)
+        }
+        Err(ReadError::Io(e)) => {
             let why = unreadable(&e, &path, reference, from.is_some());
             // A bad command-line argument names itself; a bad `extends` names its file and line.
             let file = from.map_or_else(|| reference.to_string(), |s| s.name.clone());
@@ -510,26 +617,111 @@ fn unreadable(e: &std::io::Error, path: &Path, reference: &str, extended: bool) 
     }
 }
 
-/// Largest scenario file read: far above any real one, far below what would exhaust memory.
-const MAX_FILE_BYTES: u64 = 64 << 20;
+/// Largest scenario file read: about 80 times the largest built-in (13 KB), far below what
+/// would strain memory. A longer file is read up to here and refused there, unless its
+/// beginning already holds a mistake, which is reported instead.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
 
-/// Reads a scenario file (or a pipe such as `/dev/stdin`), refusing a directory and anything
-/// longer than [`MAX_FILE_BYTES`] (`/dev/zero` would never end).
-fn read_scenario_file(path: &Path) -> std::io::Result<String> {
+/// Most tokens (values, names, brackets, commas) a scenario and the files it extends may hold
+/// together (the message that refuses more says 100,000): about 30 times the largest built-in chain. Parsing costs memory per token (a
+/// file of `[[],[],...]` once took 100 bytes of memory per byte of file), so what is parsed is
+/// bounded by this, not by the size of the file alone.
+pub const MAX_TOKENS: usize = 100_000;
+
+/// Why a scenario file could not be read.
+enum ReadError {
+    Io(std::io::Error),
+    NotUtf8(NotUtf8),
+}
+
+/// Where a file stops being UTF-8 text.
+struct NotUtf8 {
+    position: Position,
+    /// Byte offset of the first byte that is not UTF-8.
+    offset: usize,
+    byte: u8,
+    /// The file starts with a UTF-16 byte-order mark.
+    utf16: bool,
+}
+
+impl NotUtf8 {
+    fn of(bytes: &[u8], e: std::str::Utf8Error) -> NotUtf8 {
+        let offset = e.valid_up_to();
+        let before = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        NotUtf8 {
+            position: Position { line, col },
+            offset,
+            byte: bytes.get(offset).copied().unwrap_or(0),
+            utf16: bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]),
+        }
+    }
+
+    fn message(&self, path: &Path) -> String {
+        if self.utf16 {
+            return format!(
+                "\"{}\" is not UTF-8 text: it is UTF-16 (it starts with a UTF-16 byte-order mark)",
+                path.display()
+            );
+        }
+        format!(
+            "\"{}\" is not UTF-8 text: the byte 0x{:02X} at byte offset {} is not part of a UTF-8 character",
+            path.display(),
+            self.byte,
+            self.offset
+        )
+    }
+
+    fn hint(&self) -> &'static str {
+        if self.utf16 {
+            "save the scenario as UTF-8 text (in most editors: save with the encoding UTF-8)"
+        } else {
+            "save the scenario as UTF-8 text; a Latin-1 or Windows-1252 accent is the usual cause"
+        }
+    }
+}
+
+/// Reads a scenario file (or a pipe such as `/dev/stdin`), refusing a directory and reading
+/// at most [`MAX_FILE_BYTES`] (`/dev/zero` would never end): the text, and where it was cut if
+/// the file is longer. A UTF-8 byte-order mark is dropped, so positions are an editor's.
+fn read_scenario_file(path: &Path) -> Result<(String, Option<Position>), ReadError> {
     use std::io::Read;
-    if std::fs::metadata(path)?.is_dir() {
-        return Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"));
+    if std::fs::metadata(path).map_err(ReadError::Io)?.is_dir() {
+        let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory");
+        return Err(ReadError::Io(e));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("it is larger than {} MiB", MAX_FILE_BYTES >> 20),
-        ));
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(ReadError::Io)?;
+    let long = bytes.len() > MAX_FILE_BYTES;
+    bytes.truncate(MAX_FILE_BYTES);
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
-    String::from_utf8(bytes)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        // A character cut in two at the limit is not a mistake in the file.
+        Err(e) if long && e.utf8_error().error_len().is_none() => {
+            let mut bytes = e.into_bytes();
+            let valid = std::str::from_utf8(&bytes).map_err(|e| e.valid_up_to()).err();
+            bytes.truncate(valid.unwrap_or(bytes.len()));
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+        Err(e) => {
+            let bad = NotUtf8::of(e.as_bytes(), e.utf8_error());
+            return Err(ReadError::NotUtf8(bad));
+        }
+    };
+    if !long {
+        return Ok((text, None));
+    }
+    // Keep whole tokens only: the last one may be cut short.
+    match locate::token_cut(&text, usize::MAX, true) {
+        (_, Some((bytes, at))) => Ok((text[..bytes].to_string(), Some(at))),
+        (_, None) => Ok((text, None)),
+    }
 }
 
 /// The identity of a source for cycle detection.
@@ -551,16 +743,18 @@ pub fn load(reference: &str) -> Result<Loaded, ScenarioError> {
 /// Like [`load`], from text already in hand (named for messages).
 pub fn load_text(name: &str, text: &str) -> Result<Loaded, ScenarioError> {
     let dir = Path::new(name).parent().map(Path::to_path_buf);
-    load_source(Source { name: name.to_string(), text: text.to_string(), dir })
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).to_string();
+    load_source(Source { name: name.to_string(), text, dir, cut: None })
 }
 
 fn load_source(first: Source) -> Result<Loaded, ScenarioError> {
     let mut sources = vec![first];
     let mut layers = Vec::new();
     let mut seen = Vec::new();
+    let mut budget = MAX_TOKENS;
     loop {
         let source = sources.last().expect("at least one source");
-        let mut layer = parse_layer(source)?;
+        let mut layer = parse_layer(source, &mut budget)?;
         seen.push(identity(source));
         let extends = layer.extends.take().filter(|e| !e.is_empty());
         layers.push(layer);

@@ -48,9 +48,11 @@ pub enum Segment {
 /// Parses a dotted path like `vendor.rollout.rings[1].share` or `fleet.hospital.staff`
 /// (map keys appear as plain segments; `a.b[0][2].c` is allowed). Returns None if malformed.
 ///
-/// A field segment is any non-empty run of chars other than `.`, `[` and `]`; an index is a
-/// run of ASCII digits in brackets. The path may start with an index (`[0].name`, for a
-/// top-level tuple or list). The empty path is valid and denotes the top-level value.
+/// A field segment is any non-empty run of chars other than `.`, `[`, `]` and `"`, or a map key
+/// in double quotes (`fleet."a.b"`, `fleet.""`; `\"` and `\\` inside stand for `"` and `\`),
+/// as [`key_segment`] writes keys that are not plain; an index is a run of ASCII digits in
+/// brackets. The path may start with an index (`[0].name`, for a top-level tuple or list). The
+/// empty path is valid and denotes the top-level value.
 pub fn parse_path(path: &str) -> Option<Vec<Segment>> {
     let mut segments = Vec::new();
     if path.is_empty() {
@@ -59,8 +61,12 @@ pub fn parse_path(path: &str) -> Option<Vec<Segment>> {
     let mut rest = path;
     let mut expect_field = !rest.starts_with('[');
     loop {
-        if expect_field {
-            let end = rest.find(['.', '[', ']']).unwrap_or(rest.len());
+        if expect_field && let Some(quoted) = rest.strip_prefix('"') {
+            let (key, after) = unquote(quoted)?;
+            segments.push(Segment::Field(key));
+            rest = after;
+        } else if expect_field {
+            let end = rest.find(['.', '[', ']', '"']).unwrap_or(rest.len());
             if end == 0 {
                 return None;
             }
@@ -84,7 +90,40 @@ pub fn parse_path(path: &str) -> Option<Vec<Segment>> {
     }
 }
 
-/// Formats segments back into the dotted form (`a.b[1].c`).
+/// The text of a quoted key after its opening quote: the key and what follows the closing one.
+fn unquote(text: &str) -> Option<(String, &str)> {
+    let mut key = String::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((key, &text[i + 1..])),
+            '\\' => key.push(chars.next()?.1),
+            c => key.push(c),
+        }
+    }
+    None
+}
+
+/// A map key as a path segment: as written when it is plain, else in double quotes (an empty
+/// key, or one holding `.`, `[`, `]`, `"` or `\\`), so that every key has a path that
+/// [`parse_path`] reads back.
+pub fn key_segment(key: &str) -> String {
+    let plain = !key.is_empty() && !key.contains(['.', '[', ']', '"', '\\']);
+    if plain {
+        return key.to_string();
+    }
+    let mut out = String::from('"');
+    for c in key.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Formats segments back into the dotted form (`a.b[1].c`, `fleet."a.b"`).
 pub fn format_path(segments: &[Segment]) -> String {
     let mut out = String::new();
     for segment in segments {
@@ -93,7 +132,7 @@ pub fn format_path(segments: &[Segment]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(name);
+                out.push_str(&key_segment(name));
             }
             Segment::Index(index) => {
                 let _ = write!(out, "[{index}]");
@@ -164,6 +203,83 @@ impl Document {
         let found = resolve(self.root.as_ref()?, segments)?;
         found.key.or(found.value.map(|node| node.span))
     }
+
+    /// The first key written twice in one record or map (the first, that is, whose second
+    /// appearance comes first in the text): its path, and the spans of its first and second
+    /// appearances. Serde keeps the last entry of a map silently; a scenario should not.
+    pub fn duplicate_key(&self) -> Option<(String, Span, Span)> {
+        let mut path = Vec::new();
+        duplicate_in(self.root.as_ref()?, &mut path)
+    }
+}
+
+fn duplicate_in(node: &Node, path: &mut Vec<Segment>) -> Option<(String, Span, Span)> {
+    match &node.kind {
+        Kind::Scalar => None,
+        Kind::Seq { items, .. } => {
+            let newtype = node.newtype_inner().is_some();
+            for (i, item) in items.iter().enumerate() {
+                if !newtype {
+                    path.push(Segment::Index(i));
+                }
+                let found = duplicate_in(item, path);
+                if !newtype {
+                    path.pop();
+                }
+                if found.is_some() {
+                    return found;
+                }
+            }
+            None
+        }
+        Kind::Keyed { entries } => {
+            let mut seen: std::collections::BTreeMap<&str, Span> = Default::default();
+            for entry in entries.iter().filter(|e| e.simple) {
+                path.push(Segment::Field(entry.key.clone()));
+                if let Some(&first) = seen.get(entry.key.as_str()) {
+                    return Some((format_path(path), first, entry.key_span));
+                }
+                seen.insert(&entry.key, entry.key_span);
+                let found = entry.value.as_ref().and_then(|v| duplicate_in(v, path));
+                path.pop();
+                if found.is_some() {
+                    return found;
+                }
+            }
+            None
+        }
+    }
+}
+
+/// Where to cut `text` so that what is kept holds at most `max` tokens (values, names,
+/// brackets, commas), and only whole ones: the tokens kept, and the byte offset and position of
+/// the first token left out (None when the whole text fits). With `cut_short` (the text is the
+/// start of a longer file), the last token is left out too, as it may be cut short. It counts
+/// without keeping the tokens, so hostile input costs four bytes a char, not a token each.
+pub fn token_cut(text: &str, max: usize, cut_short: bool) -> (usize, Option<(usize, Position)>) {
+    let mut lexer =
+        Lexer { chars: text.chars().collect(), i: 0, pos: Position { line: 1, col: 1 } };
+    let mut count = 0usize;
+    let mut last: Option<(usize, Position)> = None;
+    let cut = loop {
+        lexer.skip_trivia();
+        let here = (lexer.i, lexer.pos);
+        if lexer.next_token().is_none() {
+            if cut_short {
+                count = count.saturating_sub(1);
+                break Some(last.unwrap_or(here));
+            }
+            break None;
+        }
+        if count == max {
+            break Some(here);
+        }
+        count += 1;
+        last = Some(here);
+    };
+    let Some((chars, position)) = cut else { return (count, None) };
+    let bytes = text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b);
+    (count, Some((bytes, position)))
 }
 
 /// The deepest path whose key or value span contains `pos` (e.g. ron reports an error at
@@ -261,9 +377,10 @@ enum Shape {
 /// A struct field or map entry.
 #[derive(Debug)]
 struct Entry {
-    /// Field name (without `r#`) or map key text (without quotes); empty for composite keys,
-    /// which cannot be addressed by a path.
+    /// Field name (without `r#`) or map key text (without quotes); empty for composite keys.
     key: String,
+    /// False for a composite key (a tuple or list as a map key), which no path can address.
+    simple: bool,
     key_span: Span,
     /// None when the value is missing (`a: ,`).
     value: Option<Node>,
@@ -283,11 +400,11 @@ impl Node {
 
 impl Entry {
     fn matches(&self, name: &str) -> bool {
-        self.key == name || name.strip_prefix("r#") == Some(self.key.as_str())
+        self.simple && (self.key == name || name.strip_prefix("r#") == Some(self.key.as_str()))
     }
 
     fn is_addressable(&self) -> bool {
-        !self.key.is_empty() && !self.key.contains(['.', '[', ']'])
+        self.simple
     }
 
     fn extent(&self) -> Span {
@@ -865,7 +982,7 @@ impl Parser {
         let colon_end = self.prev_end();
         let value = self.value(depth + 1);
         let end = value.as_ref().map_or(colon_end, |value| value.span.end);
-        Some(Entry { key, key_span, value, end })
+        Some(Entry { key, key_span, value, end, simple: simple_key })
     }
 }
 

@@ -97,7 +97,7 @@ pub fn load(reference: &str) -> Result<Observations, ScenarioError> {
 
 /// Like [`load`], from text already in hand (named for messages).
 pub fn load_text(name: &str, text: &str) -> Result<Observations, ScenarioError> {
-    from_source(Source { name: name.to_string(), text: text.to_string(), dir: None })
+    from_source(Source { name: name.to_string(), text: text.to_string(), dir: None, cut: None })
 }
 
 fn open(reference: &str) -> Result<Source, ScenarioError> {
@@ -106,32 +106,43 @@ fn open(reference: &str) -> Result<Source, ScenarioError> {
             name: format!("builtin:{reference}"),
             text: text.to_string(),
             dir: None,
+            cut: None,
         });
     }
     let path = std::path::Path::new(reference);
-    crate::read_scenario_file(path)
-        .map(|text| Source { name: reference.to_string(), text, dir: None })
-        .map_err(|e| {
+    let builtins = builtin::observation_names().join(", ");
+    match crate::read_scenario_file(path) {
+        Ok((text, cut)) => Ok(Source { name: reference.to_string(), text, dir: None, cut }),
+        Err(crate::ReadError::NotUtf8(bad)) => {
+            let mut err = ScenarioError::one(
+                Some(reference.to_string()),
+                bad.message(path),
+                "save the observations as UTF-8 text",
+            );
+            err.problems[0].position = Some(bad.position);
+            Err(err)
+        }
+        Err(crate::ReadError::Io(e)) => {
             use std::io::ErrorKind;
-            let builtins = builtin::observation_names().join(", ");
             let message = match e.kind() {
                 ErrorKind::NotFound => {
                     "no such file, and no built-in observations have this name".to_string()
                 }
-                ErrorKind::InvalidData => format!("\"{reference}\" is not UTF-8 text"),
                 _ if path.is_dir() => format!("\"{reference}\" is a directory"),
                 _ => format!("cannot read \"{reference}\": {e}"),
             };
-            ScenarioError::one(
+            Err(ScenarioError::one(
                 Some(reference.to_string()),
                 message,
                 format!("give the path of an observations .ron file, or a built-in: {builtins}"),
-            )
-        })
+            ))
+        }
+    }
 }
 
 fn from_source(source: Source) -> Result<Observations, ScenarioError> {
-    let file: raw::Observations = crate::parse_ron(&source, &KIND)?;
+    let mut budget = crate::MAX_TOKENS;
+    let file: raw::Observations = crate::parse_ron(&source, &KIND, &mut budget)?;
     let mut problems = Vec::new();
     let mut fail = |path: String, message: String, hint: &str| {
         problems.push(Diagnostic { path, message, hint: Some(hint.to_string()) });
@@ -597,7 +608,7 @@ fn chain_names(loaded: &Loaded, spec: &WorldSpec) -> Vec<String> {
         match source.name.strip_prefix("builtin:") {
             Some(b) => names.push(b.to_string()),
             None => {
-                if let Ok(layer) = crate::parse_layer(source)
+                if let Ok(layer) = crate::parse_layer(source, &mut { crate::MAX_TOKENS })
                     && let Some(name) = layer.name
                 {
                     names.push(name);

@@ -85,10 +85,11 @@ fn replacement(current: &Value, text: &str, path: &str) -> Result<Value, Overrid
             err(format!("`{path}` is true or false, not \"{text}\""), "use true or false")
         }),
         Value::Number(n) if n.is_u64() || n.is_i64() => {
-            text.parse::<u64>().map(Value::from).map_err(|_| {
+            whole(text).map(Value::from).ok_or_else(|| {
                 err(
                     format!("`{path}` is a whole number, not \"{text}\""),
-                    "use a whole number such as 12",
+                    "use a whole number such as 12; a range over a whole-number field needs whole \
+                 steps, e.g. 10..50:5 (10, 20, 30, 40, 50), or list the values: 10,25,50",
                 )
             })
         }
@@ -113,6 +114,16 @@ fn replacement(current: &Value, text: &str, path: &str) -> Result<Value, Overrid
             format!("set one of its fields; {}", alternatives(other)),
         )),
     }
+}
+
+/// A whole number written as one (`12`) or as a number with nothing after the point (`12.0`,
+/// as a sweep's ranges print their values).
+fn whole(text: &str) -> Option<u64> {
+    if let Ok(n) = text.parse::<u64>() {
+        return Some(n);
+    }
+    let x = text.parse::<f64>().ok()?;
+    (x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 2f64.powi(64)).then_some(x as u64)
 }
 
 /// Variants a bare value may stand for, tried in order when the value's own kind does not fit:
@@ -208,6 +219,9 @@ mod tests {
         assert_eq!(s.policies().content_lag_share(), raw::Setting::All(0.3));
         let s = set(&s, "fleet.harbour_health.sites[1].count", "12").unwrap();
         assert_eq!(s.fleet()["harbour_health"].sites()[1].count(), 12);
+        // A range's whole values print as 12.0: whole-number fields take them (issue 15).
+        let s = set(&s, "fleet.harbour_health.sites[1].count", "14.0").unwrap();
+        assert_eq!(s.fleet()["harbour_health"].sites()[1].count(), 14);
         let s = set(&s, "vendor.rollout.policy", "Rings").unwrap();
         assert_eq!(s.vendor().rollout().policy(), raw::RolloutPolicy::Rings);
     }
@@ -223,6 +237,7 @@ mod tests {
         assert!(e.message.contains("[9]"), "{e}");
         let e = set(&s, "fleet.harbour_health.organisations", "1.5").unwrap_err();
         assert!(e.message.contains("whole number"), "{e}");
+        assert!(e.hint.contains("10..50:5"), "{e}");
         let e = set(&s, "fleet.harbour_health.staff", "3").unwrap_err();
         assert!(e.message.contains("record"), "{e}");
         let e = set(&s, "vendor.rollout.policy", "Sometimes").unwrap_err();

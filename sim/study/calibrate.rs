@@ -24,8 +24,6 @@
 //! Plain data and arithmetic: no I/O, no formats (`report` writes the tables and charts, `cli`
 //! runs the waves).
 
-use std::sync::Arc;
-
 use blastradius_engine::random::hash_words;
 use blastradius_model::figures::{Figure, Observed, Unit};
 use blastradius_model::spec::WorldSpec;
@@ -201,9 +199,13 @@ pub fn plan_wave(
     let mut planned = crate::plan(request)?;
     let loaded = blastradius_scenario::load(request.scenario)?;
     let observed = observations.against(&loaded, &planned.base)?;
-    let mut censor_s = Vec::with_capacity(planned.specs.len());
-    for (spec, point) in planned.specs.iter_mut().zip(&planned.plan.points) {
-        let here = observations.against(&loaded, spec)?;
+    planned.observed = observed.clone();
+    let mut censor_s = Vec::with_capacity(planned.plan.points_total() as usize);
+    // Every point is made once here (a calibration's waves have at most a few thousand), to
+    // check it reads the observations as the scenario does.
+    for point in planned.plan.all_points() {
+        let spec = planned.spec(&point)?;
+        let here = observations.against(&loaded, &spec)?;
         if let Some((o, _)) = observed.iter().zip(&here).find(|(a, b)| a != b) {
             let name = match o {
                 Observed::Applies(o) => &o.name,
@@ -214,13 +216,11 @@ pub fn plan_wave(
                  calibrate cannot sweep a field that moves an observation (the start, the \
                  horizon, the faulty content's publication, the archetypes); sweep other fields",
                 point.index,
-                describe(&planned.plan.parameters, point),
+                describe(&planned.plan.parameters, &point),
                 planned.base.name
             )));
         }
-        let spec = Arc::make_mut(spec);
-        observations::add_outputs(spec, &observed);
-        censor_s.push(censor_of(spec));
+        censor_s.push(censor_of(&spec));
     }
     for o in &observed {
         if let Observed::Applies(o) = o
@@ -296,8 +296,9 @@ pub fn score(
 ) -> Vec<Scored> {
     let columns: Vec<Option<usize>> =
         targets.iter().map(|t| plan.figures.iter().position(|&f| f == t.figure)).collect();
-    let mut values: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); targets.len()]; plan.points.len()];
-    let mut censored: Vec<Vec<usize>> = vec![vec![0; targets.len()]; plan.points.len()];
+    let points = plan.points_total() as usize;
+    let mut values: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); targets.len()]; points];
+    let mut censored: Vec<Vec<usize>> = vec![vec![0; targets.len()]; points];
     for row in rows {
         let p = row.id.point as usize;
         for (t, (target, column)) in targets.iter().zip(&columns).enumerate() {
@@ -312,8 +313,7 @@ pub fn score(
             }
         }
     }
-    plan.points
-        .iter()
+    plan.all_points()
         .map(|point| {
             let p = point.index as usize;
             let scores: Vec<Score> = targets
@@ -333,8 +333,8 @@ pub fn score(
             let max = scores.iter().map(|s| s.implausibility).fold(0.0, f64::max);
             Scored {
                 point: point.index,
-                values: point.values.clone(),
-                numbers: point.numbers.clone(),
+                values: point.values,
+                numbers: point.numbers,
                 scores,
                 max,
                 non_implausible: max < threshold,
@@ -381,7 +381,7 @@ pub fn next_box(plan: &SweepPlan, scored: &[Scored]) -> Option<Vec<Bounds>> {
     if kept.is_empty() {
         return None;
     }
-    let n = plan.points.len().max(1) as f64;
+    let n = plan.points_total().max(1) as f64;
     let bounds = plan
         .parameters
         .iter()
@@ -407,12 +407,9 @@ pub fn next_box(plan: &SweepPlan, scored: &[Scored]) -> Option<Vec<Bounds>> {
                     if r.log { format!("{low}..{high}:2:log") } else { format!("{low}..{high}") }
                 }
                 None => {
-                    let present: Vec<&str> = p
-                        .values
-                        .iter()
-                        .zip(&p.numbers)
-                        .filter(|(_, x)| kept.iter().any(|s| s.numbers[i] == **x))
-                        .map(|(v, _)| v.as_str())
+                    let present: Vec<String> = (0..p.len())
+                        .filter(|&j| kept.iter().any(|s| s.numbers[i] == p.numbers[j]))
+                        .map(|j| p.value(j))
                         .collect();
                     present.join(",")
                 }
@@ -439,7 +436,7 @@ pub fn next_sets(bounds: &[Bounds]) -> Vec<String> {
 
 /// The design of a wave after the first: a Latin hypercube with as many points as the first.
 pub fn next_design(first: &SweepPlan) -> Design {
-    Design::Lhs(first.points.len() as u64)
+    Design::Lhs(first.points_total())
 }
 
 /// A scored wave.
@@ -579,7 +576,6 @@ mod tests {
         let plan = plan_of(&["a=1,2,3"], Design::Grid, 2, vec![SHARE, ALL]);
         // Share: point a gives a/10 and a/10 + 0.02; all back: point 3 never in replication 1.
         let rows: Vec<RunRow> = design::runs(3, 2, Shard::ALL)
-            .into_iter()
             .map(|id: RunId| {
                 let a = (id.point + 1) as f64;
                 let share = a / 10.0 + 0.02 * id.replication as f64;
@@ -629,8 +625,7 @@ mod tests {
     fn the_next_box_holds_the_non_implausible_points_and_a_stratum_around_them() {
         let plan = plan_of(&["a=0..100", "b=30m..5h", "c=10,20,30"], Design::Lhs(10), 1, vec![]);
         let mut scored: Vec<Scored> = plan
-            .points
-            .iter()
+            .all_points()
             .map(|p| Scored {
                 point: p.index,
                 values: p.values.clone(),
@@ -658,7 +653,7 @@ mod tests {
         let params: Vec<Parameter> = sets.iter().map(|s| parse_set(s).unwrap()).collect();
         let next = design::points(&params, next_design(&plan), wave_seed(5, 2)).unwrap();
         assert_eq!(next.len(), 10);
-        assert!(next.iter().all(|p| p.numbers[0] >= a.low && p.numbers[0] <= a.high));
+        assert!(next.iter(&params).all(|p| p.numbers[0] >= a.low && p.numbers[0] <= a.high));
         // Nothing non-implausible: no next wave.
         scored.iter_mut().for_each(|s| s.non_implausible = false);
         assert_eq!(next_box(&plan, &scored), None);
@@ -685,7 +680,7 @@ mod tests {
         {
             assert!(names.contains(&name.to_string()), "{name} not in {names:?}");
         }
-        for spec in &wave.planned.specs {
+        for spec in wave.planned.specs(&[0, 1, 2], 1).unwrap() {
             assert_eq!(spec.outputs.recovered_share_at_min, vec![2_571, 4_011, 5_931]);
         }
         // Seven days from the publication (at time zero here).
@@ -709,8 +704,8 @@ mod tests {
         let plan = plan_of(&["a=1,2,3"], Design::Grid, 1, vec![]);
         let point = |i: usize, max: f64| Scored {
             point: i as u64,
-            values: plan.points[i].values.clone(),
-            numbers: plan.points[i].numbers.clone(),
+            values: plan.point(i as u64).unwrap().values,
+            numbers: plan.point(i as u64).unwrap().numbers,
             scores: vec![],
             max,
             non_implausible: max < 3.0,

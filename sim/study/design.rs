@@ -34,12 +34,37 @@ pub struct Parameter {
     /// The values as written after `=`, to record and re-read the sweep.
     pub source: String,
     pub kind: Kind,
-    /// The values as text, ready to set into the scenario.
-    pub values: Vec<String>,
-    /// The same values as numbers (durations in hours), for charts and regression.
+    /// The values as numbers (durations in hours), for charts and regression.
     pub numbers: Vec<f64>,
+    /// The values of a list as written; a range's are made from its numbers when asked
+    /// ([`Parameter::value`]), so a range of a million values holds only the numbers.
+    texts: Option<Vec<String>>,
     /// Set when the values came from a range.
     pub range: Option<Range>,
+}
+
+impl Parameter {
+    /// How many values the parameter takes.
+    pub fn len(&self) -> usize {
+        self.numbers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.numbers.is_empty()
+    }
+
+    /// The `i`-th value as text, ready to set into the scenario.
+    pub fn value(&self, i: usize) -> String {
+        match &self.texts {
+            Some(texts) => texts[i].clone(),
+            None => text_of(self.kind, self.numbers[i]),
+        }
+    }
+
+    /// Every value as text.
+    pub fn values(&self) -> Vec<String> {
+        (0..self.len()).map(|i| self.value(i)).collect()
+    }
 }
 
 /// Rounds to ten significant digits so that generated values print cleanly (0.023, not
@@ -110,8 +135,8 @@ pub fn parse_set(arg: &str) -> Result<Parameter, String> {
             path: path.to_string(),
             source: values_text.to_string(),
             kind: low_kind,
-            values: Vec::new(),
             numbers: Vec::new(),
+            texts: None,
             range: Some(Range { low, high, log: false }),
         });
     }
@@ -125,10 +150,17 @@ pub fn parse_set(arg: &str) -> Result<Parameter, String> {
             ));
         }
         let mut parts = rest.split(':');
-        let count: usize =
+        let count: u64 =
             parts.next().and_then(|c| c.trim().parse().ok()).filter(|&c| c > 0).ok_or_else(
                 || format!("--set {arg}: the range needs a count of values above 0 after ':'"),
             )?;
+        // Refused before a value is made: 4,000,000,000 values once took 32 GB to refuse.
+        if count > MAX_POINTS {
+            return Err(format!(
+                "--set {arg}: {count} values is more than the {MAX_POINTS} points a sweep may have"
+            ));
+        }
+        let count = count as usize;
         let log = match parts.next().map(str::trim) {
             None => false,
             Some("log") => true,
@@ -138,6 +170,12 @@ pub fn parse_set(arg: &str) -> Result<Parameter, String> {
                 ));
             }
         };
+        if let Some(extra) = parts.next() {
+            return Err(format!(
+                "--set {arg}: unexpected \":{extra}\" after the range; write low..high:count or \
+                 low..high:count:log"
+            ));
+        }
         if high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) {
             return Err(format!(
                 "--set {arg}: the range is empty: its end must be above its start"
@@ -153,13 +191,12 @@ pub fn parse_set(arg: &str) -> Result<Parameter, String> {
                 clean(interpolate(range, f))
             })
             .collect();
-        let values = numbers.iter().map(|&x| text_of(low_kind, x)).collect();
         return Ok(Parameter {
             path: path.to_string(),
             source: values_text.to_string(),
             kind: low_kind,
-            values,
             numbers,
+            texts: None,
             range: Some(range),
         });
     }
@@ -170,6 +207,9 @@ pub fn parse_set(arg: &str) -> Result<Parameter, String> {
         let item = item.trim();
         if item.is_empty() {
             return Err(format!("--set {arg}: an empty value in the list"));
+        }
+        if texts.len() as u64 >= MAX_POINTS {
+            return Err(format!("--set {arg}: more than the {MAX_POINTS} values a sweep may have"));
         }
         let (k, x) = parse_value(item).map_err(|e| format!("--set {arg}: {e}"))?;
         if *kind.get_or_insert(k) != k {
@@ -182,8 +222,8 @@ pub fn parse_set(arg: &str) -> Result<Parameter, String> {
         path: path.to_string(),
         source: values.to_string(),
         kind: kind.unwrap_or(Kind::Number),
-        values: texts,
         numbers,
+        texts: Some(texts),
         range: None,
     })
 }
@@ -227,87 +267,131 @@ pub struct Point {
 /// Most points a design may have.
 pub const MAX_POINTS: u64 = 1_000_000;
 
-/// The points of a design over the parameters.
-pub fn points(params: &[Parameter], design: Design, seed: u64) -> Result<Vec<Point>, String> {
+/// How many points a design has, counted without making them: the product of the parameters'
+/// value counts for a grid (refused past [`MAX_POINTS`] as soon as the product passes it, so a
+/// grid of a billion points is refused at once), the sample count for a Latin hypercube.
+pub fn count_points(params: &[Parameter], design: Design) -> Result<u64, String> {
     if params.is_empty() {
         return Err("a sweep needs at least one --set".into());
     }
     match design {
-        Design::Grid => {
-            if let Some(p) = params.iter().find(|p| p.values.is_empty()) {
-                return Err(format!(
-                    "--set {}={}: a grid needs a count of values, e.g. {}:5; or use --design lhs",
-                    p.path, p.source, p.source
-                ));
-            }
-            let total =
-                params.iter().try_fold(1u64, |acc, p| acc.checked_mul(p.values.len() as u64));
-            let total = total.filter(|&t| t <= MAX_POINTS).ok_or_else(|| {
+        Design::Grid if params.iter().any(Parameter::is_empty) => {
+            let p = params.iter().find(|p| p.is_empty()).expect("checked just above");
+            Err(format!(
+                "--set {}={}: a grid needs a count of values, e.g. {}:5; or use --design lhs",
+                p.path, p.source, p.source
+            ))
+        }
+        Design::Grid => params
+            .iter()
+            .try_fold(1u64, |acc, p| acc.checked_mul(p.len() as u64))
+            .filter(|&t| t <= MAX_POINTS)
+            .ok_or_else(|| {
                 format!(
-                    "the grid has more than {MAX_POINTS} points; use fewer values or --design lhs"
+                    "the grid has more than {MAX_POINTS} points ({}); use fewer values or \
+                     --design lhs",
+                    params.iter().map(|p| p.len().to_string()).collect::<Vec<_>>().join(" x ")
                 )
-            })?;
-            Ok((0..total)
-                .map(|index| {
-                    // The last parameter varies fastest.
-                    let mut rest = index;
-                    let mut idx = vec![0; params.len()];
-                    for (p, param) in params.iter().enumerate().rev() {
-                        let n = param.values.len() as u64;
-                        idx[p] = (rest % n) as usize;
-                        rest /= n;
-                    }
-                    Point {
-                        index,
-                        values: params
-                            .iter()
-                            .zip(&idx)
-                            .map(|(p, &i)| p.values[i].clone())
-                            .collect(),
-                        numbers: params.iter().zip(&idx).map(|(p, &i)| p.numbers[i]).collect(),
-                    }
-                })
-                .collect())
+            }),
+        Design::Lhs(k) if k == 0 || k > MAX_POINTS => {
+            Err(format!("--samples must be between 1 and {MAX_POINTS}"))
         }
-        Design::Lhs(k) => {
-            if k == 0 || k > MAX_POINTS {
-                return Err(format!("--samples must be between 1 and {MAX_POINTS}"));
-            }
-            let strata: Vec<Vec<u64>> = (0..params.len())
-                .map(|p| permutation(k, hash_words(&[seed, p as u64, 0x4C48])))
-                .collect();
-            Ok((0..k)
-                .map(|index| {
-                    let mut values = Vec::new();
-                    let mut numbers = Vec::new();
-                    for (p, param) in params.iter().enumerate() {
-                        let u = (strata[p][index as usize] as f64
-                            + keyed::unit(&[seed, p as u64, index, 0x4C55]))
-                            / k as f64;
-                        match param.range {
-                            Some(range) => {
-                                let x = clean(interpolate(range, u));
-                                values.push(text_of(param.kind, x));
-                                numbers.push(x);
-                            }
-                            None => {
-                                let i = ((u * param.values.len() as f64) as usize)
-                                    .min(param.values.len() - 1);
-                                values.push(param.values[i].clone());
-                                numbers.push(param.numbers[i]);
-                            }
-                        }
-                    }
-                    Point { index, values, numbers }
-                })
-                .collect())
-        }
+        Design::Lhs(k) => Ok(k),
     }
 }
 
-/// A random permutation of 0..n (Fisher–Yates on keyed draws).
-fn permutation(n: u64, key: u64) -> Vec<u64> {
-    let mut v: Vec<u64> = (0..n).collect();
+/// The points of a design, made one at a time from their index, so that a sweep of a million
+/// points holds none of them: a grid's point from the digits of its index (the last parameter
+/// varies fastest), a Latin hypercube's from its strata (one `u32` per parameter and point) and
+/// keyed draws. The parameters themselves are not kept here; each call is given them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Points {
+    design: Design,
+    seed: u64,
+    count: u64,
+    /// Latin hypercube only: `strata[p][index]`, the stratum of parameter `p` at the point.
+    strata: Vec<Vec<u32>>,
+}
+
+impl Points {
+    /// How many points there are.
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The point with this index, over the parameters the design was made for; `None` past
+    /// the last point.
+    pub fn get(&self, params: &[Parameter], index: u64) -> Option<Point> {
+        if index >= self.count {
+            return None;
+        }
+        Some(match self.design {
+            Design::Grid => {
+                // The last parameter varies fastest.
+                let mut rest = index;
+                let mut idx = vec![0; params.len()];
+                for (p, param) in params.iter().enumerate().rev() {
+                    let n = param.len() as u64;
+                    idx[p] = (rest % n) as usize;
+                    rest /= n;
+                }
+                Point {
+                    index,
+                    values: params.iter().zip(&idx).map(|(p, &i)| p.value(i)).collect(),
+                    numbers: params.iter().zip(&idx).map(|(p, &i)| p.numbers[i]).collect(),
+                }
+            }
+            Design::Lhs(k) => {
+                let seed = self.seed;
+                let mut values = Vec::new();
+                let mut numbers = Vec::new();
+                for (p, param) in params.iter().enumerate() {
+                    let u = (f64::from(self.strata[p][index as usize])
+                        + keyed::unit(&[seed, p as u64, index, 0x4C55]))
+                        / k as f64;
+                    match param.range {
+                        Some(range) => {
+                            let x = clean(interpolate(range, u));
+                            values.push(text_of(param.kind, x));
+                            numbers.push(x);
+                        }
+                        None => {
+                            let i = ((u * param.len() as f64) as usize).min(param.len() - 1);
+                            values.push(param.value(i));
+                            numbers.push(param.numbers[i]);
+                        }
+                    }
+                }
+                Point { index, values, numbers }
+            }
+        })
+    }
+
+    /// Every point in index order, made as the iterator reaches it.
+    pub fn iter<'a>(&'a self, params: &'a [Parameter]) -> impl Iterator<Item = Point> + 'a {
+        (0..self.count).filter_map(move |i| self.get(params, i))
+    }
+}
+
+/// The points of a design over the parameters (refused past [`MAX_POINTS`]).
+pub fn points(params: &[Parameter], design: Design, seed: u64) -> Result<Points, String> {
+    let count = count_points(params, design)?;
+    let strata = match design {
+        Design::Grid => Vec::new(),
+        Design::Lhs(k) => (0..params.len())
+            .map(|p| permutation(k, hash_words(&[seed, p as u64, 0x4C48])))
+            .collect(),
+    };
+    Ok(Points { design, seed, count, strata })
+}
+
+/// A random permutation of 0..n (Fisher–Yates on keyed draws); n is at most [`MAX_POINTS`].
+fn permutation(n: u64, key: u64) -> Vec<u32> {
+    let mut v: Vec<u32> = (0..n as u32).collect();
     for i in (1..n as usize).rev() {
         let j = keyed::below(&[key, i as u64], i as u64 + 1) as usize;
         v.swap(i, j);
@@ -362,12 +446,22 @@ impl RunId {
     }
 }
 
-/// The runs a shard does.
-pub fn runs(points: u64, replications: u64, shard: Shard) -> Vec<RunId> {
-    (0..points)
-        .flat_map(|point| (0..replications).map(move |replication| RunId { point, replication }))
-        .filter(|r| shard.includes(r.number(replications)))
-        .collect()
+/// The runs a shard does, in run order, made as the iterator reaches them (a sweep may have
+/// a hundred billion runs, most of them in other shards).
+pub fn runs(points: u64, replications: u64, shard: Shard) -> impl Iterator<Item = RunId> {
+    // Run numbers are point * replications + replication; the shard's are index, index +
+    // count, ... below the total.
+    let total = points.saturating_mul(replications);
+    let reps = replications.max(1);
+    (shard.index..total)
+        .step_by(shard.count.max(1) as usize)
+        .map(move |n| RunId { point: n / reps, replication: n % reps })
+}
+
+/// How many runs a shard does, counted without making them.
+pub fn shard_runs(points: u64, replications: u64, shard: Shard) -> u64 {
+    let total = points.saturating_mul(replications);
+    if shard.index >= total { 0 } else { (total - shard.index).div_ceil(shard.count.max(1)) }
 }
 
 /// The scenario seed of a sweep point: the replication index then seeds the run as usual, so a
@@ -384,26 +478,27 @@ mod tests {
     fn lists_and_ranges_parse_into_values() {
         let p = parse_set("vendor.rollout.rings[0].share=0.01,0.05,0.1").unwrap();
         assert_eq!(p.path, "vendor.rollout.rings[0].share");
-        assert_eq!(p.values, vec!["0.01", "0.05", "0.1"]);
+        assert_eq!(p.values(), vec!["0.01", "0.05", "0.1"]);
         assert_eq!(p.numbers, vec![0.01, 0.05, 0.1]);
         let p = parse_set("x=0.001..0.1:3:log").unwrap();
         assert_eq!(p.numbers, vec![0.001, 0.01, 0.1]);
         let p = parse_set("x=0..1:5").unwrap();
-        assert_eq!(p.values, vec!["0.0", "0.25", "0.5", "0.75", "1.0"]);
+        assert_eq!(p.values(), vec!["0.0", "0.25", "0.5", "0.75", "1.0"]);
         let p = parse_set("x=30m,1h,2h").unwrap();
         assert_eq!((p.kind, p.numbers.clone()), (Kind::Duration, vec![0.5, 1.0, 2.0]));
         let p = parse_set("x=1h..3h:3").unwrap();
-        assert_eq!(p.values, vec!["1h", "2h", "3h"]);
+        assert_eq!(p.values(), vec!["1h", "2h", "3h"]);
         // Without a count: only the ends, for a Latin hypercube.
         let p = parse_set("x=5..25").unwrap();
-        assert_eq!(
-            (p.values.len(), p.range),
-            (0, Some(Range { low: 5.0, high: 25.0, log: false }))
-        );
+        assert_eq!((p.len(), p.range), (0, Some(Range { low: 5.0, high: 25.0, log: false })));
         let p = parse_set("x=5m..30m").unwrap();
         assert_eq!((p.kind, p.range.map(|r| r.high)), (Kind::Duration, Some(0.5)));
-        let pts = points(&[p], Design::Lhs(4), 1).unwrap();
-        assert!(pts.iter().all(|q| q.numbers[0] >= 5.0 / 60.0 && q.numbers[0] <= 0.5), "{pts:?}");
+        let params = [p];
+        let pts = points(&params, Design::Lhs(4), 1).unwrap();
+        assert!(
+            pts.iter(&params).all(|q| q.numbers[0] >= 5.0 / 60.0 && q.numbers[0] <= 0.5),
+            "{pts:?}"
+        );
         let e = points(&[parse_set("x=5..25").unwrap()], Design::Grid, 1).unwrap_err();
         assert!(e.contains("a grid needs a count of values, e.g. 5..25:5"), "{e}");
         assert_eq!(value_text(Kind::Duration, 1.5), "1h30m");
@@ -427,6 +522,9 @@ mod tests {
             ("x=1..2h", "both ends"),
             ("x=5..1", "range is empty"),
             ("x=1..banana", "neither a number"),
+            ("x=1..2:4000000000", "more than the 1000000 points"),
+            ("x=1..2:3:log:x", "unexpected \":x\""),
+            ("x=1..2:3:lin", "unknown range option"),
         ] {
             let e = parse_set(arg).unwrap_err();
             assert!(e.contains(says), "{arg}: {e}");
@@ -437,8 +535,9 @@ mod tests {
     fn a_grid_takes_every_combination_last_parameter_fastest() {
         let a = parse_set("a=1,2").unwrap();
         let b = parse_set("b=10,20,30").unwrap();
-        let pts = points(&[a, b], Design::Grid, 1).unwrap();
-        let v: Vec<Vec<f64>> = pts.iter().map(|p| p.numbers.clone()).collect();
+        let params = [a, b];
+        let pts = points(&params, Design::Grid, 1).unwrap();
+        let v: Vec<Vec<f64>> = pts.iter(&params).map(|p| p.numbers.clone()).collect();
         assert_eq!(v.len(), 6);
         assert_eq!(v[0], vec![1.0, 10.0]);
         assert_eq!(v[1], vec![1.0, 20.0]);
@@ -450,8 +549,10 @@ mod tests {
         let a = parse_set("a=0..1:2").unwrap();
         let b = parse_set("b=1..100:2:log").unwrap();
         let k = 20;
-        let pts = points(&[a, b], Design::Lhs(k), 7).unwrap();
+        let params = [a, b];
+        let pts = points(&params, Design::Lhs(k), 7).unwrap();
         assert_eq!(pts.len(), 20);
+        let pts: Vec<Point> = pts.iter(&params).collect();
         let mut strata_a: Vec<u64> = pts.iter().map(|p| (p.numbers[0] * k as f64) as u64).collect();
         strata_a.sort_unstable();
         assert_eq!(strata_a, (0..k).collect::<Vec<_>>());
@@ -464,12 +565,21 @@ mod tests {
 
     #[test]
     fn shards_split_runs_disjointly_and_completely() {
-        let all = runs(7, 3, Shard::ALL);
+        let all: Vec<RunId> = runs(7, 3, Shard::ALL).collect();
         assert_eq!(all.len(), 21);
+        assert_eq!(all[4], RunId { point: 1, replication: 1 });
         let mut union: Vec<RunId> =
             (0..3).flat_map(|i| runs(7, 3, Shard { index: i, count: 3 })).collect();
         union.sort();
         assert_eq!(union, all);
+        for count in 1..5 {
+            for index in 0..count {
+                let shard = Shard { index, count };
+                assert_eq!(shard_runs(7, 3, shard), runs(7, 3, shard).count() as u64);
+                assert!(runs(7, 3, shard).all(|r| shard.includes(r.number(3))));
+            }
+        }
+        assert_eq!(shard_runs(2, 1, Shard { index: 4, count: 5 }), 0);
         assert!(Shard::parse("3/3").unwrap_err().contains("between 0 and N-1"));
         assert!(Shard::parse("1/0").is_err());
         assert!(Shard::parse("a/b").is_err());

@@ -239,6 +239,30 @@ pub fn tidy(text: &str) -> String {
     out.trim_end_matches('\n').to_string()
 }
 
+/// Longest command line a session takes: a proposal with its reason fits many times over.
+pub const MAX_LINE_CHARS: usize = 2_000;
+
+/// A typed line as the session keeps, echoes and records it: a tab is a space, and every
+/// other control character (`ESC`, `BEL`, a carriage return, C1 controls) is written as its
+/// escape (`\u{1b}`), so that echoing the line, the transcript or `commands.txt` on a terminal
+/// cannot retitle or clear it. A line without control characters is kept as it is, and the
+/// escaped form reads back as itself, so a session replayed from `commands.txt` gives the
+/// same transcript.
+pub fn visible(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        match c {
+            '\t' => out.push(' '),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parses a command line. `Ok(None)` for a blank line or a comment.
 pub fn parse(line: &str, spec: &WorldSpec) -> Result<Option<Command>, String> {
     let line = line.trim();

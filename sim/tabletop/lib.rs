@@ -45,7 +45,7 @@ use blastradius_scenario::validate::exercise::{Cue, CueKind, Exercise};
 use blastradius_scenario::{raw, validate};
 
 use commands::problem;
-pub use commands::{Command, Event};
+pub use commands::{Command, Event, MAX_LINE_CHARS, visible};
 pub use debrief::Debrief;
 use narrative::Progress;
 pub use situation::{Choices, Situation};
@@ -176,6 +176,11 @@ struct View {
     /// Start of the next step's narrative.
     since: SimTime,
     progress: Progress,
+}
+
+/// How many snapshots undo keeps for a world of this many endpoints (for memory estimates).
+pub fn snapshots_kept(endpoints: u64) -> usize {
+    (SNAPSHOT_ENDPOINTS / endpoints.max(1)).min(MAX_SNAPSHOTS) as usize
 }
 
 /// A point `undo` can return to: the state before a step or decision.
@@ -379,9 +384,22 @@ impl Session {
     /// returns `SessionError::Input` with an explanation and changes nothing; the session goes
     /// on. Both are recorded in the transcript.
     pub fn execute(&mut self, line: &str) -> Result<Reply, SessionError> {
-        let line = line.trim();
+        let shown = commands::visible(line);
+        let line = shown.trim();
         if line.is_empty() {
             return Ok(Reply::default());
+        }
+        let chars = line.chars().count();
+        if chars > commands::MAX_LINE_CHARS {
+            // Kept out of the transcript and the replay: a line this long is a mistake, not a
+            // move of the exercise.
+            return Err(SessionError::Input(problem(
+                format!(
+                    "the line has {chars} characters, more than the {} a command may have",
+                    commands::MAX_LINE_CHARS
+                ),
+                "type one command a line; `help` lists them",
+            )));
         }
         self.lines.push(line.to_string());
         if line.starts_with('#') {
@@ -501,7 +519,7 @@ impl Session {
     fn snapshots_kept(&self) -> usize {
         let endpoints: u64 =
             self.world.organisations().iter().map(|o| o.endpoints.len() as u64).sum();
-        (SNAPSHOT_ENDPOINTS / endpoints.max(1)).min(MAX_SNAPSHOTS) as usize
+        snapshots_kept(endpoints)
     }
 
     /// The world as it was at a mark: its snapshot, or the log replayed up to it.

@@ -104,6 +104,8 @@ pub struct Host {
     pub out: Option<OutputDir>,
     /// The first group's debrief folder; later groups add `-2`, `-3`, ...
     pub out_base: PathBuf,
+    /// `--force`: a group's folder may replace what is there even if it is not a report.
+    pub force: bool,
     /// Where the latest debrief was written.
     pub debrief_dir: Option<PathBuf>,
     pub version: u64,
@@ -188,10 +190,12 @@ impl Host {
             None => OutputDir::prepare(
                 &group_folder(&self.out_base, self.info.group),
                 "the debrief folder",
+                self.force,
             )?,
         };
         self.debriefing.write(&mut out, &self.session)?;
         let dir = out.path().to_path_buf();
+        out.commit()?;
         self.info.debrief_files = DEBRIEF_FILES.to_vec();
         self.info.debrief_folder = Some(dir.display().to_string());
         self.debrief_dir = Some(dir.clone());
@@ -212,6 +216,7 @@ impl Host {
                 self.out = OutputDir::prepare(
                     &group_folder(&self.out_base, self.info.group),
                     "the debrief folder",
+                    self.force,
                 )
                 .ok();
                 Outcome {

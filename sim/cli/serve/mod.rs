@@ -57,6 +57,8 @@ pub struct ServeArgs {
 pub struct Served {
     pub scenario: String,
     pub out: OutputDir,
+    /// `--force`: later groups' debrief folders may replace what is there too.
+    pub force: bool,
     pub debriefing: Debriefing,
     pub fresh: Box<dyn Fn() -> Result<Session, SessionError> + Send>,
 }
@@ -139,7 +141,7 @@ fn listen(args: &ServeArgs) -> Result<Listening, CliError> {
 }
 
 pub fn serve(args: &ServeArgs, served: Served) -> CliResult {
-    let Served { scenario, out, debriefing, fresh } = served;
+    let Served { scenario, out, force, debriefing, fresh } = served;
     let (listener, bound_name, join_code, facilitator_token) = match listen(args) {
         Ok(l) => l,
         Err(e) => {
@@ -187,6 +189,7 @@ pub fn serve(args: &ServeArgs, served: Served) -> CliResult {
         last: Last::default(),
         out: Some(out),
         out_base,
+        force,
         debrief_dir: None,
         version: 0,
     };

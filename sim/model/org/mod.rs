@@ -45,6 +45,12 @@ pub use exposure::Cursor;
 pub use ledger::{Accounts, Accrual, Counts};
 pub use repair::{SiteState, next_working_day_start};
 pub use services::{MAX_SERVICES, ServiceState};
+
+/// Whether organisations of up to [`CHECKED_ORG_MAX`] endpoints check their conservation laws
+/// after every event: in debug builds, and in release builds with the `invariants` feature.
+pub const CHECKS_EVERY_EVENT: bool = cfg!(any(debug_assertions, feature = "invariants"));
+/// The largest organisation checked after every event (the check is linear in its size).
+pub const CHECKED_ORG_MAX: usize = 5_000;
 pub use workforce::Crew;
 
 use exposure::Exposure;
@@ -555,16 +561,17 @@ impl Org {
             | Event::Revert
             | Event::ContractorRequest { .. }
             | Event::ContractorRelease { .. } => {
-                debug_assert!(false, "organisation got a vendor or pool event: {event:?}");
+                ctx.abort(format!("organisation got a vendor or pool event: {event:?}"));
             }
         }
-        // Checking is linear in the organisation's size, so debug builds check small ones after
-        // every event; tests check every organisation at every output time.
-        #[cfg(debug_assertions)]
-        if self.endpoints.len() <= 5_000
+        // Checking is linear in the organisation's size, so debug builds (and release builds
+        // with the `invariants` feature) check small ones after every event; tests check every
+        // organisation at every output time.
+        #[cfg(any(debug_assertions, feature = "invariants"))]
+        if self.endpoints.len() <= CHECKED_ORG_MAX
             && let Err(e) = self.check_invariants()
         {
-            panic!("conservation law broken at {now}: {e}");
+            ctx.abort(format!("conservation law broken: {e}"));
         }
     }
 }

@@ -112,11 +112,11 @@ impl Workforce {
     }
 
     pub fn busy(&self) -> u32 {
-        self.crews.iter().map(|c| c.busy).sum()
+        self.crews.iter().fold(0u32, |n, c| n.saturating_add(c.busy))
     }
 
     pub fn present(&self) -> u32 {
-        self.crews.iter().map(|c| c.present).sum()
+        self.crews.iter().fold(0u32, |n, c| n.saturating_add(c.present))
     }
 
     pub fn stood_down(&self) -> bool {
@@ -161,7 +161,7 @@ impl Workforce {
     /// How many of a crew should be present, given a site crew's shift figures.
     fn target(&self, crew: usize, staff: &StaffSpec, shift: (u32, u32), now: SimTime) -> u32 {
         if crew == self.contractors_crew() {
-            self.private_contractors + self.pool_contractors
+            self.private_contractors.saturating_add(self.pool_contractors)
         } else if crew == self.volunteers_crew() {
             let on = staff.volunteers.as_ref().is_some_and(|v| {
                 let hour = self.clocks[0].local(now).hour;
@@ -178,7 +178,8 @@ impl Workforce {
             } else {
                 scheduled
             };
-            on_duty + self.crews[crew].extra
+            // Counts a decision adds saturate: 40 present plus u32::MAX is u32::MAX, not 39.
+            on_duty.saturating_add(self.crews[crew].extra)
         }
     }
 
@@ -339,7 +340,8 @@ impl Org {
         ctx: &mut Ctx<'_, Event>,
     ) {
         if self.ledger.counts.down > 0 && count > 0 && !self.workforce.handed_back {
-            self.workforce.private_contractors += count;
+            self.workforce.private_contractors =
+                self.workforce.private_contractors.saturating_add(count);
             self.ledger.note(now, Note::ContractorsArrived { count });
             self.refresh_staffing(now);
             self.dispatch(now, ctx);
@@ -352,7 +354,7 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
-        self.workforce.pool_contractors += count;
+        self.workforce.pool_contractors = self.workforce.pool_contractors.saturating_add(count);
         if self.ledger.counts.down > 0 && !self.workforce.handed_back {
             self.ledger.note(now, Note::ContractorsArrived { count });
             self.refresh_staffing(now);

@@ -121,6 +121,10 @@ fn org(name: &str, archetypes: &[m::ArchetypeSpec]) -> Option<m::TargetSpec> {
     (number < archetypes[index].organisations).then_some(m::TargetSpec::Org(index, number))
 }
 
+/// Most technicians or contractors one decision may add: more than any organisation employs,
+/// and far from the 32-bit counts' limit.
+pub const MAX_ADDED: u32 = 1_000_000;
+
 /// Validates an action (from a file or the tabletop prompt).
 pub fn action_spec(
     a: &raw::Action,
@@ -136,8 +140,21 @@ pub fn action_spec(
             "use a count above 0",
         ))
     };
+    let too_many = |what: &str, count: u32| {
+        Err(ActionError::new(
+            "count",
+            format!("{count} {what} is more than the 1,000,000 one decision may add"),
+            "add a realistic number, e.g. 20",
+        ))
+    };
     Ok(match a {
         raw::Action::HaltRollout => m::ActionSpec::HaltRollout,
+        raw::Action::AddTechnicians { count, .. } if *count > MAX_ADDED => {
+            return too_many("technicians", *count);
+        }
+        raw::Action::AddContractors { count, .. } if *count > MAX_ADDED => {
+            return too_many("contractors", *count);
+        }
         raw::Action::PublishRevert => m::ActionSpec::PublishRevert,
         raw::Action::AddTechnicians { count: 0, .. } => return nothing("technicians"),
         raw::Action::AddTechnicians { to, count } => {

@@ -27,7 +27,7 @@ pub fn fleet(c: &mut Checker, s: &raw::Scenario, pool_names: &[String]) -> Vec<m
     let service_names: Vec<Vec<String>> =
         archetypes.iter().map(|a| a.services.iter().map(|s| s.name.clone()).collect()).collect();
     for (a, (name, raw)) in fleet.iter().enumerate() {
-        let p = format!("fleet.{name}");
+        let p = format!("fleet.{}", crate::locate::key_segment(name));
         for (i, service) in raw.services().iter().enumerate() {
             let found = services::supplier(
                 c,
@@ -51,7 +51,7 @@ fn archetype(
     policies: &raw::Policies,
     pool_names: &[String],
 ) -> m::ArchetypeSpec {
-    let p = format!("fleet.{name}");
+    let p = format!("fleet.{}", crate::locate::key_segment(name));
     check_name(c, &p, name);
     let size = size(c, &p, &a.size());
     if a.organisations() > 10_000_000 {
@@ -199,10 +199,8 @@ fn airline(
             .non_negative(&format!("{ap}.strand_per_cancellation"), a.strand_per_cancellation()),
         strand_per_delay: c.non_negative(&format!("{ap}.strand_per_delay"), a.strand_per_delay()),
         delay_minutes: c.non_negative(&format!("{ap}.delay_minutes"), a.delay_minutes()),
-        delay_cost_per_minute_usd: c.non_negative(
-            &format!("{ap}.delay_cost_per_minute_usd"),
-            a.delay_cost_per_minute_usd(),
-        ),
+        delay_cost_per_minute_usd: c
+            .money(&format!("{ap}.delay_cost_per_minute_usd"), a.delay_cost_per_minute_usd()),
         step,
     })
 }

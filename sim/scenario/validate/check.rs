@@ -12,6 +12,12 @@ use crate::units::Duration;
 
 /// How far from 1 a sum of shares may be and still count as 1.
 pub const SUM_TOLERANCE: f64 = 1e-6;
+/// The largest number of 0 or more a field may hold (sizes, rates, factors): large enough for
+/// anything real, small enough that the products the model forms of them stay finite.
+pub const MAX_NUMBER: f64 = 1e12;
+/// The largest money rate (a wage per hour, revenue per endpoint-hour, a penalty per flight)
+/// in USD: a billion dollars, so that losses summed over a world stay finite.
+pub const MAX_USD: f64 = 1e9;
 const GENERIC_HINT: &str =
     "compare with a built-in scenario (`blastradius scenarios --show crowdstrike-2024`)";
 
@@ -58,7 +64,7 @@ impl Checker {
             );
             return 0.0;
         }
-        v
+        self.at_most(path, v, MAX_NUMBER)
     }
 
     pub fn positive(&mut self, path: &str, v: f64) -> f64 {
@@ -69,6 +75,32 @@ impl Checker {
                 "write a positive number, e.g. 0.25 or 1000.0",
             );
             return 1.0;
+        }
+        self.at_most(path, v, MAX_NUMBER)
+    }
+
+    /// A money rate in USD: 0 or more, at most [`MAX_USD`].
+    pub fn money(&mut self, path: &str, v: f64) -> f64 {
+        if v.is_finite() && v > MAX_USD {
+            self.fail(
+                path,
+                format!("{} USD is more than the 1,000,000,000 USD a money rate may be", shown(v)),
+                "money is in US dollars per hour, endpoint-hour, flight or minute, as the field \
+                 says: e.g. 45.0 for a wage of $45 an hour",
+            );
+            return MAX_USD;
+        }
+        self.non_negative(path, v)
+    }
+
+    fn at_most(&mut self, path: &str, v: f64, max: f64) -> f64 {
+        if v > max {
+            self.fail(
+                path,
+                format!("{} is too large: at most {max:e}", shown(v)),
+                "numbers this large overflow the model's sums; use a realistic value",
+            );
+            return max;
         }
         v
     }
@@ -132,6 +164,12 @@ impl Checker {
         }
         minutes.round() as i32
     }
+}
+
+/// A number as a message shows it: in scientific notation when it is huge (`1e308`, not 309
+/// digits).
+fn shown(v: f64) -> String {
+    if v.abs() >= 1e15 { format!("{v:e}") } else { format!("{v}") }
 }
 
 /// The value a fleet-wide policy sets, or the archetype's own.

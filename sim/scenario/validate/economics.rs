@@ -10,7 +10,7 @@ use crate::raw;
 pub fn economics(c: &mut Checker, p: &str, e: &raw::Economics) -> m::EconomicsSpec {
     let ep = format!("{p}.economics");
     m::EconomicsSpec {
-        revenue_per_endpoint_hour_usd: c.non_negative(
+        revenue_per_endpoint_hour_usd: c.money(
             &format!("{ep}.revenue_per_endpoint_hour_usd"),
             e.revenue_per_endpoint_hour_usd(),
         ),
@@ -21,22 +21,20 @@ pub fn economics(c: &mut Checker, p: &str, e: &raw::Economics) -> m::EconomicsSp
             &format!("{ep}.flights_per_1000_endpoints_day"),
             e.flights_per_1000_endpoints_day(),
         ),
-        penalty_per_cancelled_flight_usd: c.non_negative(
+        penalty_per_cancelled_flight_usd: c.money(
             &format!("{ep}.penalty_per_cancelled_flight_usd"),
             e.penalty_per_cancelled_flight_usd(),
         ),
         sla_capacity_threshold: c
             .share(&format!("{ep}.sla_capacity_threshold"), e.sla_capacity_threshold()),
         sla_penalty_per_hour_usd: c
-            .non_negative(&format!("{ep}.sla_penalty_per_hour_usd"), e.sla_penalty_per_hour_usd()),
+            .money(&format!("{ep}.sla_penalty_per_hour_usd"), e.sla_penalty_per_hour_usd()),
         backlog_cost_share: c
             .non_negative(&format!("{ep}.backlog_cost_share"), e.backlog_cost_share()),
         normal_cancellation_share: c
             .share(&format!("{ep}.normal_cancellation_share"), e.normal_cancellation_share()),
-        productivity_wage_hour_usd: c.non_negative(
-            &format!("{ep}.productivity_wage_hour_usd"),
-            e.productivity_wage_hour_usd(),
-        ),
+        productivity_wage_hour_usd: c
+            .money(&format!("{ep}.productivity_wage_hour_usd"), e.productivity_wage_hour_usd()),
         users_per_workstation: c
             .non_negative(&format!("{ep}.users_per_workstation"), e.users_per_workstation()),
         working_hours_per_week: working_hours(c, &ep, e.working_hours_per_week()),

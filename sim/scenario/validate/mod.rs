@@ -208,7 +208,7 @@ fn pools(c: &mut Checker, s: &raw::Scenario) -> Vec<m::PoolSpec> {
             name: name.clone(),
             contractors: p.contractors(),
             dispatch_delay: c.min_duration(
-                &format!("contractor_pools.{name}.dispatch_delay"),
+                &format!("contractor_pools.{}.dispatch_delay", crate::locate::key_segment(name)),
                 p.dispatch_delay(),
                 SimDuration::from_secs(1),
                 "contractors take time to arrive",

@@ -36,6 +36,16 @@ pub fn services(
             service(c, &sp, sv, weight_sum, &site_names, policies)
         })
         .collect();
+    for (i, sv) in raw.iter().enumerate().take(MAX_SERVICES) {
+        let name = sv.name();
+        if raw[..i].iter().any(|earlier| earlier.name() == name) {
+            c.fail(
+                format!("{p}.services[{i}].name"),
+                format!("two services are named \"{name}\""),
+                "give each service its own name: dependencies, fallbacks and decisions name them",
+            );
+        }
+    }
     if !raw.is_empty() && weight_sum <= 0.0 {
         c.fail(
             format!("{p}.services"),

@@ -37,7 +37,7 @@ pub fn staff(
         call_in_delay: st.call_in_delay().0,
         call_in_from_hour: st.call_in_from_hour(),
         call_in_to_hour: st.call_in_to_hour(),
-        wage_hour_usd: c.non_negative(&format!("{stp}.wage_hour_usd"), st.wage_hour_usd()),
+        wage_hour_usd: c.money(&format!("{stp}.wage_hour_usd"), st.wage_hour_usd()),
         overtime_multiplier: st.overtime_multiplier().max(1.0),
         cloud_admins_per_1000_vms: c.non_negative(
             &format!("{stp}.cloud_admins_per_1000_vms"),
@@ -123,7 +123,7 @@ fn surge(c: &mut Checker, stp: &str, s: &raw::Surge, pool_names: &[String]) -> m
             SimDuration::from_secs(1),
             "contractors take time to arrive",
         ),
-        wage_hour_usd: c.non_negative(&format!("{stp}.surge.wage_hour_usd"), s.wage_hour_usd()),
+        wage_hour_usd: c.money(&format!("{stp}.surge.wage_hour_usd"), s.wage_hour_usd()),
     }
 }
 
@@ -167,6 +167,12 @@ fn check_hours(c: &mut Checker, stp: &str, st: &raw::Staff) {
             format!("{stp}.overtime_multiplier"),
             format!("{overtime} is below 1"),
             "overtime pays at least the normal wage: use 1.0 or more",
+        );
+    } else if overtime > 100.0 {
+        c.fail(
+            format!("{stp}.overtime_multiplier"),
+            format!("{overtime} is more than 100 times the normal wage"),
+            "overtime pays a multiple of the normal wage, e.g. 1.5",
         );
     }
     if st.vms_in_parallel_per_admin() == 0 {
