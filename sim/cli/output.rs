@@ -8,13 +8,14 @@
 //!  write:   files ──► reports/.NAME.partial-PID/
 //!  commit:  reports/NAME ──► reports/.NAME.old-PID     (if there was one)
 //!           reports/.NAME.partial-PID ──► reports/NAME
-//!           remove reports/.NAME.old-PID
+//!           reports/.NAME.old-PID ──► reports/.NAME.trash-PID, removed
 //!  failure, INT, TERM, HUP: remove reports/.NAME.partial-PID (and the parents it made)
 //! ```
 //!
 //! A KILL cannot be caught: it can leave a `.partial-PID` folder (never the named one), which
 //! the next command writing beside it removes, or, if it came in the middle of a commit, the
-//! previous report as `.old-PID`, which the next command puts back where it was.
+//! previous report as `.old-PID` (always whole), which the next command puts back where it was
+//! if nothing is there, or a `.trash-PID` folder half removed, which the next command removes.
 //!
 //! An existing folder is replaced only when it is empty or a previous blastradius report
 //! (recognised by the schema in its `summary.json`, `sweep.json` or `catalogue.json`); anything else is refused
@@ -301,11 +302,16 @@ impl OutputDir {
         deregister(&mut staging, &self.staging);
         self.done = true;
         if had_old {
-            let meta = fs::symlink_metadata(&old);
+            // Renamed before it is removed, so a `.old` folder is always whole: a kill in the
+            // middle of removing it leaves `.trash`, which is only ever removed, never put back.
+            let trash =
+                self.staging.with_file_name(format!(".{name}.trash-{}", std::process::id()));
+            let gone = if fs::rename(&old, &trash).is_ok() { trash } else { old };
+            let meta = fs::symlink_metadata(&gone);
             if meta.is_ok_and(|m| m.is_dir()) {
-                let _ = fs::remove_dir_all(&old);
+                let _ = fs::remove_dir_all(&gone);
             } else {
-                let _ = fs::remove_file(&old);
+                let _ = fs::remove_file(&gone);
             }
         }
         Ok(())
@@ -397,7 +403,7 @@ fn recover(parent: &Path, name: &str, target: &Path) {
             continue;
         }
         match kind {
-            "partial" => {
+            "partial" | "trash" => {
                 let _ = fs::remove_dir_all(entry.path());
             }
             "old" if fs::symlink_metadata(target).is_err() => {
@@ -541,6 +547,23 @@ mod tests {
         let out = OutputDir::prepare(&root.join("r"), "--out", false).unwrap();
         assert_eq!(fs::read(root.join("r/summary.json")).unwrap(), old);
         drop(out);
+        assert_eq!(names(&root), [".other.partial-999999999", "r"]);
+        // A previous report half removed after a commit (a KILL during its removal) is never
+        // put back, even where the report was removed since: only removed.
+        fs::remove_dir_all(root.join("r")).unwrap();
+        fs::create_dir_all(root.join(".r.trash-999999997")).unwrap();
+        fs::write(root.join(".r.trash-999999997/loss.png"), b"half").unwrap();
+        let out = OutputDir::prepare(&root.join("r"), "--out", false).unwrap();
+        assert!(!root.join("r").exists());
+        drop(out);
+        assert_eq!(names(&root), [".other.partial-999999999"]);
+        // A commit over a previous report leaves nothing beside it.
+        let mut out = OutputDir::prepare(&root.join("r"), "--out", false).unwrap();
+        out.write("summary.json", old).unwrap();
+        out.commit().unwrap();
+        let mut out = OutputDir::prepare(&root.join("r"), "--out", false).unwrap();
+        out.write("summary.json", old).unwrap();
+        out.commit().unwrap();
         assert_eq!(names(&root), [".other.partial-999999999", "r"]);
         fs::remove_dir_all(&root).unwrap();
     }
