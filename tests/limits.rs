@@ -13,6 +13,8 @@ fn bin() -> &'static str {
 }
 
 /// Runs the command to its end: its exit code and peak resident memory in bytes.
+// The child is reaped by `wait4` below, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn peak(args: &[&str], dir: &std::path::Path) -> (Option<i32>, u64) {
     let child = Command::new(bin())
         .args(args)

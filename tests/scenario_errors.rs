@@ -126,7 +126,7 @@ const CASES: &[Case] = &[
     case("exercise-question-without-text.ron", 5, 9, "(at:", "exercise.script[0].text", &["the question has no text", "write what the room hears"]),
     case("exercise-unknown-kind.ron", 5, 26, "Quiz", "exercise.script[0].kind", &["unknown value `Quiz`", "Inject, Question"]),
     // A value from a built-in that the file's change makes wrong.
-    case_in("default-output-interval.ron", "builtin:crowdstrike-2024", 33, 22, "\"15m\"", "output_interval", &["\"15m\" is longer than the horizon \"1m\""]),
+    case_in("default-output-interval.ron", "builtin:crowdstrike-2024", 35, 22, "\"15m\"", "output_interval", &["\"15m\" is longer than the horizon \"1m\""]),
     // A default value: no position, but the file and the field.
     Case {
         file: "default-value-standalone.ron",
