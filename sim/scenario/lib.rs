@@ -713,6 +713,13 @@ fn read_scenario_file(path: &Path) -> Result<(String, Option<Position>), ReadErr
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
         .map_err(ReadError::Io)?;
+    decode(bytes)
+}
+
+/// A file's bytes as scenario text: a UTF-8 byte-order mark dropped, a file longer than
+/// [`MAX_FILE_BYTES`] cut at its last whole token before the limit (and where, as a position),
+/// anything else that is not UTF-8 refused at its first bad byte.
+fn decode(mut bytes: Vec<u8>) -> Result<(String, Option<Position>), ReadError> {
     let long = bytes.len() > MAX_FILE_BYTES;
     bytes.truncate(MAX_FILE_BYTES);
     if bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -756,6 +763,28 @@ fn identity(source: &Source) -> String {
 pub fn load(reference: &str) -> Result<Loaded, ScenarioError> {
     let first = open(reference, None, None)?;
     load_source(first)
+}
+
+/// Like [`load`], from a file's bytes already in hand (named for messages), read exactly as a
+/// file is: encodings checked, a byte-order mark dropped, the size limit applied.
+pub fn load_bytes(name: &str, bytes: &[u8]) -> Result<Loaded, ScenarioError> {
+    let dir = Path::new(name).parent().map(Path::to_path_buf);
+    let (text, cut) = match decode(bytes.to_vec()) {
+        Ok(decoded) => decoded,
+        Err(ReadError::NotUtf8(bad)) => {
+            let mut err = ScenarioError::one(
+                Some(name.to_string()),
+                bad.message(Path::new(name)),
+                bad.hint(),
+            );
+            err.problems[0].position = Some(bad.position);
+            return Err(err);
+        }
+        Err(ReadError::Io(e)) => {
+            return Err(ScenarioError::one(Some(name.to_string()), e.to_string(), ""));
+        }
+    };
+    load_source(Source { name: name.to_string(), text, dir, cut })
 }
 
 /// Like [`load`], from text already in hand (named for messages).
