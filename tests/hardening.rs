@@ -447,7 +447,8 @@ fn ranges_over_whole_number_fields_and_strict_range_syntax() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Issue 15, item 15: an exceeded event budget exited 1, as if the program had failed.
+/// Issue 15, item 15: an exceeded event budget exited 1, as if the program had failed (`run`,
+/// `compare`, `sweep`, and a `tabletop` session that meets it).
 #[test]
 fn an_exceeded_event_budget_is_the_scenarios_doing() {
     let dir = scratch("budget");
@@ -461,6 +462,15 @@ fn an_exceeded_event_budget_is_the_scenarios_doing() {
         let stderr = refused(&dir, &args, "more than the scenario's event_budget of 1000");
         assert!(stderr.contains("raise `event_budget`"), "{stderr}");
     }
+    // A tabletop meets the budget mid-session, after echoing what it was told: exit 2 too
+    // (it was 1), and no debrief folder.
+    fs::write(dir.join("script.txt"), "run 3d\nend\n").unwrap();
+    let o = run_in(&dir, &["tabletop", s(&file), "--script", "script.txt", "--out", "t"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("more than the scenario's event_budget of 1000"), "{stderr}");
+    assert!(stderr.contains("hint: raise `event_budget`"), "{stderr}");
+    assert!(!dir.join("t").exists(), "a debrief folder was left");
     fs::remove_dir_all(&dir).unwrap();
 }
 
