@@ -3,7 +3,8 @@
 # nightly toolchain): RUNS executions of each target (default 1,000,000), starting from the
 # committed corpus (fuzz/corpus/TARGET) and seeds made here from the shipped scenarios, the
 # data-driven bad-input cases and the scripted tabletop session. New inputs that reach new
-# code are added to the corpus; `--cmin` then minimises it for committing. A crash stops the
+# code are added to the corpus; `--cmin` then keeps, of those, only the inputs that reach an
+# edge the seeds and the committed corpus do not, ready to commit. A crash stops the
 # run and is saved in fuzz/artifacts/TARGET/: make it a case of tests/scenario_errors.rs or
 # tests/tabletop.rs, and tests/fuzz_corpus.rs replays the corpus on every `cargo test`.
 #
@@ -56,20 +57,32 @@ for target in scenario tabletop_command; do
         exit 1
     fi
     if [[ "$cmin" == --cmin ]]; then
-        # Minimised against the seeds, which every run makes afresh from the repository: the
-        # seeds go into an empty folder, the corpus is merged into it (an input is kept only if
-        # it reaches an edge nothing before it reached; an input is cut to the length the fuzzer
-        # reads), and what was kept beyond the seeds becomes the corpus.
+        # Minimised against the seeds, which every run makes afresh from the repository, and
+        # the inputs already committed, which stay: of the inputs this run added, only those
+        # that reach an edge none of those reach are kept (each cut to the length the fuzzer
+        # reads), so the corpus grows by what is new and its history by no more.
         kept="$seeds/kept-$target"
-        mkdir -p "$kept"
+        added="$seeds/added-$target"
+        mkdir -p "$kept" "$added"
         cp "$seeds/$target"/* "$kept"/
+        git ls-files "fuzz/corpus/$target" | sed 's|.*/||' | sort > "$seeds/committed"
+        for f in "fuzz/corpus/$target"/*; do
+            [[ -e "$f" ]] || continue
+            if grep -qxF "$(basename "$f")" "$seeds/committed"; then
+                cp "$f" "$kept"/
+            else
+                mv "$f" "$added"/
+            fi
+        done
+        ls "$kept" | sort > "$seeds/before"
         bin="target/$(rustc -vV | sed -n 's/^host: //p')/release/$target"
-        (cd fuzz && "$bin" -merge=1 -use_counters=0 -max_len="$max_len" "$kept" "corpus/$target") \
+        (cd fuzz && "$bin" -merge=1 -use_counters=0 -max_len="$max_len" "$kept" "$added") \
             > "$seeds/$target.cmin.log" 2>&1 || { tail -n 20 "$seeds/$target.cmin.log" >&2; exit 1; }
-        for f in "$seeds/$target"/*; do rm -f "$kept/$(basename "$f")"; done
-        rm -f "fuzz/corpus/$target"/*
-        cp "$kept"/* "fuzz/corpus/$target"/
-        echo "corpus/$target minimised: $(ls "fuzz/corpus/$target" | wc -l) inputs," \
-            "$(du -sb "fuzz/corpus/$target" | cut -f1) bytes"
+        ls "$kept" | sort | comm -13 "$seeds/before" - | while IFS= read -r f; do
+            cp "$kept/$f" "fuzz/corpus/$target/"
+        done
+        echo "corpus/$target: $(comm -13 "$seeds/before" <(ls "$kept" | sort) | wc -l) inputs" \
+            "added, $(ls "fuzz/corpus/$target" | wc -l) in all," \
+            "$(cat "fuzz/corpus/$target"/* | wc -c) bytes"
     fi
 done
