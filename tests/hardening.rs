@@ -137,6 +137,11 @@ fn what_cannot_fit_in_memory_is_refused_before_anything_is_built() {
         "giants.ron",
         "(extends: \"hospital-tabletop\", name: \"giants\", fleet: { \"harbour_health\": (organisations: 10000, size: (mean: 20000000.0, cv: 0.1, min: 20000000, max: 20000000)) })",
     );
+    let dense = scenario(
+        &dir,
+        "dense.ron",
+        "(extends: \"hospital-tabletop\", name: \"dense\", horizon: \"2d\", output_interval: \"1s\")",
+    );
     let h = "hospital-tabletop";
     for (args, says) in [
         (vec!["run", s(&billions)], "this run needs about"),
@@ -184,6 +189,13 @@ fn what_cannot_fit_in_memory_is_refused_before_anything_is_built() {
             "the grid has more than 1000000 points (1001 x 1000)",
         ),
         (vec!["run", h, "--memory-limit", "lots"], "--memory-limit lots"),
+        // The issue's dense world: one-second samples over two days, 300 replications
+        // (17 GiB by the estimate, 10.7 GiB measured); the limit is given so that the case
+        // does not depend on the machine's memory.
+        (
+            vec!["run", s(&dense), "--reps", "300", "--memory-limit", "8GiB"],
+            "timeseries.csv (51,840,300 rows)",
+        ),
     ] {
         let stderr = refused(&dir, &args, says);
         if says.contains("needs about") {
@@ -252,6 +264,103 @@ fn an_existing_out_folder_is_replaced_whole_or_refused() {
     fs::write(&file, "mine").unwrap();
     refused(&dir, &["run", h, "--out", s(&file)], "is not a folder");
     assert_eq!(fs::read(&file).unwrap(), b"mine");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs a command whose files may not grow past `bytes` (`RLIMIT_FSIZE`, with `SIGXFSZ`
+/// ignored, so a write that would pass it fails with `EFBIG` as one on a full disk fails).
+fn with_full_disk(dir: &Path, args: &[&str], bytes: u64) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(bin());
+    command.args(args).current_dir(dir).stdin(Stdio::null());
+    // SAFETY: between fork and exec only async-signal-safe calls, on plain data.
+    unsafe {
+        command.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.output().unwrap()
+}
+
+/// Issue 15, item 6: a full disk left partial folders. A write that fails while a report is
+/// written fails the command (exit 1, the file named) and leaves the previous report as it
+/// was, with no staging folder beside it.
+#[test]
+fn a_full_disk_leaves_the_previous_report_whole() {
+    let dir = scratch("full-disk");
+    let h = "hospital-tabletop";
+    for base in [vec!["run", h, "--reps", "3"], vec!["compare", h, h, "--reps", "3"]] {
+        let with = |seed: &'static str| {
+            let mut args = base.clone();
+            args.extend(["--seed", seed, "--quiet", "--out", "out"]);
+            args
+        };
+        let _ = fs::remove_dir_all(dir.join("out"));
+        ok_in(&dir, &with("1"));
+        let before = listing(&dir);
+        // 20 KB: the first chart or table that is larger fails.
+        let o = with_full_disk(&dir, &with("2"), 20_000);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{base:?}: {stderr}");
+        assert!(stderr.contains("error: writing out/"), "{base:?}: {stderr}");
+        assert!(stderr.contains("File too large"), "{base:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(listing(&dir) == before, "{base:?}: the folder changed: {:?}", names(&dir));
+        assert_eq!(seed_of(&dir.join("out")), 1);
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Issue 15, item 2: a sweep of a million points validated every point before running
+/// anything, with no folder yet, so nothing of that time could resume. The plan is streamed:
+/// the folder and its first runs appear at once, and an interrupted sweep leaves them, whole,
+/// to resume from.
+#[test]
+fn a_million_point_sweep_starts_at_once_and_leaves_what_it_ran() {
+    let dir = scratch("streamed");
+    let mut child = Command::new(bin())
+        .args([
+            "sweep",
+            "hospital-tabletop",
+            "--set",
+            "vendor.revert=1h..2h:1000000",
+            "--threads",
+            "1",
+            "--quiet",
+            "--out",
+            "big",
+        ])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let runs = dir.join("big/runs.csv");
+    let rows =
+        || fs::read_to_string(&runs).map_or(0, |t| t.matches('\n').count().saturating_sub(1));
+    let started = std::time::Instant::now();
+    // Generous for a loaded machine; unloaded, the first runs are in within a second.
+    while rows() < 3 && started.elapsed() < std::time::Duration::from_secs(60) {
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: `kill` on the child's own id, which has not been waited for.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert!(rows() >= 3, "no runs written in {:?}", started.elapsed());
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(dir.join("big/sweep.json").is_file());
+    let text = fs::read_to_string(&runs).unwrap();
+    assert!(text.ends_with('\n'), "a partial row");
+    assert_eq!(names(&dir), ["big"], "no staging folder is left beside it");
     fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -447,7 +556,8 @@ fn ranges_over_whole_number_fields_and_strict_range_syntax() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Issue 15, item 15: an exceeded event budget exited 1, as if the program had failed.
+/// Issue 15, item 15: an exceeded event budget exited 1, as if the program had failed (`run`,
+/// `compare`, `sweep`, and a `tabletop` session that meets it).
 #[test]
 fn an_exceeded_event_budget_is_the_scenarios_doing() {
     let dir = scratch("budget");
@@ -461,6 +571,15 @@ fn an_exceeded_event_budget_is_the_scenarios_doing() {
         let stderr = refused(&dir, &args, "more than the scenario's event_budget of 1000");
         assert!(stderr.contains("raise `event_budget`"), "{stderr}");
     }
+    // A tabletop meets the budget mid-session, after echoing what it was told: exit 2 too
+    // (it was 1), and no debrief folder.
+    fs::write(dir.join("script.txt"), "run 3d\nend\n").unwrap();
+    let o = run_in(&dir, &["tabletop", s(&file), "--script", "script.txt", "--out", "t"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("more than the scenario's event_budget of 1000"), "{stderr}");
+    assert!(stderr.contains("hint: raise `event_budget`"), "{stderr}");
+    assert!(!dir.join("t").exists(), "a debrief folder was left");
     fs::remove_dir_all(&dir).unwrap();
 }
 

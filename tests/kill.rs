@@ -152,8 +152,7 @@ fn kill_a_report_command(name: &str, base: &[&str], dice: &mut Dice) {
             assert!(
                 beside.iter().all(|n| n == "out"
                     || n.starts_with(".out.partial-")
-                    || n.starts_with(".out.old-")
-                    || n.starts_with(".out.trash-")),
+                    || n.starts_with(".out.old-")),
                 "{beside:?}"
             );
         } else {

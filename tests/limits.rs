@@ -1,6 +1,7 @@
 //! Issue 15's acceptance: the peak memory of any refused command stays under 100 MB. Each
-//! command here is one the issue saw allocate gigabytes (4 billion endpoints, a sweep grid of
-//! 4 billion values, PHOLD with 10 billion events, 48 MiB of nested lists, `--script
+//! command here is one the issue saw allocate gigabytes (4 billion endpoints, 10,000
+//! organisations of 20 million, one-second samples over 300 replications, a sweep grid of 4
+//! billion values, PHOLD with 10 billion events, 48 MiB of nested lists, `--script
 //! /dev/zero`); each is refused with exit code 2, and its maximum resident set size, as the
 //! kernel counts it for the child (`wait4`), is measured.
 
@@ -62,13 +63,24 @@ fn refused_commands_stay_under_100_mb() {
         w.flush().unwrap();
         path
     };
+    let giants = file(
+        "giants.ron",
+        b"(extends: \"hospital-tabletop\", name: \"giants\", fleet: { \"harbour_health\": (organisations: 10000, size: (mean: 20000000.0, cv: 0.1, min: 20000000, max: 20000000)) })",
+    );
+    let dense = file(
+        "dense.ron",
+        b"(extends: \"hospital-tabletop\", name: \"dense\", horizon: \"2d\", output_interval: \"1s\")",
+    );
     let (b, n) = (billions.to_str().unwrap(), nested.to_str().unwrap());
+    let (g, d) = (giants.to_str().unwrap(), dense.to_str().unwrap());
     let h = "hospital-tabletop";
     let mut worst = (0, String::new());
     let mut all = Vec::new();
     for args in [
         vec!["run", b],
         vec!["run", b, "--reps", "300"],
+        vec!["run", g],
+        vec!["run", d, "--reps", "300", "--memory-limit", "8GiB"],
         vec!["compare", h, b],
         vec!["sweep", b, "--set", "vendor.revert=1h,2h"],
         vec!["tabletop", b],

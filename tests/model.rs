@@ -350,3 +350,27 @@ fn a_down_workstation_idles_its_users_at_their_loaded_wage() {
     assert!((got - expected).abs() < 1e-6 * expected, "{got} vs {expected}");
     assert!((figure(&r, Metric::LossUsd) - expected).abs() < 1e-6 * expected);
 }
+
+/// Issue 15, item 5: a decision of 4294967295 technicians wrapped the crew's count (40 present
+/// became 39), so the run went worse than with no decision. The scenario front end now refuses
+/// more than 1,000,000 at once; the model saturates whatever it is given, so a spec built
+/// without the front end cannot wrap either: more technicians never make recovery slower.
+#[test]
+fn a_count_that_would_wrap_saturates_instead() {
+    use blastradius::engine::SimDuration;
+    use blastradius::model::run_replication;
+    use blastradius::model::spec::{ActionSpec, InjectSpec, TargetSpec};
+    let (_, base) = scenario::read("hospital-tabletop").unwrap();
+    let downtime = |count: Option<u32>| {
+        let mut spec = base.clone();
+        if let Some(count) = count {
+            let action = ActionSpec::AddTechnicians { to: TargetSpec::All, count };
+            spec.injects.push(InjectSpec { at: SimDuration::from_mins(30), action });
+        }
+        let run = run_replication(Arc::new(spec), RunConfig { replication: 0, threads: 1 });
+        figure(&run.unwrap(), Metric::EndpointDowntimeHours)
+    };
+    let (none, some, most) = (downtime(None), downtime(Some(1_000)), downtime(Some(u32::MAX)));
+    assert!(some < none, "1,000 more technicians: {some} endpoint-hours, {none} without");
+    assert!(most <= some, "u32::MAX more technicians: {most} endpoint-hours, {some} with 1,000");
+}

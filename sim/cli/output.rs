@@ -8,14 +8,14 @@
 //!  write:   files ──► reports/.NAME.partial-PID/
 //!  commit:  reports/NAME ──► reports/.NAME.old-PID     (if there was one)
 //!           reports/.NAME.partial-PID ──► reports/NAME
-//!           reports/.NAME.old-PID ──► reports/.NAME.trash-PID, removed
+//!           reports/.NAME.old-PID ──► reports/.NAME.partial-PID, removed
 //!  failure, INT, TERM, HUP: remove reports/.NAME.partial-PID (and the parents it made)
 //! ```
 //!
 //! A KILL cannot be caught: it can leave a `.partial-PID` folder (never the named one), which
 //! the next command writing beside it removes, or, if it came in the middle of a commit, the
 //! previous report as `.old-PID` (always whole), which the next command puts back where it was
-//! if nothing is there, or a `.trash-PID` folder half removed, which the next command removes.
+//! if nothing is there, or a `.partial-PID` folder half removed, which the next command removes.
 //!
 //! An existing folder is replaced only when it is empty or a previous blastradius report
 //! (recognised by the schema in its `summary.json`, `sweep.json` or `catalogue.json`); anything else is refused
@@ -28,9 +28,11 @@ use std::sync::Mutex;
 
 use super::CliError;
 
-/// Staging folders of this process that a signal should remove, behind the lock a commit
-/// holds while it renames: a signal waits for a commit to finish rather than cut it in two.
-static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Staging folders of this process that a signal should remove, with the parent folders made
+/// for them (outermost first), behind the lock a commit holds while it renames: a signal waits
+/// for a commit to finish rather than cut it in two. A staging folder is made and registered
+/// under the same lock, so a signal comes either before it exists or after it is registered.
+static STAGING: Mutex<Vec<(PathBuf, Vec<PathBuf>)>> = Mutex::new(Vec::new());
 
 /// Removes this process's staging folders and exits with the shell's code for the signal
 /// (130 for INT, 143 for TERM) on INT, TERM or HUP. Called once, first thing in `main`.
@@ -41,21 +43,36 @@ pub fn install_signal_handlers() {
     };
     let _ = std::thread::Builder::new().name("signals".into()).spawn(move || {
         if let Some(signal) = signals.forever().next() {
+            // Held until the process ends: a thread that fails or finishes meanwhile waits
+            // here instead of making or committing anything.
             let staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
-            for dir in staging.iter() {
-                let _ = fs::remove_dir_all(dir);
+            for (dir, parents) in staging.iter() {
+                remove_while_written(dir);
+                for parent in parents.iter().rev() {
+                    let _ = fs::remove_dir(parent);
+                }
             }
             std::process::exit(128 + signal);
         }
     });
 }
 
-fn register(dir: &Path) {
-    STAGING.lock().unwrap_or_else(|e| e.into_inner()).push(dir.to_path_buf());
+/// Removes a staging folder that another thread may still be writing files into: a file made
+/// while the folder is being emptied makes the last step fail, so it is emptied again until
+/// it is gone (the writer's next file then fails, its folder being gone, and the writer
+/// waits for the lock the caller holds).
+fn remove_while_written(dir: &Path) {
+    for _ in 0..10_000 {
+        match fs::remove_dir_all(dir) {
+            Ok(()) => return,
+            Err(_) if fs::symlink_metadata(dir).is_err() => return,
+            Err(_) => std::thread::yield_now(),
+        }
+    }
 }
 
-fn deregister(staging: &mut Vec<PathBuf>, dir: &Path) {
-    staging.retain(|d| d != dir);
+fn deregister(staging: &mut Vec<(PathBuf, Vec<PathBuf>)>, dir: &Path) {
+    staging.retain(|(d, _)| d != dir);
 }
 
 /// What is at an output path now.
@@ -194,15 +211,24 @@ impl OutputDir {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let created = make_parents(&parent, path, flag)?;
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        // From here on, dropping `out` removes what was made.
+        // The parents are made and registered under the signal handler's lock, so a signal
+        // removes them whenever it comes; from here on, dropping `out` removes them too.
+        let created = {
+            let mut registered = STAGING.lock().unwrap_or_else(|e| e.into_inner());
+            let created = make_parents(&parent, path, flag)?;
+            registered.push((staging.clone(), created.clone()));
+            created
+        };
         let out = OutputDir { target: path.to_path_buf(), staging, created, done: false };
         recover(&parent, &name, path);
         check_replaceable(path, flag, force)?;
         let _ = fs::remove_dir_all(&out.staging);
-        register(&out.staging);
-        if let Err(e) = fs::create_dir(&out.staging) {
+        let made = {
+            let _registered = STAGING.lock().unwrap_or_else(|e| e.into_inner());
+            fs::create_dir(&out.staging)
+        };
+        if let Err(e) = made {
             return Err(CliError::input(format!(
                 "{flag} {}: cannot write in {}: {e}\n  hint: choose a folder you can write to",
                 path.display(),
@@ -302,17 +328,11 @@ impl OutputDir {
         deregister(&mut staging, &self.staging);
         self.done = true;
         if had_old {
-            // Renamed before it is removed, so a `.old` folder is always whole: a kill in the
-            // middle of removing it leaves `.trash`, which is only ever removed, never put back.
-            let trash =
-                self.staging.with_file_name(format!(".{name}.trash-{}", std::process::id()));
-            let gone = if fs::rename(&old, &trash).is_ok() { trash } else { old };
-            let meta = fs::symlink_metadata(&gone);
-            if meta.is_ok_and(|m| m.is_dir()) {
-                let _ = fs::remove_dir_all(&gone);
-            } else {
-                let _ = fs::remove_file(&gone);
-            }
+            // Given the staging folder's free name before it is removed: a KILL halfway
+            // through leaves a `.partial` folder, which the next command clears, never part
+            // of the previous report under the `.old` name, which it would put back.
+            let doomed = if fs::rename(&old, &self.staging).is_ok() { &self.staging } else { &old };
+            remove_any(doomed);
         }
         Ok(())
     }
@@ -403,9 +423,7 @@ fn recover(parent: &Path, name: &str, target: &Path) {
             continue;
         }
         match kind {
-            "partial" | "trash" => {
-                let _ = fs::remove_dir_all(entry.path());
-            }
+            "partial" => remove_any(&entry.path()),
             "old" if fs::symlink_metadata(target).is_err() => {
                 let _ = fs::rename(entry.path(), target);
             }
@@ -414,6 +432,15 @@ fn recover(parent: &Path, name: &str, target: &Path) {
             }
             _ => {}
         }
+    }
+}
+
+/// Removes a folder and everything in it, or a file or link.
+fn remove_any(path: &Path) {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        let _ = fs::remove_dir_all(path);
+    } else {
+        let _ = fs::remove_file(path);
     }
 }
 
@@ -544,6 +571,8 @@ mod tests {
         let old = b"{\"schema\": \"blastradius.summary/1\", \"seed\": 1}";
         fs::write(root.join(".r.old-999999998/summary.json"), old).unwrap();
         fs::create_dir_all(root.join(".other.partial-999999999")).unwrap();
+        // What a KILL leaves of a replaced file being removed after its commit.
+        fs::write(root.join(".r.partial-999999997"), "x").unwrap();
         let out = OutputDir::prepare(&root.join("r"), "--out", false).unwrap();
         assert_eq!(fs::read(root.join("r/summary.json")).unwrap(), old);
         drop(out);
@@ -551,8 +580,8 @@ mod tests {
         // A previous report half removed after a commit (a KILL during its removal) is never
         // put back, even where the report was removed since: only removed.
         fs::remove_dir_all(root.join("r")).unwrap();
-        fs::create_dir_all(root.join(".r.trash-999999997")).unwrap();
-        fs::write(root.join(".r.trash-999999997/loss.png"), b"half").unwrap();
+        fs::create_dir_all(root.join(".r.partial-999999997")).unwrap();
+        fs::write(root.join(".r.partial-999999997/loss.png"), b"half").unwrap();
         let out = OutputDir::prepare(&root.join("r"), "--out", false).unwrap();
         assert!(!root.join("r").exists());
         drop(out);

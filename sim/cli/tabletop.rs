@@ -298,10 +298,12 @@ impl Debriefing {
     }
 }
 
+/// A session's error as the command's: an exceeded event budget is the scenario's doing, as
+/// in `run` (exit code 2).
 pub(crate) fn failed(e: SessionError) -> CliError {
     match e {
         SessionError::Input(m) => CliError::Input(m),
-        SessionError::Model(e) => CliError::Failed(e.into()),
+        SessionError::Model(e) => crate::model_failed(e),
     }
 }
 

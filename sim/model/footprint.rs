@@ -3,11 +3,12 @@
 //! allocate halfway through building it. Pure arithmetic on the spec; it allocates nothing
 //! that grows with the world.
 //!
-//! The constants are measured on release builds (see `benches/README.md`, "Memory"): a running
-//! world takes about 38 bytes per endpoint (`global-windows`: 109 million endpoints, 3.87 GiB),
-//! an organisation about 4 KiB beyond its endpoints (LP, queues, crews, services, clocks), a
-//! site instance a few hundred bytes (its crew and clock), and a time-series sample about 350
-//! bytes while the run grows its series and 180 once it is done, plus 24 per sector.
+//! The constants are measured on release builds (`/usr/bin/time -v`; the README's
+//! "Performance"): a running world takes about 38 bytes per endpoint (`global-windows`: 109
+//! million endpoints, 3.87 GiB), an organisation about 4 KiB beyond its endpoints (LP, queues,
+//! crews, services, clocks), a site instance a few hundred bytes (its crew and clock), and a
+//! time-series sample about 350 bytes while the run grows its series and 180 once it is done,
+//! plus 24 per sector.
 
 use crate::spec::{ArchetypeSpec, WorldSpec};
 

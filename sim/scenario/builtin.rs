@@ -83,12 +83,24 @@ pub fn sector_template_text(sector: raw::Sector) -> &'static str {
 
 /// The archetype every archetype of a sector starts from. The templates are part of the
 /// program and checked by tests; a broken one would give an empty template rather than a
-/// panic.
+/// panic. Each is parsed once per process: a world of forty archetypes once parsed them
+/// forty times, most of the time it took to read `crowdstrike-2024`.
 pub fn sector_template(sector: raw::Sector) -> raw::Archetype {
-    let options =
-        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let mut template: raw::Archetype =
-        options.from_str(sector_template_text(sector)).unwrap_or_default();
+    static PARSED: [std::sync::OnceLock<raw::Archetype>; 4] =
+        [const { std::sync::OnceLock::new() }; 4];
+    let slot = match sector {
+        raw::Sector::Airline => 0,
+        raw::Sector::Hospital => 1,
+        raw::Sector::Bank => 2,
+        _ => 3,
+    };
+    let mut template = PARSED[slot]
+        .get_or_init(|| {
+            let options = ron::Options::default()
+                .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+            options.from_str(sector_template_text(sector)).unwrap_or_default()
+        })
+        .clone();
     template.sector = Some(sector);
     template
 }
