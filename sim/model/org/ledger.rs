@@ -179,7 +179,9 @@ impl Org {
             self.services.backlog_accrual(spec, demand, hours, revenue_rate, effective);
         a.backlog_usd = backlog_usd;
         a.backlog_hours = backlog_hours;
-        let shortfall = 1.0 - self.ops_capacity();
+        // Capacities are constant over the interval: read once.
+        let ops = self.ops_capacity();
+        let shortfall = 1.0 - ops;
         a.revenue_usd = revenue_rate * demand * shortfall * (1.0 - econ.recapture_share.get());
         let flights_per_demand_hour =
             econ.flights_per_1000_endpoints_day * endpoints / 1_000.0 / 24.0;
@@ -190,7 +192,7 @@ impl Org {
             a.penalties_usd +=
                 a.flights_delayed * ops.delay_minutes * ops.delay_cost_per_minute_usd;
         }
-        if self.ops_capacity() < econ.sla_capacity_threshold.get() {
+        if ops < econ.sla_capacity_threshold.get() {
             a.penalties_usd += econ.sla_penalty_per_hour_usd * hours;
         }
         // Each down workstation idles its users through their working hours, which the demand
