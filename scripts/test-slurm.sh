@@ -5,7 +5,7 @@
 #   1. the README's cluster sweep scaled down (hospital-tabletop, 6 points, 3 replications,
 #      3 shards, the script's default request): the merged runs.csv and points.csv must equal
 #      a local `blastradius sweep` of the same command, byte for byte;
-#   2. resume: a larger sweep (3,000 runs) with one shard cancelled mid-run (scancel); its
+#   2. resume: a larger sweep (1,200 runs) with one shard cancelled mid-run (scancel); its
 #      merge job is cancelled with it; the shard is resubmitted alone (--array=I), and after
 #      the new merge every run is there exactly once and the tables equal the local sweep's;
 #   3. a calibration (`calibrate` before SHARDS) of the known world in 2 shards with a second
@@ -222,8 +222,10 @@ say "1. merged runs.csv and points.csv equal the local sweep's (18 runs)"
 
 # --- 2. Resume after a shard is cancelled mid-run. ---------------------------------------------
 sweep2=(hospital-tabletop --set 'fleet.harbour_health.staff.technicians_per_1000=2..12:3'
-    --set 'fleet.harbour_health.staff.call_in_delay=30m,2h' --reps 500)
-runs2=3000 victim=1
+    --set 'fleet.harbour_health.staff.call_in_delay=30m,2h' --reps 200)
+# Each shard's runs take long enough on one CPU to be cancelled mid-way, and the whole part
+# stays within a few minutes (with --reps 500 it took 400 s of the test's 428).
+runs2=1200 victim=1 per_shard=400
 say "2. sweep of $runs2 runs in 3 shards of 1 CPU each (sbatch options before --)"
 submit --cpus-per-task=1 -- 3 "$work/two" "${sweep2[@]}"
 journal="$work/two/shard-$victim/runs.csv"
@@ -247,8 +249,8 @@ if [[ "$task_state" == COMPLETED ]]; then
     before=$keep
     # The merge job may already have run; the point is the resubmission below.
 fi
-say "2. shard $victim cancelled with $before of 1000 runs in its journal"
-((before < 1000)) || die "the cancelled shard has all its runs: nothing to resume"
+say "2. shard $victim cancelled with $before of $per_shard runs in its journal"
+((before < per_shard)) || die "the cancelled shard has all its runs: nothing to resume"
 wait_job "$array" 120 "COMPLETED CANCELLED"
 wait_job "$merge" 60 "CANCELLED COMPLETED"
 if [[ "$task_state" == CANCELLED ]]; then
@@ -260,7 +262,7 @@ first_array=$array
 submit --cpus-per-task=1 --array=$victim -- 3 "$work/two" "${sweep2[@]}"
 wait_job "$merge" 120 COMPLETED
 wait_job "$array" 5 COMPLETED
-check_runs "$journal" 1000
+check_runs "$journal" "$per_shard"
 check_runs "$work/two/merged/runs.csv" "$runs2"
 "$bin" sweep "${sweep2[@]}" --out "$work/two-local" --quiet
 same_tables "$work/two/merged" "$work/two-local"
