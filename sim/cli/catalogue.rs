@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::Args;
 
-use super::output::{OutputDir, safe_name, write_atomically};
+use super::output::{OutputDir, read_journal, safe_name, write_atomically};
 use super::progress::Progress;
 use super::run::{shell_word, threads};
 use super::{CliError, CliResult, flags, memory};
@@ -156,7 +156,7 @@ fn start(dir: &Path, l: &Loaded, shard: Shard, force: bool) -> Result<Start, Cli
         return OutputDir::prepare(dir, "--out", force).map(Start::Fresh);
     }
     if std::fs::symlink_metadata(&manifest).is_ok() {
-        let text = read_text(&manifest)?;
+        let text = read_journal(&manifest, "the catalogue's catalogue.json")?;
         let other = out::parse_manifest(&text).map_err(|e| {
             CliError::input(format!(
                 "{}: {e}\n  hint: use another --out folder, or --force to start over there",
@@ -193,25 +193,6 @@ fn start(dir: &Path, l: &Loaded, shard: Shard, force: bool) -> Result<Start, Cli
     OutputDir::prepare(dir, "--out", force).map(Start::Fresh)
 }
 
-/// A journal file's text, refused with the file named when it is a folder, unreadable or not
-/// UTF-8.
-fn read_text(path: &Path) -> Result<String, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        CliError::input(format!(
-            "{}: cannot read it: {e}\n  hint: use another --out folder, or --force to start over",
-            path.display()
-        ))
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        CliError::input(format!(
-            "{}: not UTF-8 text (the byte at offset {}); blastradius did not write this\n  hint: \
-             use another --out folder, or --force to start over",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })
-}
-
 /// Reads the occurrences already in a resumed folder's journal; a partial last line (an
 /// interrupted write) is dropped from the file. Every one must be an occurrence of the plan in
 /// the shard, each once.
@@ -221,7 +202,7 @@ fn resume(dir: &Path, l: &Loaded, shard: Shard) -> Result<Vec<OccurrenceLoss>, C
         write_atomically(&journal, out::JOURNAL_HEADER.as_bytes())?;
         return Ok(Vec::new());
     }
-    let text = read_text(&journal)?;
+    let text = read_journal(&journal, "the catalogue's occurrences.csv")?;
     let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
     if complete.len() != text.len() {
         write_atomically(&journal, complete.as_bytes())?;
@@ -515,7 +496,7 @@ pub fn merge(dirs: &[PathBuf], out_path: &Path, quiet: bool, force: bool) -> Cli
                 d.display()
             )));
         }
-        let text = read_text(&path)?;
+        let text = read_journal(&path, "the catalogue's catalogue.json")?;
         let manifest = out::parse_manifest(&text)
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         if loaded.is_none() {
@@ -548,7 +529,7 @@ pub fn merge(dirs: &[PathBuf], out_path: &Path, quiet: bool, force: bool) -> Cli
             )));
         }
         let journal = d.join("occurrences.csv");
-        let text = read_text(&journal)?;
+        let text = read_journal(&journal, "the catalogue's occurrences.csv")?;
         let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
         let found = out::parse_journal(complete)
             .map_err(|e| CliError::input(format!("{}: {e}", journal.display())))?;

@@ -452,6 +452,33 @@ fn process_is_gone(pid: &str) -> bool {
         && !Path::new("/proc").join(pid).exists()
 }
 
+/// The text of a journal or manifest of a resumable folder (a sweep's `runs.csv` and
+/// `sweep.json`, a catalogue's `occurrences.csv` and `catalogue.json`), trusting nothing: a
+/// folder in its place, an unreadable file or a byte that is not UTF-8 is refused with the
+/// file named (and the line). `what` names the file in the message: "the sweep's runs.csv".
+pub fn read_journal(path: &Path, what: &str) -> Result<String, CliError> {
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(CliError::input(format!(
+            "{}: a folder is where {what} should be\n  hint: remove or rename it, or use another --out folder",
+            path.display()
+        )));
+    }
+    let bytes = fs::read(path).map_err(|e| {
+        CliError::input(format!(
+            "{}: cannot read it: {e}\n  hint: use another --out folder",
+            path.display()
+        ))
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        CliError::input(format!(
+            "{}: line {line}: not UTF-8 text (the byte at offset {offset}); blastradius did not write this\n  hint: use another --out folder, or --force to start over",
+            path.display()
+        ))
+    })
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// reader never sees half a file (a sweep's journal, rewritten in place).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {

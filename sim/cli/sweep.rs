@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use clap::{Args, ValueEnum};
 
 use super::format::{Format, parquet_bytes};
-use super::output::{OutputDir, safe_name, write_atomically};
+use super::output::{OutputDir, read_journal, safe_name, write_atomically};
 use super::progress::Progress;
 use super::run::{replications, shell_word, threads};
 use super::{CliError, CliResult, CommonArgs, flags, memory, model_failed};
@@ -233,38 +233,9 @@ fn start(dir: &Path, plan: &SweepPlan, shard: Shard, force: bool) -> Result<Star
 
 /// Reads `sweep.json`, naming the file in every problem.
 fn read_manifest(path: &Path) -> Result<report::study::Manifest, CliError> {
-    let bytes = read_journal(path, "sweep.json")?;
-    let text = utf8(path, bytes)?;
+    let text = read_journal(path, "the sweep's sweep.json")?;
     report::study::parse_manifest(&text)
         .map_err(|e| CliError::input(format!("{}: {e}\n  hint: a sweep.json is written by `blastradius sweep`; use another --out folder if this one is not a sweep's", path.display())))
-}
-
-/// A journal file's bytes: refused, with the file named, when it is a folder or unreadable.
-fn read_journal(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
-    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(CliError::input(format!(
-            "{}: a folder is where the sweep's {what} should be\n  hint: remove or rename it, or use another --out folder",
-            path.display()
-        )));
-    }
-    std::fs::read(path).map_err(|e| {
-        CliError::input(format!(
-            "{}: cannot read it: {e}\n  hint: use another --out folder",
-            path.display()
-        ))
-    })
-}
-
-/// Text of a journal file, or an error at the first byte that is not UTF-8.
-fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, CliError> {
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-        CliError::input(format!(
-            "{}: line {line}: not UTF-8 text (the byte at offset {offset}); blastradius did not write this\n  hint: use another --out folder, or --force to start over",
-            path.display()
-        ))
-    })
 }
 
 /// Reads the rows already in a resumed folder's `runs.csv`, trusting nothing (see
@@ -275,7 +246,7 @@ fn resume(dir: &Path, plan: &SweepPlan, shard: Shard) -> Result<Vec<RunRow>, Cli
     if std::fs::symlink_metadata(&runs).is_err() {
         return Ok(Vec::new());
     }
-    let text = utf8(&runs, read_journal(&runs, "runs.csv")?)?;
+    let text = read_journal(&runs, "the sweep's runs.csv")?;
     let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
     let rows = report::study::parse_runs(plan, shard, complete)
         .map_err(|e| CliError::input(format!("{}: {e}\n  hint: blastradius did not write this; use another --out folder, or --force to start over", runs.display())))?;
@@ -571,7 +542,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
         }
         let (p, _) = plan.as_ref().expect("set above");
         let runs_path = dir.join("runs.csv");
-        let text = utf8(&runs_path, read_journal(&runs_path, "runs.csv")?)?;
+        let text = read_journal(&runs_path, "the sweep's runs.csv")?;
         let complete = text.rfind('\n').map_or("", |i| &text[..=i]);
         for row in report::study::parse_runs(p, shard, complete).map_err(|e| {
             CliError::input(format!(

@@ -887,5 +887,4 @@ fn placed(source: &Source, problems: Vec<Diagnostic>) -> ScenarioError {
     ScenarioError { problems }
 }
 
-#[cfg(test)]
 mod tests;
