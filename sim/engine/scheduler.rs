@@ -52,6 +52,7 @@ use super::queue::{EventQueue, Key, MAX_SEQUENCE, PendingQueue};
 use super::random::{LpRng, lp_stream};
 use super::time::{SimDuration, SimTime};
 use super::workers::Workers;
+use rayon::prelude::*;
 
 /// The most worker threads a simulation may have.
 pub const MAX_THREADS: usize = super::workers::MAX_WORKERS;
@@ -694,6 +695,29 @@ impl<M: Model> Simulation<M> {
         self.parts.iter().flat_map(|p| p.lps.iter().map(|lp| (lp.handled, &lp.model)))
     }
 
+    /// `f` of every model with its handled count (as [`Simulation::models_with_handled`]),
+    /// worked out on the run's worker threads (in turn with one thread); the results come back
+    /// in LP id order, so they do not depend on the thread count. For reading every model
+    /// between windows, as a model's observer does at each output time.
+    pub fn par_map_with_handled<R, F>(&self, f: F) -> Vec<R>
+    where
+        M: Sync,
+        M::Event: Sync,
+        R: Send,
+        F: Fn(u64, &M) -> R + Sync,
+    {
+        /// LPs read by one task: small enough to share out partitions of many small LPs.
+        const CHUNK: usize = 256;
+        let map = |lps: &[Lp<M>]| lps.iter().map(|lp| f(lp.handled, &lp.model)).collect();
+        let pieces: Vec<Vec<R>> = match &self.workers {
+            Some(workers) => workers.install(|| {
+                self.parts.par_iter().flat_map(|p| p.lps.par_chunks(CHUNK)).map(map).collect()
+            }),
+            None => self.parts.iter().flat_map(|p| p.lps.chunks(CHUNK)).map(map).collect(),
+        };
+        pieces.into_iter().flatten().collect()
+    }
+
     /// Events handled by LP `lp` so far.
     pub fn events_handled(&self, lp: LpId) -> u64 {
         let (p, i) = self.locate(lp);
@@ -1018,6 +1042,28 @@ mod tests {
         assert!(text.contains("LP 0") && text.contains("LP 1") && text.contains("t+7ms"), "{text}");
         // A failed simulation stays failed rather than continuing from a broken state.
         assert!(sim.run().is_err());
+    }
+
+    /// A parallel read of every model gives what a sequential one does, in LP order, on any
+    /// number of threads (more LPs than a task reads, so several tasks per partition).
+    #[test]
+    fn a_parallel_map_over_models_comes_back_in_lp_order() {
+        for threads in [1, 2, 4] {
+            let models =
+                (0..1_000).map(|_| Relay { seen: vec![], delay: SimDuration(10) }).collect();
+            let mut config = Config::new(SimDuration(10), SimTime(1_000));
+            config.threads = threads;
+            let mut sim = Simulation::new(models, &config).unwrap();
+            for lp in (0..1_000).step_by(7) {
+                sim.schedule(lp, SimTime(u64::from(lp)), 0).unwrap();
+            }
+            sim.run().unwrap();
+            let got = sim.par_map_with_handled(|handled, m| (handled, m.seen.len()));
+            let want: Vec<(u64, usize)> =
+                sim.models_with_handled().map(|(h, m)| (h, m.seen.len())).collect();
+            assert_eq!(got, want, "{threads} threads");
+            assert_eq!(got.iter().map(|g| g.0).sum::<u64>(), 143, "{threads} threads");
+        }
     }
 
     #[test]

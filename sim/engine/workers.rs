@@ -42,6 +42,11 @@ impl Workers {
         Ok(Workers { pool, running: Mutex::new(()) })
     }
 
+    /// Runs `op` on these threads (for rayon work between windows).
+    pub(super) fn install<R: Send>(&self, op: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(op)
+    }
+
     pub(super) fn threads(&self) -> usize {
         self.pool.current_num_threads()
     }

@@ -442,28 +442,33 @@ impl World {
         let n = Sector::ALL.len();
         let (mut down, mut capacity_milli, mut loss_cents) =
             (vec![0u64; n], vec![0i64; n], vec![0i64; n]);
-        let cache = &mut self.sample_cache;
-        let mut org = 0;
-        for (handled, lp) in self.sim.models_with_handled() {
-            let Lp::Org(o) = lp else { continue };
-            let c = &mut cache[org];
-            if c.handled != handled || c.sector == u8::MAX {
-                *c = Contribution {
+        let cache = &self.sample_cache;
+        // Reading an accruing organisation's loss is most of a sample's cost: done on the
+        // worker threads, each organisation on its own, summed after in organisation order.
+        let fresh = self.sim.par_map_with_handled(|handled, lp| {
+            let Lp::Org(o) = lp else { return None };
+            let c = cache[o.index as usize];
+            Some(if c.handled != handled || c.sector == u8::MAX {
+                Contribution {
                     handled,
                     sector: o.sector.index() as u8,
                     accruing: o.accruing(),
                     down: o.counts().down,
                     capacity_milli: (revenue_weight(o) * o.ops_capacity() * 1_000.0).round() as i64,
                     loss_cents: (o.loss_at(at) * 100.0).round() as i64,
-                };
+                }
             } else if c.accruing {
-                c.loss_cents = (o.loss_at(at) * 100.0).round() as i64;
-            }
+                Contribution { loss_cents: (o.loss_at(at) * 100.0).round() as i64, ..c }
+            } else {
+                c
+            })
+        });
+        self.sample_cache = fresh.into_iter().flatten().collect();
+        for c in &self.sample_cache {
             let s = usize::from(c.sector);
             down[s] += c.down;
             capacity_milli[s] += c.capacity_milli;
             loss_cents[s] += c.loss_cents;
-            org += 1;
         }
         let sectors = &self.series.sectors;
         let capacity = sectors
