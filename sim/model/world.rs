@@ -16,7 +16,7 @@ use super::event::Event;
 use super::figures::{Figure, Metric, Name, Scope};
 use super::fleet::{OrgFleet, generate_org};
 use super::insurance::{self, Aggregate, Outage, Payment};
-use super::org::{Note, Org};
+use super::org::{Note, Org, Rates};
 use super::pool::Pool;
 use super::results::{
     Figures, KeyEvent, OrgLoss, OrgOutcome, RunResult, SectorLoss, Series, time_of_share,
@@ -121,6 +121,8 @@ struct Contribution {
     down: u64,
     capacity_milli: i64,
     loss_cents: i64,
+    /// Its accrual rates then, if accruing: they hold until its next event.
+    rates: Rates,
 }
 
 /// The engine's lookahead: the shortest delay of any message between LPs.
@@ -291,7 +293,8 @@ impl World {
                 accruing: false,
                 down: 0,
                 capacity_milli: 0,
-                loss_cents: 0
+                loss_cents: 0,
+                rates: Rates::default(),
             };
             world.shared.orgs as usize
         ];
@@ -448,17 +451,22 @@ impl World {
         let fresh = self.sim.par_map_with_handled(|handled, lp| {
             let Lp::Org(o) = lp else { return None };
             let c = cache[o.index as usize];
+            let cents = |usd: f64| (usd * 100.0).round() as i64;
             Some(if c.handled != handled || c.sector == u8::MAX {
+                let accruing = o.accruing();
+                let rates = if accruing { o.rates() } else { Rates::default() };
+                let loss = if accruing { o.loss_at_rates(&rates, at) } else { o.loss_at(at) };
                 Contribution {
                     handled,
                     sector: o.sector.index() as u8,
-                    accruing: o.accruing(),
+                    accruing,
                     down: o.counts().down,
                     capacity_milli: (revenue_weight(o) * o.ops_capacity() * 1_000.0).round() as i64,
-                    loss_cents: (o.loss_at(at) * 100.0).round() as i64,
+                    loss_cents: cents(loss),
+                    rates,
                 }
             } else if c.accruing {
-                Contribution { loss_cents: (o.loss_at(at) * 100.0).round() as i64, ..c }
+                Contribution { loss_cents: cents(o.loss_at_rates(&c.rates, at)), ..c }
             } else {
                 c
             })

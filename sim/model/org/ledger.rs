@@ -81,6 +81,19 @@ impl Accrual {
     }
 }
 
+/// What an organisation's accrual depends on besides the interval: constant between its
+/// events. Read once and kept, it makes the loss at another instant cheap.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rates {
+    revenue_rate: f64,
+    shortfall_sum: f64,
+    /// Operating capacity.
+    ops: f64,
+    /// An airline's share of flights that operate late.
+    delayed_share: f64,
+    down_workstations: f64,
+}
+
 /// The organisation's record.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
@@ -160,6 +173,30 @@ impl Org {
     /// What accrues from `from` to `to` at today's capacities; pure, so a report can ask for
     /// the loss at any instant without disturbing the run.
     pub fn accrual(&self, from: SimTime, to: SimTime) -> Accrual {
+        self.accrual_at(&self.rates(), from, to)
+    }
+
+    /// The factors of [`Org::accrual`] that only change with the organisation's state.
+    pub fn rates(&self) -> Rates {
+        let econ = &self.spec().economics;
+        let endpoints = self.endpoints.len() as f64;
+        // Capacities are constant over an interval: read once.
+        let ops = self.ops_capacity();
+        Rates {
+            revenue_rate: econ.revenue_per_endpoint_hour_usd * endpoints,
+            shortfall_sum: self.services.shortfall_sum(),
+            ops,
+            delayed_share: if self.spec().airline.is_some() {
+                self.airline_delayed_share()
+            } else {
+                0.0
+            },
+            down_workstations: self.down_workstations() as f64,
+        }
+    }
+
+    /// [`Org::accrual`] with the rates read before.
+    pub fn accrual_at(&self, rates: &Rates, from: SimTime, to: SimTime) -> Accrual {
         let mut a = Accrual::default();
         self.services.backlog_hours_into(&mut a.backlog_hours);
         if to <= from {
@@ -172,15 +209,14 @@ impl Org {
             .demand
             .integral(self.clock.local_ms(from), self.clock.local_ms(to));
         let endpoints = self.endpoints.len() as f64;
-        let revenue_rate = econ.revenue_per_endpoint_hour_usd * endpoints;
-        a.service_hours_lost = self.services.shortfall_sum() * hours;
+        let revenue_rate = rates.revenue_rate;
+        a.service_hours_lost = rates.shortfall_sum * hours;
         let effective = |i: usize| self.services.effective_capacity(spec, i);
         let (backlog_usd, backlog_hours) =
             self.services.backlog_accrual(spec, demand, hours, revenue_rate, effective);
         a.backlog_usd = backlog_usd;
         a.backlog_hours = backlog_hours;
-        // Capacities are constant over the interval: read once.
-        let ops = self.ops_capacity();
+        let ops = rates.ops;
         let shortfall = 1.0 - ops;
         a.revenue_usd = revenue_rate * demand * shortfall * (1.0 - econ.recapture_share.get());
         let flights_per_demand_hour =
@@ -188,7 +224,7 @@ impl Org {
         a.flights_cancelled = flights_per_demand_hour * demand * shortfall;
         a.penalties_usd = a.flights_cancelled * econ.penalty_per_cancelled_flight_usd;
         if let Some(ops) = &spec.airline {
-            a.flights_delayed = flights_per_demand_hour * demand * self.airline_delayed_share();
+            a.flights_delayed = flights_per_demand_hour * demand * rates.delayed_share;
             a.penalties_usd +=
                 a.flights_delayed * ops.delay_minutes * ops.delay_cost_per_minute_usd;
         }
@@ -201,7 +237,7 @@ impl Org {
             * econ.users_per_workstation
             * econ.working_hours_per_week
             / 168.0;
-        a.productivity_usd = self.down_workstations() as f64 * idle_rate * demand;
+        a.productivity_usd = rates.down_workstations * idle_rate * demand;
         a
     }
 
@@ -240,11 +276,17 @@ impl Org {
 
     /// Loss in USD up to `t`, including what accrued since the last booking.
     pub fn loss_at(&self, t: SimTime) -> f64 {
-        let booked = self.ledger.accounts.total_usd();
         if !self.accruing() {
-            return booked;
+            return self.ledger.accounts.total_usd();
         }
-        booked + self.accrual(self.ledger.accounts.last, t).total_usd()
+        self.loss_at_rates(&self.rates(), t)
+    }
+
+    /// [`Org::loss_at`] for an accruing organisation whose rates were read since its last
+    /// event: what an observer sampling it again and again needs, at a fraction of the cost.
+    pub fn loss_at_rates(&self, rates: &Rates, t: SimTime) -> f64 {
+        self.ledger.accounts.total_usd()
+            + self.accrual_at(rates, self.ledger.accounts.last, t).total_usd()
     }
 
     /// Flights scheduled from `from` to `to`, split by local day: (day, flights), day 0 being

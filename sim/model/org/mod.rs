@@ -42,7 +42,7 @@ use crate::spec::{ActionSpec, Class, RepairOrder, Sector};
 
 pub use airline::Airline;
 pub use exposure::Cursor;
-pub use ledger::{Accounts, Accrual, Counts};
+pub use ledger::{Accounts, Accrual, Counts, Rates};
 pub use repair::{SiteState, next_working_day_start};
 pub use services::{MAX_SERVICES, ServiceState};
 
@@ -153,7 +153,9 @@ impl Org {
             fleet.sites.iter().zip(&sites).map(|(s, st)| (s.technicians, st.clock)).collect();
         let vms = fleet.endpoints.iter().filter(|e| e.class() == Class::CloudVm).count();
         let size = fleet.endpoints.len() as u32;
-        let repair = Repair::new(spec, sites, fleet.key_servers, vms as u64, size);
+        let mut repair = Repair::new(spec, sites, fleet.key_servers, vms as u64, size);
+        let workforce = Workforce::new(&crews);
+        repair.set_travel_order(workforce.crews().len(), |c| workforce.home_of(c));
         let lagged = blastradius_engine::keyed::chance(
             &[shared.seed, fleet.key, crate::shared::purpose::LAG],
             spec.lag_share.get(),
@@ -173,7 +175,7 @@ impl Org {
             clock,
             endpoints: fleet.endpoints,
             exposure: Exposure::new(lag, fleet.affected_share),
-            workforce: Workforce::new(&crews),
+            workforce,
             repair,
             services,
             airline,

@@ -195,8 +195,12 @@ pub struct Repair {
     waiting_locked: u64,
     pub order: RepairOrder,
     cloud: CloudAdmins,
-    hands_on_tools: Vec<ToolSpec>,
-    remote_tools: Vec<ToolSpec>,
+    /// Tools released so far, each with the key of its dice.
+    hands_on_tools: Vec<(ToolSpec, u64)>,
+    remote_tools: Vec<(ToolSpec, u64)>,
+    /// Every crew, nearest to travel first (by its home site's travel time, then number):
+    /// the order free people set out in. Sites and crews are fixed, so it is worked out once.
+    travel_order: Vec<usize>,
 }
 
 impl Repair {
@@ -222,7 +226,15 @@ impl Repair {
             cloud: CloudAdmins::new(spec, vms),
             hands_on_tools: Vec::new(),
             remote_tools: Vec::new(),
+            travel_order: Vec::new(),
         }
+    }
+
+    /// Orders the crews for travel, given each crew's home site.
+    pub fn set_travel_order(&mut self, crews: usize, home_of: impl Fn(usize) -> usize) {
+        let mut order: Vec<usize> = (0..crews).collect();
+        order.sort_by_key(|&c| (self.sites[home_of(c)].travel, c));
+        self.travel_order = order;
     }
 
     pub fn sites(&self) -> &[SiteState] {
@@ -529,26 +541,26 @@ impl Org {
         if !self.work_anywhere() {
             return;
         }
-        let mut free: Vec<usize> =
-            (0..crews).filter(|&c| self.workforce.crews()[c].free() > 0).collect();
-        free.sort_by_key(|&c| (self.repair.sites[self.workforce.home_of(c)].travel, c));
-        for crew in free {
+        // Nobody becomes free while jobs start, so the crews free now are those free below.
+        let order = std::mem::take(&mut self.repair.travel_order);
+        'crews: for &crew in &order {
             while self.workforce.crews()[crew].free() > 0 {
                 let escrow = self.escrow_ok();
                 let best = (0..self.repair.sites.len())
                     .filter_map(|s| self.front_key(s, escrow).map(|k| (k, s)))
                     .min();
-                let Some((_, site)) = best else { return };
+                let Some((_, site)) = best else { break 'crews };
                 let home = self.workforce.home_of(crew);
                 let travel = if site == home {
                     SimDuration::ZERO
                 } else {
                     self.repair.sites[home].travel + self.repair.sites[site].travel
                 };
-                let Some(job) = self.take_job(site) else { return };
+                let Some(job) = self.take_job(site) else { break 'crews };
                 self.start_job(crew, site, job, travel, now, ctx);
             }
         }
+        self.repair.travel_order = order;
     }
 
     /// When a hands-on job started at `now` is done: travel, access, the key (from the desk,
@@ -578,7 +590,8 @@ impl Org {
             .repair
             .hands_on_tools
             .iter()
-            .find(|t| keyed::chance(&[key, purpose::TOOL, tool_key(t)], t.share.get()));
+            .find(|(t, k)| keyed::chance(&[key, purpose::TOOL, *k], t.share.get()))
+            .map(|(t, _)| t);
         let (dist, needs_key) = match tool {
             Some(t) => (t.repair_time, t.needs_key),
             None => (repair.time[e.class().index()], true),
@@ -695,10 +708,12 @@ impl Org {
         self.dispatch_cloud(now, ctx);
     }
 
-    fn tool_reaches(&self, endpoint: u32, tool: &ToolSpec) -> bool {
+    /// Whether remote tool number `tool` reaches a crashed endpoint.
+    fn tool_reaches(&self, endpoint: u32, tool: usize) -> bool {
+        let (tool, tool_key) = &self.repair.remote_tools[tool];
         let e = self.endpoints[endpoint as usize];
         let key = self.endpoint_key(endpoint);
-        keyed::chance(&[key, purpose::TOOL, tool_key(tool)], tool.share.get())
+        keyed::chance(&[key, purpose::TOOL, *tool_key], tool.share.get())
             && !(tool.needs_key && e.bitlocker() && !self.escrow_ok())
     }
 
@@ -709,9 +724,9 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
-        let tool = &self.repair.remote_tools[tool_index];
+        let (tool, tool_key) = &self.repair.remote_tools[tool_index];
         let key = self.endpoint_key(endpoint);
-        let time = draw(&[key, purpose::TOOL_TIME, tool_key(tool)], tool.repair_time);
+        let time = draw(&[key, purpose::TOOL_TIME, *tool_key], tool.repair_time);
         self.left_crashed(endpoint);
         self.endpoints[endpoint as usize].set_state(State::InRepair);
         self.ledger.counts.in_repair += 1;
@@ -725,8 +740,8 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) -> bool {
-        let reaching = (0..self.repair.remote_tools.len())
-            .find(|&t| self.tool_reaches(endpoint, &self.repair.remote_tools[t]));
+        let reaching =
+            (0..self.repair.remote_tools.len()).find(|&t| self.tool_reaches(endpoint, t));
         match reaching {
             Some(t) => {
                 self.start_tool_repair(endpoint, t, now, ctx);
@@ -743,13 +758,17 @@ impl Org {
         ctx: &mut Ctx<'_, Event>,
     ) {
         match tool.mode {
-            ToolMode::HandsOn => self.repair.hands_on_tools.push(tool),
+            ToolMode::HandsOn => {
+                let key = tool_key(&tool);
+                self.repair.hands_on_tools.push((tool, key));
+            }
             ToolMode::Remote => {
-                self.repair.remote_tools.push(tool);
+                let key = tool_key(&tool);
+                self.repair.remote_tools.push((tool, key));
                 let t = self.repair.remote_tools.len() - 1;
                 for endpoint in 0..self.endpoints.len() as u32 {
                     if self.endpoints[endpoint as usize].state() == State::Crashed
-                        && self.tool_reaches(endpoint, &self.repair.remote_tools[t])
+                        && self.tool_reaches(endpoint, t)
                     {
                         self.start_tool_repair(endpoint, t, now, ctx);
                     }
