@@ -695,27 +695,38 @@ impl<M: Model> Simulation<M> {
         self.parts.iter().flat_map(|p| p.lps.iter().map(|lp| (lp.handled, &lp.model)))
     }
 
-    /// `f` of every model with its handled count (as [`Simulation::models_with_handled`]),
-    /// worked out on the run's worker threads (in turn with one thread); the results come back
-    /// in LP id order, so they do not depend on the thread count. For reading every model
-    /// between windows, as a model's observer does at each output time.
-    pub fn par_map_with_handled<R, F>(&self, f: F) -> Vec<R>
+    /// Calls `f` on every model with its handled count (as
+    /// [`Simulation::models_with_handled`]) and the slot of `slots` at its LP id, on the run's
+    /// worker threads (in turn with one thread): for reading every model between windows, as
+    /// a model's observer does at each output time, into per-LP records kept from one time to
+    /// the next. Each call sees one LP and writes one slot, so the outcome does not depend on
+    /// the thread count.
+    pub fn par_update_with_handled<T, F>(&self, slots: &mut [T], f: F)
     where
         M: Sync,
         M::Event: Sync,
-        R: Send,
-        F: Fn(u64, &M) -> R + Sync,
+        T: Send,
+        F: Fn(u64, &M, &mut T) + Sync,
     {
         /// LPs read by one task: small enough to share out partitions of many small LPs.
         const CHUNK: usize = 256;
-        let map = |lps: &[Lp<M>]| lps.iter().map(|lp| f(lp.handled, &lp.model)).collect();
-        let pieces: Vec<Vec<R>> = match &self.workers {
-            Some(workers) => workers.install(|| {
-                self.parts.par_iter().flat_map(|p| p.lps.par_chunks(CHUNK)).map(map).collect()
-            }),
-            None => self.parts.iter().flat_map(|p| p.lps.chunks(CHUNK)).map(map).collect(),
+        assert_eq!(slots.len(), self.lps as usize, "one slot per LP");
+        let mut tasks = Vec::new();
+        let mut rest = slots;
+        for chunk in self.parts.iter().flat_map(|p| p.lps.chunks(CHUNK)) {
+            let (head, tail) = rest.split_at_mut(chunk.len());
+            tasks.push((chunk, head));
+            rest = tail;
+        }
+        let run = |(lps, out): (&[Lp<M>], &mut [T])| {
+            for (lp, slot) in lps.iter().zip(out) {
+                f(lp.handled, &lp.model, slot);
+            }
         };
-        pieces.into_iter().flatten().collect()
+        match &self.workers {
+            Some(workers) => workers.install(|| tasks.into_par_iter().for_each(run)),
+            None => tasks.into_iter().for_each(run),
+        }
     }
 
     /// Events handled by LP `lp` so far.
@@ -1044,10 +1055,11 @@ mod tests {
         assert!(sim.run().is_err());
     }
 
-    /// A parallel read of every model gives what a sequential one does, in LP order, on any
-    /// number of threads (more LPs than a task reads, so several tasks per partition).
+    /// A parallel read of every model gives what a sequential one does, each model into its
+    /// own slot, on any number of threads (more LPs than a task reads, so several tasks per
+    /// partition).
     #[test]
-    fn a_parallel_map_over_models_comes_back_in_lp_order() {
+    fn a_parallel_update_reads_every_model_into_its_own_slot() {
         for threads in [1, 2, 4] {
             let models =
                 (0..1_000).map(|_| Relay { seen: vec![], delay: SimDuration(10) }).collect();
@@ -1058,7 +1070,10 @@ mod tests {
                 sim.schedule(lp, SimTime(u64::from(lp)), 0).unwrap();
             }
             sim.run().unwrap();
-            let got = sim.par_map_with_handled(|handled, m| (handled, m.seen.len()));
+            let mut got = vec![(0, 0); 1_000];
+            sim.par_update_with_handled(&mut got, |handled, m, slot| {
+                *slot = (handled, m.seen.len());
+            });
             let want: Vec<(u64, usize)> =
                 sim.models_with_handled().map(|(h, m)| (h, m.seen.len())).collect();
             assert_eq!(got, want, "{threads} threads");

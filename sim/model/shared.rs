@@ -40,6 +40,17 @@ pub struct ServiceTable {
     pub deps: Vec<Vec<(Vec<usize>, f64)>>,
     /// For each group, a bit per service that depends on it.
     pub services_of_group: Vec<u32>,
+    /// The dependencies numbered one after another, service by service: where each
+    /// service's first is (one more entry at the end), and for each group the dependencies
+    /// that cover it. An organisation keeps its endpoint counts by dependency, so a
+    /// capacity is read without summing groups.
+    pub dep_start: Vec<usize>,
+    pub deps_of_group: Vec<Vec<usize>>,
+    /// Whether any service keeps a backlog (most archetypes' do not, and their accruals skip
+    /// it).
+    pub has_backlog: bool,
+    /// Whether any service needs a supplier organisation's.
+    pub has_supplier: bool,
     /// Static value of restoring one endpoint of each class (by group), for service-aware
     /// repair order: higher first.
     pub group_rank: Vec<u32>,
@@ -163,7 +174,7 @@ pub fn service_table(spec: &ArchetypeSpec) -> ServiceTable {
     }
     let mut order: Vec<usize> = (0..groups).collect();
     let per_hour = |g: usize| {
-        let hours = spec.repair.time[g / 2 / kinds].mean.as_hours_f64().max(1e-6);
+        let hours = spec.repair.time[g / 2 / kinds].mean().as_hours_f64().max(1e-6);
         value[g] / hours
     };
     order.sort_by(|&a, &b| per_hour(b).total_cmp(&per_hour(a)).then(a.cmp(&b)));
@@ -171,5 +182,25 @@ pub fn service_table(spec: &ArchetypeSpec) -> ServiceTable {
     for (rank, g) in order.into_iter().enumerate() {
         group_rank[g] = rank as u32;
     }
-    ServiceTable { deps, services_of_group, group_rank }
+    let mut dep_start = vec![0];
+    let mut deps_of_group = vec![Vec::new(); groups];
+    for (d, (covered, _)) in deps.iter().flatten().enumerate() {
+        for &g in covered {
+            deps_of_group[g].push(d);
+        }
+    }
+    for service_deps in &deps {
+        dep_start.push(dep_start[dep_start.len() - 1] + service_deps.len());
+    }
+    let has_backlog = spec.services.iter().any(|s| s.backlog.is_some());
+    let has_supplier = spec.services.iter().any(|s| s.supplier.is_some());
+    ServiceTable {
+        deps,
+        services_of_group,
+        group_rank,
+        dep_start,
+        deps_of_group,
+        has_backlog,
+        has_supplier,
+    }
 }

@@ -4,6 +4,7 @@
 //! `scenario::validate` constructs them (or tests, through the same checks).
 
 use blastradius_engine::SimDuration;
+use blastradius_engine::keyed::LogNormal;
 
 /// Economic sectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -160,8 +161,31 @@ impl Share {
 /// A lognormal duration by mean and coefficient of variation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DistSpec {
-    pub mean: SimDuration,
-    pub cv: f64,
+    mean: SimDuration,
+    cv: f64,
+    /// Its law in milliseconds, set up once for the many draws of a run.
+    law: LogNormal,
+}
+
+impl DistSpec {
+    pub fn new(mean: SimDuration, cv: f64) -> DistSpec {
+        DistSpec { mean, cv, law: LogNormal::new(mean.0 as f64, cv) }
+    }
+
+    pub fn mean(&self) -> SimDuration {
+        self.mean
+    }
+
+    /// The coefficient of variation (standard deviation over mean).
+    pub fn cv(&self) -> f64 {
+        self.cv
+    }
+
+    /// A draw keyed on `key`, in milliseconds (unrounded).
+    #[inline]
+    pub fn sample_ms(&self, key: &[u64]) -> f64 {
+        self.law.sample(key)
+    }
 }
 
 /// A whole world, validated.

@@ -106,7 +106,7 @@ pub struct World {
     sector_weight: Vec<f64>,
     /// Tools released by decisions, with their times.
     released_tools: Vec<(SimTime, String)>,
-    /// Each organisation's contribution at the last sample.
+    /// Each organisation's contribution at the last sample, by LP id.
     sample_cache: Vec<Contribution>,
 }
 
@@ -296,7 +296,7 @@ impl World {
                 loss_cents: 0,
                 rates: Rates::default(),
             };
-            world.shared.orgs as usize
+            world.sim.lp_count() as usize
         ];
         world.schedule_start()?;
         Ok(world)
@@ -358,7 +358,7 @@ impl World {
                     available_after: at.since(SimTime::ZERO),
                     share: *share,
                     mode: *mode,
-                    repair_time: super::spec::DistSpec { mean: *repair_time, cv: 0.3 },
+                    repair_time: super::spec::DistSpec::new(*repair_time, 0.3),
                     needs_key: false,
                 };
                 for org in self.org_lps() {
@@ -445,18 +445,16 @@ impl World {
         let n = Sector::ALL.len();
         let (mut down, mut capacity_milli, mut loss_cents) =
             (vec![0u64; n], vec![0i64; n], vec![0i64; n]);
-        let cache = &self.sample_cache;
         // Reading an accruing organisation's loss is most of a sample's cost: done on the
-        // worker threads, each organisation on its own, summed after in organisation order.
-        let fresh = self.sim.par_map_with_handled(|handled, lp| {
-            let Lp::Org(o) = lp else { return None };
-            let c = cache[o.index as usize];
+        // worker threads, each organisation into its own record, summed after in LP order.
+        self.sim.par_update_with_handled(&mut self.sample_cache, |handled, lp, c| {
+            let Lp::Org(o) = lp else { return };
             let cents = |usd: f64| (usd * 100.0).round() as i64;
-            Some(if c.handled != handled || c.sector == u8::MAX {
+            if c.handled != handled || c.sector == u8::MAX {
                 let accruing = o.accruing();
                 let rates = if accruing { o.rates() } else { Rates::default() };
                 let loss = if accruing { o.loss_at_rates(&rates, at) } else { o.loss_at(at) };
-                Contribution {
+                *c = Contribution {
                     handled,
                     sector: o.sector.index() as u8,
                     accruing,
@@ -464,15 +462,13 @@ impl World {
                     capacity_milli: (revenue_weight(o) * o.ops_capacity() * 1_000.0).round() as i64,
                     loss_cents: cents(loss),
                     rates,
-                }
+                };
             } else if c.accruing {
-                Contribution { loss_cents: cents(o.loss_at_rates(&c.rates, at)), ..c }
-            } else {
-                c
-            })
+                c.loss_cents = cents(o.loss_at_rates(&c.rates, at));
+            }
         });
-        self.sample_cache = fresh.into_iter().flatten().collect();
-        for c in &self.sample_cache {
+        // Slots of LPs that are not organisations are never filled.
+        for c in self.sample_cache.iter().filter(|c| c.sector != u8::MAX) {
             let s = usize::from(c.sector);
             down[s] += c.down;
             capacity_milli[s] += c.capacity_milli;

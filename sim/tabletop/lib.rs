@@ -1032,7 +1032,7 @@ impl Session {
                     available_after: SimDuration::ZERO,
                     share: *share,
                     mode: *mode,
-                    repair_time: blastradius_model::spec::DistSpec { mean: *repair_time, cv: 0.3 },
+                    repair_time: blastradius_model::spec::DistSpec::new(*repair_time, 0.3),
                     needs_key: false,
                 };
                 format!("release {name}: {}", narrative::tool_use(&tool))

@@ -348,7 +348,7 @@ pub fn tool_use(tool: &blastradius_model::spec::ToolSpec) -> String {
     format!(
         "{mode} for {} of crashed machines, about {} each",
         fmt::percent(tool.share.get(), 0),
-        tool.repair_time.mean
+        tool.repair_time.mean()
     )
 }
 

@@ -138,7 +138,9 @@ impl Org {
             let packed = (offset << 32) | i as u64;
             if offset < NEAR.0 { due.push(packed) } else { later.push(packed) }
         }
-        due.sort_unstable();
+        // The keys are distinct (an endpoint fetches once a cursor), so any sort gives this
+        // order; a radix sort of millions of them takes a fraction of a comparison sort's time.
+        radsort::sort(&mut due);
         let cursor = Cursor { content, base: now, due, next: 0, later };
         let index = self.exposure.cursors.len();
         self.exposure.cursors.push(cursor);
@@ -154,7 +156,7 @@ impl Org {
         let cursor = &mut self.exposure.cursors[index];
         if cursor.peek().is_none() && !cursor.later.is_empty() {
             cursor.due = std::mem::take(&mut cursor.later);
-            cursor.due.sort_unstable();
+            radsort::sort(&mut cursor.due);
             cursor.next = 0;
         }
         match cursor.peek() {

@@ -205,17 +205,18 @@ impl Org {
         let spec = self.spec();
         let econ = &spec.economics;
         let hours = to.since(from).as_hours_f64();
-        let demand = self.shared.archetypes[self.archetype]
-            .demand
-            .integral(self.clock.local_ms(from), self.clock.local_ms(to));
+        let tables = &self.shared.archetypes[self.archetype];
+        let demand = tables.demand.integral(self.clock.local_ms(from), self.clock.local_ms(to));
         let endpoints = self.endpoints.len() as f64;
         let revenue_rate = rates.revenue_rate;
         a.service_hours_lost = rates.shortfall_sum * hours;
-        let effective = |i: usize| self.services.effective_capacity(spec, i);
-        let (backlog_usd, backlog_hours) =
-            self.services.backlog_accrual(spec, demand, hours, revenue_rate, effective);
-        a.backlog_usd = backlog_usd;
-        a.backlog_hours = backlog_hours;
+        if tables.services.has_backlog {
+            let effective = |i: usize| self.services.effective_capacity(spec, i);
+            let (backlog_usd, backlog_hours) =
+                self.services.backlog_accrual(spec, demand, hours, revenue_rate, effective);
+            a.backlog_usd = backlog_usd;
+            a.backlog_hours = backlog_hours;
+        }
         let ops = rates.ops;
         let shortfall = 1.0 - ops;
         a.revenue_usd = revenue_rate * demand * shortfall * (1.0 - econ.recapture_share.get());
@@ -247,10 +248,11 @@ impl Org {
         if now <= from {
             return;
         }
-        let a = self.accrual(from, now);
-        self.follow_cover(now, Some((from, &a)));
+        let rates = self.rates();
+        let a = self.accrual_at(&rates, from, now);
+        self.follow_cover(now, &rates, Some((from, &a)));
         if a.flights_cancelled > 0.0 {
-            let shortfall = 1.0 - self.ops_capacity();
+            let shortfall = 1.0 - rates.ops;
             let by_day = self.flights_scheduled_by_day(from, now);
             let booked = &mut self.ledger.accounts.flights_cancelled_by_day;
             for (day, scheduled) in by_day {
@@ -340,12 +342,13 @@ impl Org {
     /// first, so labour counts only in the windows it falls in.
     pub(super) fn book_labour(&mut self, now: SimTime, usd: f64) {
         if let Some(mut cover) = self.ledger.cover.take() {
-            let (measure, share) = self.cover_capacities();
+            let rates = self.rates();
+            let (measure, share) = self.cover_capacities(rates.ops);
             let from = cover.at();
             cover.book_labour(
                 now,
                 measure,
-                |t| Org::cover_split(&self.accrual(from, t), share),
+                |t| Org::cover_split(&self.accrual_at(&rates, from, t), share),
                 usd,
             );
             self.ledger.cover = Some(cover);
@@ -355,9 +358,9 @@ impl Org {
 
     /// Each cause's capacity now for the policy (own systems; 1 less the part of the shortfall
     /// suppliers cause), and the supplier's share of the shortfall.
-    fn cover_capacities(&self) -> ([f64; 2], f64) {
-        let actual = self.ops_capacity();
-        let has_supplier = self.spec().services.iter().any(|s| s.supplier.is_some());
+    /// `actual` is the operating capacity now.
+    fn cover_capacities(&self, actual: f64) -> ([f64; 2], f64) {
+        let has_supplier = self.shared.archetypes[self.archetype].services.has_supplier;
         let own = if has_supplier { self.own_ops_capacity().max(actual) } else { actual };
         let caused = own - actual;
         let share = if actual < 1.0 { (caused / (1.0 - actual)).clamp(0.0, 1.0) } else { 0.0 };
@@ -372,23 +375,30 @@ impl Org {
         parts
     }
 
-    /// Brings the policy's view up to `to` at today's capacities; `known` is the ledger's own
-    /// accrual over `(from, to)` when it has just computed it.
-    fn follow_cover(&mut self, to: SimTime, known: Option<(SimTime, &Accrual)>) {
+    /// Brings the policy's view up to `to` at today's capacities, whose accrual rates are
+    /// `rates`; `known` is the ledger's own accrual over `(from, to)` when it has just
+    /// computed it.
+    fn follow_cover(&mut self, to: SimTime, rates: &Rates, known: Option<(SimTime, &Accrual)>) {
         let Some(mut cover) = self.ledger.cover.take() else { return };
-        self.advance_cover(&mut cover, to, known);
+        self.advance_cover(&mut cover, to, rates, known);
         self.ledger.cover = Some(cover);
     }
 
-    fn advance_cover(&self, cover: &mut Cover, to: SimTime, known: Option<(SimTime, &Accrual)>) {
+    fn advance_cover(
+        &self,
+        cover: &mut Cover,
+        to: SimTime,
+        rates: &Rates,
+        known: Option<(SimTime, &Accrual)>,
+    ) {
         let from = cover.at();
         if to <= from {
             return;
         }
-        let (measure, share) = self.cover_capacities();
+        let (measure, share) = self.cover_capacities(rates.ops);
         cover.advance(to, measure, |t| match known {
             Some((f, a)) if f == from && t == to => Org::cover_split(a, share),
-            _ => Org::cover_split(&self.accrual(from, t), share),
+            _ => Org::cover_split(&self.accrual_at(rates, from, t), share),
         });
     }
 
@@ -396,7 +406,7 @@ impl Org {
     /// the end of the run); `None` for an organisation that holds no policy.
     pub fn cover_outages(&self, t: SimTime) -> Option<[Outage; 2]> {
         let mut cover = (**self.ledger.cover.as_ref()?).clone();
-        self.advance_cover(&mut cover, t, None);
+        self.advance_cover(&mut cover, t, &self.rates(), None);
         Some(cover.outages())
     }
 }

@@ -144,7 +144,7 @@ impl Org {
         let mut services = Services::new(tables, spec.services.len());
         for e in &fleet.endpoints {
             let kind = fleet.sites[usize::from(e.site)].kind;
-            services.count_endpoint(tables.group(e.class(), kind, e.critical()));
+            services.count_endpoint(tables, tables.group(e.class(), kind, e.critical()));
         }
         services.init(tables);
         let sites: Vec<SiteState> =
@@ -349,7 +349,7 @@ impl Org {
         // of its own.
         let may_change = self.ledger.counts.down > 0
             || self.exposure.revert_at().is_none()
-            || self.spec().services.iter().any(|s| s.supplier.is_some());
+            || self.shared.archetypes[self.archetype].services.has_supplier;
         if let Some(notice) = services::shortest_notice(self.shared.customers_of(self.index))
             && may_change
         {

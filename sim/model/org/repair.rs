@@ -288,7 +288,7 @@ fn criticality_tier(class: Class, critical: bool) -> usize {
 
 /// A lognormal draw of a duration.
 fn draw(key: &[u64], d: DistSpec) -> SimDuration {
-    SimDuration(keyed::lognormal_mean_cv(key, d.mean.0 as f64, d.cv).round() as u64)
+    SimDuration(d.sample_ms(key).round() as u64)
 }
 
 impl Org {

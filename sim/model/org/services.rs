@@ -72,6 +72,10 @@ impl Default for ServiceState {
 pub struct Services {
     groups_total: Vec<u32>,
     groups_down: Vec<u32>,
+    /// Endpoints, and endpoints down, of each dependency (numbered as in the archetype's
+    /// `ServiceTable::dep_start`): the sums of its groups', kept as groups change.
+    deps_total: Vec<u64>,
+    deps_down: Vec<u64>,
     class_down: [u64; Class::COUNT],
     states: Vec<ServiceState>,
 }
@@ -79,26 +83,39 @@ pub struct Services {
 impl Services {
     pub fn new(tables: &ArchetypeTables, services: usize) -> Services {
         let groups = tables.groups();
+        let deps = tables.services.dep_start.last().copied().unwrap_or(0);
         Services {
             groups_total: vec![0; groups],
             groups_down: vec![0; groups],
+            deps_total: vec![0; deps],
+            deps_down: vec![0; deps],
             class_down: [0; Class::COUNT],
             states: vec![ServiceState::default(); services],
         }
     }
 
-    pub fn count_endpoint(&mut self, group: usize) {
+    pub fn count_endpoint(&mut self, tables: &ArchetypeTables, group: usize) {
         self.groups_total[group] += 1;
+        for &d in &tables.services.deps_of_group[group] {
+            self.deps_total[d] += 1;
+        }
     }
 
     /// Marks one endpoint of a group down or up.
-    pub fn set_down(&mut self, group: usize, class: Class, down: bool) {
+    pub fn set_down(&mut self, tables: &ArchetypeTables, group: usize, class: Class, down: bool) {
+        let deps = &tables.services.deps_of_group[group];
         if down {
             self.groups_down[group] += 1;
             self.class_down[class.index()] += 1;
+            for &d in deps {
+                self.deps_down[d] += 1;
+            }
         } else {
             self.groups_down[group] -= 1;
             self.class_down[class.index()] -= 1;
+            for &d in deps {
+                self.deps_down[d] -= 1;
+            }
         }
     }
 
@@ -198,12 +215,9 @@ impl Services {
     /// up: what the organisation's own systems allow.
     fn own_it_capacity(&self, tables: &ArchetypeTables, service: usize) -> f64 {
         let mut capacity: f64 = 1.0;
-        for (groups, required) in &tables.services.deps[service] {
-            let (mut total, mut down) = (0u64, 0u64);
-            for &g in groups {
-                total += u64::from(self.groups_total[g]);
-                down += u64::from(self.groups_down[g]);
-            }
+        let first = tables.services.dep_start[service];
+        for (d, (_, required)) in tables.services.deps[service].iter().enumerate() {
+            let (total, down) = (self.deps_total[first + d], self.deps_down[first + d]);
             if total == 0 {
                 continue;
             }
@@ -311,7 +325,7 @@ impl Org {
         let kind = self.repair.site_kind(usize::from(e.site));
         let tables = &self.shared.archetypes[self.archetype];
         let g = tables.group(e.class(), kind, e.critical());
-        self.services.set_down(g, e.class(), down);
+        self.services.set_down(tables, g, e.class(), down);
         let affected = tables.services.services_of_group[g];
         if affected != 0 && self.services.capacity_changes(tables, affected) {
             self.refresh_services(now, ctx);

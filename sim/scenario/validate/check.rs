@@ -146,7 +146,7 @@ impl Checker {
                 "0 makes the time fixed; 0.5 is typical",
             );
         }
-        m::DistSpec { mean, cv: cv.clamp(0.0, 10.0) }
+        m::DistSpec::new(mean, cv.clamp(0.0, 10.0))
     }
 
     /// A UTC offset in hours as whole minutes.

@@ -29,10 +29,10 @@ pub fn repair(
         key_servers_first: r.key_servers_first(),
         time,
         access_time,
-        key_retrieval: m::DistSpec {
-            mean: r.key_retrieval().0,
-            cv: cv(c, &format!("{rp}.key_retrieval_cv"), r.key_retrieval_cv()),
-        },
+        key_retrieval: m::DistSpec::new(
+            r.key_retrieval().0,
+            cv(c, &format!("{rp}.key_retrieval_cv"), r.key_retrieval_cv()),
+        ),
         key_desk_agents_per_1000: c
             .non_negative(&format!("{rp}.key_desk_agents_per_1000"), r.key_desk_agents_per_1000()),
         key_desk_agents_min: r.key_desk_agents_min(),
@@ -58,7 +58,7 @@ fn times(
     rp: &str,
     raw: &raw::PerClass<raw::Dist>,
 ) -> [m::DistSpec; m::Class::COUNT] {
-    let mut time = [m::DistSpec { mean: SimDuration::from_mins(15), cv: 0.5 }; m::Class::COUNT];
+    let mut time = [m::DistSpec::new(SimDuration::from_mins(15), 0.5); m::Class::COUNT];
     for cl in CLASSES {
         match raw.get(&cl) {
             Some(d) => time[class(cl).index()] = c.dist(&format!("{rp}.time.{cl:?}"), d),
@@ -78,11 +78,11 @@ fn access_times(
     rp: &str,
     raw: &raw::PerClass<raw::Dist>,
 ) -> [m::DistSpec; m::Class::COUNT] {
-    let mut out = [m::DistSpec { mean: SimDuration::ZERO, cv: 0.0 }; m::Class::COUNT];
+    let mut out = [m::DistSpec::new(SimDuration::ZERO, 0.0); m::Class::COUNT];
     for (cl, d) in raw {
         let path = format!("{rp}.access_time.{cl:?}");
         out[class(*cl).index()] =
-            m::DistSpec { mean: d.mean().0, cv: cv(c, &format!("{path}.cv"), d.cv()) };
+            m::DistSpec::new(d.mean().0, cv(c, &format!("{path}.cv"), d.cv()));
     }
     out
 }
