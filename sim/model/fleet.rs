@@ -19,7 +19,8 @@ pub struct Endpoint {
     /// Bits 0-1 class, 2-3 OS, then the `AGENT`, `BITLOCKER`, `WIRED`, `CRITICAL` flags.
     kind: u8,
     /// A `State`, plus the `EXPOSED` bit once it fetched bad content, the `QUEUED` bit while
-    /// it waits in a technicians' queue and the `REIMAGE` bit once it must be re-imaged.
+    /// it waits in a technicians' queue, the `REIMAGE` bit once it must be re-imaged and the
+    /// `KEY_SERVER` bit for a key-escrow server.
     state: u8,
     pub site: u16,
     /// When it went down, in milliseconds of simulated time (the horizon is at most 49 days).
@@ -33,6 +34,7 @@ const CRITICAL: u8 = 1 << 7;
 const EXPOSED: u8 = 1 << 7;
 const QUEUED: u8 = 1 << 6;
 const REIMAGE: u8 = 1 << 5;
+const KEY_SERVER: u8 = 1 << 3;
 
 /// Where an endpoint is in its lifecycle (`model/org/mod.rs` draws the transitions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -110,7 +112,7 @@ impl Endpoint {
     }
     #[inline]
     pub fn set_state(&mut self, s: State) {
-        self.state = (self.state & (EXPOSED | QUEUED | REIMAGE)) | s as u8;
+        self.state = (self.state & (EXPOSED | QUEUED | REIMAGE | KEY_SERVER)) | s as u8;
     }
     #[inline]
     pub fn exposed(self) -> bool {
@@ -140,6 +142,15 @@ impl Endpoint {
     #[inline]
     pub fn clear_reimage(&mut self) {
         self.state &= !REIMAGE;
+    }
+    /// Whether it is one of its organisation's key-escrow servers.
+    #[inline]
+    pub fn key_server(self) -> bool {
+        self.state & KEY_SERVER != 0
+    }
+    #[inline]
+    pub fn mark_key_server(&mut self) {
+        self.state |= KEY_SERVER;
     }
     #[inline]
     pub fn mark_exposed(&mut self) {

@@ -16,7 +16,7 @@ use super::event::Event;
 use super::figures::{Figure, Metric, Name, Scope};
 use super::fleet::{OrgFleet, generate_org};
 use super::insurance::{self, Aggregate, Outage, Payment};
-use super::org::{Note, Org, Rates};
+use super::org::{Frozen, Note, Org, Rates};
 use super::pool::Pool;
 use super::results::{
     Figures, KeyEvent, OrgLoss, OrgOutcome, RunResult, SectorLoss, Series, time_of_share,
@@ -123,6 +123,8 @@ struct Contribution {
     loss_cents: i64,
     /// Its accrual rates then, if accruing: they hold until its next event.
     rates: Rates,
+    /// Its loss as it stood, to read at later samples without reading it (most archetypes).
+    frozen: Option<Frozen>,
 }
 
 /// The engine's lookahead: the shortest delay of any message between LPs.
@@ -295,6 +297,7 @@ impl World {
                 capacity_milli: 0,
                 loss_cents: 0,
                 rates: Rates::default(),
+                frozen: None,
             };
             world.sim.lp_count() as usize
         ];
@@ -447,6 +450,7 @@ impl World {
             (vec![0u64; n], vec![0i64; n], vec![0i64; n]);
         // Reading an accruing organisation's loss is most of a sample's cost: done on the
         // worker threads, each organisation into its own record, summed after in LP order.
+        let shared = &*self.shared;
         self.sim.par_update_with_handled(&mut self.sample_cache, |handled, lp, c| {
             let Lp::Org(o) = lp else { return };
             let cents = |usd: f64| (usd * 100.0).round() as i64;
@@ -462,9 +466,15 @@ impl World {
                     capacity_milli: (revenue_weight(o) * o.ops_capacity() * 1_000.0).round() as i64,
                     loss_cents: cents(loss),
                     rates,
+                    frozen: if accruing { o.frozen(&rates) } else { None },
                 };
             } else if c.accruing {
-                c.loss_cents = cents(o.loss_at_rates(&c.rates, at));
+                // Unchanged since the last sample: read from the record, not the organisation.
+                let loss = match &c.frozen {
+                    Some(frozen) => frozen.loss_at(shared, at),
+                    None => o.loss_at_rates(&c.rates, at),
+                };
+                c.loss_cents = cents(loss);
             }
         });
         // Slots of LPs that are not organisations are never filled.

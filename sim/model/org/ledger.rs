@@ -13,8 +13,9 @@ use blastradius_engine::SimTime;
 use super::cover::{Cover, OWN, SUPPLIER};
 use super::services::MAX_SERVICES;
 use super::{Note, Org};
-use crate::calendar::MS_PER_DAY;
+use crate::calendar::{Clock, MS_PER_DAY};
 use crate::insurance::Outage;
+use crate::shared::Shared;
 use crate::spec::Class;
 
 /// How many endpoints are where in their lifecycle.
@@ -92,6 +93,66 @@ pub struct Rates {
     /// An airline's share of flights that operate late.
     delayed_share: f64,
     down_workstations: f64,
+}
+
+/// The constant factors of the shortfall- and idleness-driven money in an accrual: with the
+/// interval's demand and hours, they give it in a few products, always in the same order.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Terms {
+    revenue_rate: f64,
+    shortfall: f64,
+    /// The share of lost revenue not recaptured later.
+    kept_share: f64,
+    flights_per_demand_hour: f64,
+    penalty_per_flight: f64,
+    /// An airline's share of flights late, minutes late and cost per minute.
+    delays: Option<(f64, f64, f64)>,
+    /// The SLA penalty per hour, while capacity is below the SLA's threshold.
+    sla_per_hour: Option<f64>,
+    /// Down workstations times their users' idle cost per demand-hour.
+    idle_per_demand: f64,
+}
+
+impl Terms {
+    fn add_to(&self, a: &mut Accrual, demand: f64, hours: f64) {
+        a.revenue_usd = self.revenue_rate * demand * self.shortfall * self.kept_share;
+        a.flights_cancelled = self.flights_per_demand_hour * demand * self.shortfall;
+        a.penalties_usd = a.flights_cancelled * self.penalty_per_flight;
+        if let Some((share, minutes, per_minute)) = self.delays {
+            a.flights_delayed = self.flights_per_demand_hour * demand * share;
+            a.penalties_usd += a.flights_delayed * minutes * per_minute;
+        }
+        if let Some(per_hour) = self.sla_per_hour {
+            a.penalties_usd += per_hour * hours;
+        }
+        a.productivity_usd = self.idle_per_demand * demand;
+    }
+}
+
+/// An organisation's loss as it stands after an event, for reading it at later instants
+/// until the next (see [`Org::frozen`]): what it had booked, since when, and at what terms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Frozen {
+    booked_usd: f64,
+    last: SimTime,
+    clock: Clock,
+    archetype: usize,
+    terms: Terms,
+}
+
+impl Frozen {
+    /// The loss at `t` (not before the last booking), exactly as [`Org::loss_at`] gives it.
+    pub fn loss_at(&self, shared: &Shared, t: SimTime) -> f64 {
+        let mut a = Accrual::default();
+        if t > self.last {
+            let hours = t.since(self.last).as_hours_f64();
+            let demand = shared.archetypes[self.archetype]
+                .demand
+                .integral(self.clock.local_ms(self.last), self.clock.local_ms(t));
+            self.terms.add_to(&mut a, demand, hours);
+        }
+        self.booked_usd + a.total_usd()
+    }
 }
 
 /// The organisation's record.
@@ -195,6 +256,35 @@ impl Org {
         }
     }
 
+    /// The constant factors of an accrual at today's rates.
+    fn terms(&self, rates: &Rates) -> Terms {
+        let spec = self.spec();
+        let econ = &spec.economics;
+        let endpoints = self.endpoints.len() as f64;
+        // Each down workstation idles its users through their working hours, which the demand
+        // curve spreads over the week (it averages 1, so a whole week carries them all).
+        let idle_rate = econ.productivity_wage_hour_usd
+            * econ.users_per_workstation
+            * econ.working_hours_per_week
+            / 168.0;
+        Terms {
+            revenue_rate: rates.revenue_rate,
+            shortfall: 1.0 - rates.ops,
+            kept_share: 1.0 - econ.recapture_share.get(),
+            flights_per_demand_hour: econ.flights_per_1000_endpoints_day * endpoints
+                / 1_000.0
+                / 24.0,
+            penalty_per_flight: econ.penalty_per_cancelled_flight_usd,
+            delays: spec
+                .airline
+                .as_ref()
+                .map(|ops| (rates.delayed_share, ops.delay_minutes, ops.delay_cost_per_minute_usd)),
+            sla_per_hour: (rates.ops < econ.sla_capacity_threshold.get())
+                .then_some(econ.sla_penalty_per_hour_usd),
+            idle_per_demand: rates.down_workstations * idle_rate,
+        }
+    }
+
     /// [`Org::accrual`] with the rates read before.
     pub fn accrual_at(&self, rates: &Rates, from: SimTime, to: SimTime) -> Accrual {
         let mut a = Accrual::default();
@@ -203,43 +293,35 @@ impl Org {
             return a;
         }
         let spec = self.spec();
-        let econ = &spec.economics;
         let hours = to.since(from).as_hours_f64();
         let tables = &self.shared.archetypes[self.archetype];
         let demand = tables.demand.integral(self.clock.local_ms(from), self.clock.local_ms(to));
-        let endpoints = self.endpoints.len() as f64;
-        let revenue_rate = rates.revenue_rate;
         a.service_hours_lost = rates.shortfall_sum * hours;
         if tables.services.has_backlog {
             let effective = |i: usize| self.services.effective_capacity(spec, i);
             let (backlog_usd, backlog_hours) =
-                self.services.backlog_accrual(spec, demand, hours, revenue_rate, effective);
+                self.services.backlog_accrual(spec, demand, hours, rates.revenue_rate, effective);
             a.backlog_usd = backlog_usd;
             a.backlog_hours = backlog_hours;
         }
-        let ops = rates.ops;
-        let shortfall = 1.0 - ops;
-        a.revenue_usd = revenue_rate * demand * shortfall * (1.0 - econ.recapture_share.get());
-        let flights_per_demand_hour =
-            econ.flights_per_1000_endpoints_day * endpoints / 1_000.0 / 24.0;
-        a.flights_cancelled = flights_per_demand_hour * demand * shortfall;
-        a.penalties_usd = a.flights_cancelled * econ.penalty_per_cancelled_flight_usd;
-        if let Some(ops) = &spec.airline {
-            a.flights_delayed = flights_per_demand_hour * demand * rates.delayed_share;
-            a.penalties_usd +=
-                a.flights_delayed * ops.delay_minutes * ops.delay_cost_per_minute_usd;
-        }
-        if ops < econ.sla_capacity_threshold.get() {
-            a.penalties_usd += econ.sla_penalty_per_hour_usd * hours;
-        }
-        // Each down workstation idles its users through their working hours, which the demand
-        // curve spreads over the week (it averages 1, so a whole week carries them all).
-        let idle_rate = econ.productivity_wage_hour_usd
-            * econ.users_per_workstation
-            * econ.working_hours_per_week
-            / 168.0;
-        a.productivity_usd = rates.down_workstations * idle_rate * demand;
+        self.terms(rates).add_to(&mut a, demand, hours);
         a
+    }
+
+    /// What an observer needs to read this organisation's loss at later instants until its
+    /// next event without reading the organisation again; `None` while a backlog is kept
+    /// (its accrual is not a product of constants).
+    pub fn frozen(&self, rates: &Rates) -> Option<Frozen> {
+        if self.shared.archetypes[self.archetype].services.has_backlog {
+            return None;
+        }
+        Some(Frozen {
+            booked_usd: self.ledger.accounts.total_usd(),
+            last: self.ledger.accounts.last,
+            clock: self.clock,
+            archetype: self.archetype,
+            terms: self.terms(rates),
+        })
     }
 
     /// Books what accrued since the last call.

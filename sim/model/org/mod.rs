@@ -42,7 +42,7 @@ use crate::spec::{ActionSpec, Class, RepairOrder, Sector};
 
 pub use airline::Airline;
 pub use exposure::Cursor;
-pub use ledger::{Accounts, Accrual, Counts, Rates};
+pub use ledger::{Accounts, Accrual, Counts, Frozen, Rates};
 pub use repair::{SiteState, next_working_day_start};
 pub use services::{MAX_SERVICES, ServiceState};
 
@@ -153,6 +153,10 @@ impl Org {
             fleet.sites.iter().zip(&sites).map(|(s, st)| (s.technicians, st.clock)).collect();
         let vms = fleet.endpoints.iter().filter(|e| e.class() == Class::CloudVm).count();
         let size = fleet.endpoints.len() as u32;
+        let mut endpoints = fleet.endpoints;
+        for &e in &fleet.key_servers {
+            endpoints[e as usize].mark_key_server();
+        }
         let mut repair = Repair::new(spec, sites, fleet.key_servers, vms as u64, size);
         let workforce = Workforce::new(&crews);
         repair.set_travel_order(workforce.crews().len(), |c| workforce.home_of(c));
@@ -173,7 +177,7 @@ impl Org {
             sector,
             region: fleet.region,
             clock,
-            endpoints: fleet.endpoints,
+            endpoints,
             exposure: Exposure::new(lag, fleet.affected_share),
             workforce,
             repair,
@@ -283,7 +287,7 @@ impl Org {
             ctx.schedule(now + self.spec().staff.incident_detection, Event::IncidentDeclared);
             ctx.schedule(now + self.shared.spec.vendor.self_discovery, Event::WorkaroundFound);
         }
-        if self.repair.is_key_server(endpoint) {
+        if self.endpoints[endpoint as usize].key_server() {
             let (was_ok, ok) = self.key_server_changed(true);
             if was_ok && !ok {
                 self.ledger.note(now, Note::KeyEscrowDown);
@@ -311,7 +315,7 @@ impl Org {
         }
         self.ledger.recovered(now, e.down_since_ms);
         self.set_group_down(endpoint, false, now, ctx);
-        if self.repair.is_key_server(endpoint) {
+        if self.endpoints[endpoint as usize].key_server() {
             let (was_ok, ok) = self.key_server_changed(false);
             if !was_ok && ok {
                 self.ledger.note(now, Note::KeyEscrowUp);

@@ -253,10 +253,6 @@ impl Repair {
         &self.key_servers
     }
 
-    pub fn is_key_server(&self, endpoint: u32) -> bool {
-        self.key_servers.contains(&endpoint)
-    }
-
     pub fn cloud_admins(&self) -> u32 {
         self.cloud.admins
     }
@@ -339,7 +335,7 @@ impl Org {
     /// The repair-order tier of a job: lower goes first; within a tier, first crashed first.
     fn job_tier(&self, endpoint: u32) -> usize {
         let e = self.endpoints[endpoint as usize];
-        if self.spec().repair.key_servers_first && self.repair.is_key_server(endpoint) {
+        if self.spec().repair.key_servers_first && self.endpoints[endpoint as usize].key_server() {
             return 0;
         }
         if e.reimage() {
@@ -415,7 +411,7 @@ impl Org {
         let share = self.spec().repair.remote_worker_share.get();
         e.class() == Class::Workstation
             && share > 0.0
-            && !self.repair.is_key_server(endpoint)
+            && !self.endpoints[endpoint as usize].key_server()
             && keyed::chance(&[self.endpoint_key(endpoint), purpose::REMOTE], share)
     }
 
