@@ -100,9 +100,12 @@ pub fn run(command: BenchCommand) -> CliResult {
             let secs = started.elapsed().as_secs_f64();
             let result = world.results();
             let c = result.counters;
+            let endpoints = result.figure(Metric::EndpointsTotal).unwrap_or(0.0);
+            // Peak resident memory over every endpoint: what an endpoint costs, all in.
+            let per_endpoint = memory::peak_resident()
+                .map_or("-".to_string(), |peak| format!("{:.1}", peak / endpoints.max(1.0)));
             let mut line = format!(
-                "endpoints={} crashed={} events={} windows={} build_s={built:.3} run_s={secs:.3} events_per_s={:.0}",
-                result.figure(Metric::EndpointsTotal).unwrap_or(0.0),
+                "endpoints={endpoints} crashed={} events={} windows={} build_s={built:.3} run_s={secs:.3} events_per_s={:.0} peak_bytes_per_endpoint={per_endpoint}",
                 result.figure(Metric::EndpointsCrashed).unwrap_or(0.0),
                 c.events,
                 c.windows,

@@ -103,6 +103,12 @@ pub fn available() -> Option<Limit> {
     best
 }
 
+/// This process's peak resident memory so far, in bytes (`VmHWM`; `None` off Linux).
+pub fn peak_resident() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    field(&status, "VmHWM:").map(|kib| kib * 1024.0)
+}
+
 /// A `Name:   123 kB` line's number.
 fn field(text: &str, name: &str) -> Option<f64> {
     text.lines()
@@ -233,6 +239,14 @@ mod tests {
         assert!(check(&e, None, "this run", "").is_ok());
         let roomy = Limit { bytes: 1e12, ..limit };
         assert!(check(&e, Some(&roomy), "this run", "").is_ok());
+    }
+
+    #[test]
+    fn the_peak_resident_size_covers_what_this_process_touched() {
+        let touched = vec![1u8; 64 << 20];
+        let peak = peak_resident().expect("Linux has /proc/self/status");
+        assert!(peak >= touched.len() as f64, "{peak} bytes");
+        assert_eq!(touched.iter().map(|&b| u64::from(b)).sum::<u64>(), 64 << 20);
     }
 
     #[test]
