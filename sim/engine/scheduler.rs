@@ -86,6 +86,10 @@ pub trait Model: Send {
     fn lookahead(&self) -> SimDuration {
         SimDuration::ZERO
     }
+
+    /// Hints the processor to load what handling this LP's next event reads first (state held
+    /// behind a pointer, say); called a little before the engine gets to the LP in a window.
+    fn prefetch(&self) {}
 }
 
 /// Why a run stopped early. Each variant says what happened and where.
@@ -412,6 +416,7 @@ impl<M: Model> Partition<M> {
             for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
                 if let Some(next) = self.lps.get(i + 2) {
                     next.queue.prefetch();
+                    next.model.prefetch();
                 }
                 if self.heads[i] < end {
                     self.run_lp(i, end, bounds, lps_total);

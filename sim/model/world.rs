@@ -55,6 +55,12 @@ impl Model for Lp {
         }
     }
 
+    fn prefetch(&self) {
+        if let Lp::Org(o) = self {
+            blastradius_engine::queue::prefetch_read(&**o);
+        }
+    }
+
     fn lookahead(&self) -> SimDuration {
         match self {
             Lp::Vendor(v) => v.lookahead(),

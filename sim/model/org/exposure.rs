@@ -18,6 +18,7 @@ use crate::fleet::State;
 use crate::shared::purpose;
 use crate::spec::Class;
 use blastradius_engine::keyed;
+use blastradius_engine::queue::prefetch_read;
 use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use super::Org;
@@ -160,7 +161,10 @@ impl Org {
             cursor.next = 0;
         }
         match cursor.peek() {
-            Some((fetch, _)) => {
+            Some((fetch, endpoint)) => {
+                // Its record is read when the crash comes, most often within this window:
+                // start loading it now, behind the engine's own work.
+                prefetch_read(&self.endpoints[endpoint as usize]);
                 ctx.schedule(fetch + delay, Event::FetchNext { cursor: index as u16 })
             }
             None => cursor.clear(),

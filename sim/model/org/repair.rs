@@ -25,6 +25,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use blastradius_engine::keyed;
+use blastradius_engine::queue::prefetch_read;
 use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use super::Org;
@@ -514,6 +515,10 @@ impl Org {
             &mut s.locked
         };
         let endpoint = queue.pop()?;
+        // The next job here is checked at the next repair done here: start loading its record.
+        if let Some((_, next)) = queue.front() {
+            prefetch_read(&self.endpoints[next as usize]);
+        }
         self.left_crashed(endpoint);
         Some(endpoint)
     }

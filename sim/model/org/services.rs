@@ -9,7 +9,8 @@
 //! worked off once IT is fully back, and keeps a share of operations impaired while any is
 //! left; the instant it clears is worked out and scheduled, so it does not wait for a sample.
 //!
-//! This part owns the endpoint group counters and every service's state; money is the
+//! This part owns the endpoint counters (by group, and by dependency, kept as groups change so
+//! that a capacity is read without summing groups) and every service's state; money is the
 //! ledger's.
 
 use blastradius_engine::{Ctx, SimDuration, SimTime};
