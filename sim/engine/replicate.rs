@@ -53,7 +53,11 @@ where
     };
     let outcomes: Vec<Option<Result<T, E>>> =
         match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-            Ok(pool) => pool.install(|| indices.par_iter().enumerate().map(run_one).collect()),
+            // One job per task: replications differ in length several times over (a canary
+            // that halts early against a full outage), and rayon's default split hands each
+            // thread long runs of jobs to work through alone, leaving a core idle at the end.
+            Ok(pool) => pool
+                .install(|| indices.par_iter().with_max_len(1).enumerate().map(run_one).collect()),
             // Without a pool the jobs still run, one after another.
             Err(_) => indices.iter().enumerate().map(run_one).collect(),
         };
