@@ -374,3 +374,37 @@ fn a_count_that_would_wrap_saturates_instead() {
     assert!(some < none, "1,000 more technicians: {some} endpoint-hours, {none} without");
     assert!(most <= some, "u32::MAX more technicians: {most} endpoint-hours, {some} with 1,000");
 }
+
+/// An output sample reads an organisation that handled no event since the last one from the
+/// record it kept then (`Org::frozen`): that record gives the loss at any later instant to the
+/// bit, as the organisation itself does, for airlines (late flights), offices (idle staff),
+/// insured organisations, at capacity shortfalls and at full capacity.
+#[test]
+fn a_frozen_loss_reads_the_same_to_the_bit_as_the_organisation() {
+    let worlds = [
+        ("frozen", (*spec("frozen")).clone()),
+        ("productivity", (*spec("productivity")).clone()),
+        ("insurance", (*spec("insurance")).clone()),
+    ];
+    for (name, spec) in worlds {
+        let mut world = World::build(Arc::new(spec), RunConfig { replication: 0, threads: 1 })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (mut checked, mut airlines) = (0, 0);
+        for hours in [1, 3, 8, 30, 80] {
+            let now = SimTime(hours * 3_600_000);
+            world.run_until(now).unwrap();
+            for org in world.organisations().into_iter().filter(|o| o.accruing()) {
+                let Some(frozen) = org.frozen(&org.rates()) else { continue };
+                airlines += usize::from(org.airline().is_some());
+                for later_ms in [0, 1, 59_999, 3_600_000, 7 * 3_600_000 + 17, 86_400_000 * 3] {
+                    let t = SimTime(now.0 + later_ms);
+                    let (want, got) = (org.loss_at(t), frozen.loss_at(&org.shared, t));
+                    assert_eq!(got.to_bits(), want.to_bits(), "{name} at {t}: {got} vs {want}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 12, "{name}: only {checked} readings compared");
+        assert!(name != "frozen" || airlines > 0, "no airline was read");
+    }
+}

@@ -174,6 +174,24 @@ mod tests {
         assert_eq!(keyed::lognormal_mean_cv(&[3, 1], 20.0, 0.0), 20.0);
     }
 
+    /// The law set up once draws, bit for bit, what setting it up at every draw does.
+    #[test]
+    fn a_lognormal_law_set_up_once_draws_the_same_bits() {
+        for (mean, cv) in [(20.0, 0.5), (720_000.0, 0.3), (1.0, 2.0), (5.0, 0.0)] {
+            let law = keyed::LogNormal::new(mean, cv);
+            for i in 0..1_000u64 {
+                let key = [11, i];
+                let every_time = if cv <= 0.0 {
+                    mean
+                } else {
+                    let sigma2 = (1.0f64 + cv * cv).ln();
+                    (mean.ln() - sigma2 / 2.0 + sigma2.sqrt() * keyed::normal(&key)).exp()
+                };
+                assert_eq!(law.sample(&key).to_bits(), every_time.to_bits(), "{mean} {cv} {i}");
+            }
+        }
+    }
+
     #[test]
     fn keyed_geometric_has_mean_q_over_p() {
         let n = 200_000u64;

@@ -496,6 +496,8 @@ impl Org {
             }
         }
         self.check_queues()?;
+        let tables = &self.shared.archetypes[self.archetype];
+        self.services.check_deps(tables).map_err(|e| format!("{}: {e}", self.name()))?;
         let total = self.ledger.accounts.total_usd();
         if !total.is_finite() || total < 0.0 {
             return Err(format!("{}: loss is {total}", self.name()));

@@ -132,6 +132,21 @@ impl Services {
         self.class_down[class.index()]
     }
 
+    /// Checks the per-dependency counts against the sums of their groups'.
+    pub fn check_deps(&self, tables: &ArchetypeTables) -> Result<(), String> {
+        for (d, (groups, _)) in tables.services.deps.iter().flatten().enumerate() {
+            let sum = |counts: &[u32]| groups.iter().map(|&g| u64::from(counts[g])).sum::<u64>();
+            let (total, down) = (sum(&self.groups_total), sum(&self.groups_down));
+            if (total, down) != (self.deps_total[d], self.deps_down[d]) {
+                return Err(format!(
+                    "dependency {d} counts {} endpoints, {} down; its groups {total}, {down}",
+                    self.deps_total[d], self.deps_down[d]
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn down_total(&self) -> u64 {
         self.groups_down.iter().map(|&d| u64::from(d)).sum()
     }
