@@ -16,7 +16,7 @@ use super::event::Event;
 use super::figures::{Figure, Metric, Name, Scope};
 use super::fleet::{OrgFleet, generate_org};
 use super::insurance::{self, Aggregate, Outage, Payment};
-use super::org::{Frozen, Note, Org, Rates};
+use super::org::{Frozen, Note, Org};
 use super::pool::Pool;
 use super::results::{
     Figures, KeyEvent, OrgLoss, OrgOutcome, RunResult, SectorLoss, Series, time_of_share,
@@ -127,8 +127,6 @@ struct Contribution {
     down: u64,
     capacity_milli: i64,
     loss_cents: i64,
-    /// Its accrual rates then, if accruing: they hold until its next event.
-    rates: Rates,
     /// Its loss as it stood, to read at later samples without reading it (most archetypes).
     frozen: Option<Frozen>,
 }
@@ -302,7 +300,6 @@ impl World {
                 down: 0,
                 capacity_milli: 0,
                 loss_cents: 0,
-                rates: Rates::default(),
                 frozen: None,
             };
             world.sim.lp_count() as usize
@@ -462,8 +459,12 @@ impl World {
             let cents = |usd: f64| (usd * 100.0).round() as i64;
             if c.handled != handled || c.sector == u8::MAX {
                 let accruing = o.accruing();
-                let rates = if accruing { o.rates() } else { Rates::default() };
-                let loss = if accruing { o.loss_at_rates(&rates, at) } else { o.loss_at(at) };
+                let (loss, frozen) = if accruing {
+                    let rates = o.rates();
+                    (o.loss_at_rates(&rates, at), o.frozen(&rates))
+                } else {
+                    (o.loss_at(at), None)
+                };
                 *c = Contribution {
                     handled,
                     sector: o.sector.index() as u8,
@@ -471,14 +472,13 @@ impl World {
                     down: o.counts().down,
                     capacity_milli: (revenue_weight(o) * o.ops_capacity() * 1_000.0).round() as i64,
                     loss_cents: cents(loss),
-                    rates,
-                    frozen: if accruing { o.frozen(&rates) } else { None },
+                    frozen,
                 };
             } else if c.accruing {
                 // Unchanged since the last sample: read from the record, not the organisation.
                 let loss = match &c.frozen {
                     Some(frozen) => frozen.loss_at(shared, at),
-                    None => o.loss_at_rates(&c.rates, at),
+                    None => o.loss_at(at),
                 };
                 c.loss_cents = cents(loss);
             }

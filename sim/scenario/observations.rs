@@ -887,4 +887,5 @@ fn placed(source: &Source, problems: Vec<Diagnostic>) -> ScenarioError {
     ScenarioError { problems }
 }
 
+#[cfg(test)]
 mod tests;
