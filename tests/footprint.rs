@@ -21,7 +21,7 @@ fn the_estimate_counts_the_endpoints_and_organisations_generation_makes() {
             let config = RunConfig { replication, threads: 2 };
             let world = World::build(Arc::clone(&spec), config).unwrap();
             let orgs = world.organisations();
-            endpoints += orgs.iter().map(|o| o.endpoints.len()).sum::<usize>();
+            endpoints += orgs.iter().map(|o| o.size() as usize).sum::<usize>();
             assert_eq!(estimate.organisations, orgs.len() as u64, "{name}");
         }
         let endpoints = endpoints / reps as usize;

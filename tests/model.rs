@@ -64,12 +64,11 @@ fn a_canary_ring_whose_gate_trips_at_the_first_crash_report_crashes_exactly_that
     let (world, r) = run_checked(spec("canary"), 1);
     let orgs = world.organisations();
     let org = orgs[0];
-    let in_canary =
-        (0..org.endpoints.len() as u32).filter(|&e| org.ring_of_endpoint(e) == 0).count() as f64;
+    let in_canary = (0..org.size()).filter(|&e| org.ring_of_endpoint(e) == 0).count() as f64;
     assert!(in_canary > 50.0 && in_canary < 150.0, "canary of {in_canary}");
     assert_eq!(figure(&r, Metric::EndpointsCrashed), in_canary);
     // Every crashed endpoint is in the canary ring.
-    for (i, e) in org.endpoints.iter().enumerate() {
+    for (i, e) in org.records().iter().enumerate() {
         if e.exposed() {
             assert_eq!(org.ring_of_endpoint(i as u32), 0);
         }
@@ -90,11 +89,11 @@ fn a_canary_ring_whose_gate_trips_at_the_first_crash_report_crashes_exactly_that
 fn endpoints_offline_for_the_whole_window_never_crash() {
     let (world, r) = run_checked(spec("offline"), 1);
     let org = world.organisations()[0];
-    let servers = org.endpoints.iter().filter(|e| e.class() == Class::Server).count() as f64;
-    let workstations = org.endpoints.len() as f64 - servers;
+    let servers = org.records().iter().filter(|e| e.class() == Class::Server).count() as f64;
+    let workstations = f64::from(org.size()) - servers;
     assert!(workstations > 600.0);
     assert_eq!(figure(&r, Metric::EndpointsCrashed), servers);
-    assert!(org.endpoints.iter().all(|e| e.class() == Class::Server || !e.exposed()));
+    assert!(org.records().iter().all(|e| e.class() == Class::Server || !e.exposed()));
 }
 
 #[test]
@@ -171,7 +170,7 @@ fn a_manual_fallback_raises_capacity_to_its_level_after_its_activation_delay() {
 fn endpoint_states_add_up_and_nothing_is_left_in_repair() {
     let (world, r) = run_checked(spec("base"), 2);
     let org = world.organisations()[0];
-    assert!(org.endpoints.iter().all(|e| e.state() == State::RepairedOnsite));
+    assert!(org.records().iter().all(|e| e.state() == State::RepairedOnsite));
     assert_eq!(figure(&r, Metric::EndpointsDownAtEnd), 0.0);
 }
 
@@ -270,7 +269,7 @@ fn failed_fixes_are_re_imaged_last_and_cost_their_extra_time() {
     times.sort_unstable();
     let last_fix = u64::from(times[200 - k as usize - 1]);
     assert_eq!(last_fix, (30 + 200 * 600) * 1_000);
-    assert_eq!(org.endpoints.iter().filter(|e| e.reimage()).count() as f64, k);
+    assert_eq!(org.records().iter().filter(|e| e.reimage()).count() as f64, k);
 }
 
 #[test]
@@ -406,5 +405,73 @@ fn a_frozen_loss_reads_the_same_to_the_bit_as_the_organisation() {
         }
         assert!(checked >= 12, "{name}: only {checked} readings compared");
         assert!(name != "frozen" || airlines > 0, "no airline was read");
+    }
+}
+
+#[test]
+fn owners_fix_their_machines_a_fixed_delay_after_the_fix_is_known() {
+    let (world, r) = run_checked(spec("owner"), 1);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), 100.0);
+    assert_eq!(figure(&r, Metric::EndpointsRepairedByOwner), 100.0);
+    assert_eq!(figure(&r, Metric::EndpointsRepairedOnsite), 0.0);
+    // Known at 30 s + 2 h, each owner 6 h after that: all at once.
+    let at = 30.0 + 2.0 * 3_600.0 + 6.0 * 3_600.0;
+    assert_eq!(figure(&r, Metric::Recovered50pctAt), at);
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), at);
+    let org = world.organisations()[0];
+    assert!(org.records().iter().all(|e| e.state() == State::RepairedByOwner));
+}
+
+#[test]
+fn an_owner_share_splits_the_crashed_between_owners_and_technicians() {
+    let (_, r) = run_checked(spec("owner-share"), 1);
+    let n = 2_000.0;
+    let owners = figure(&r, Metric::EndpointsRepairedByOwner);
+    let onsite = figure(&r, Metric::EndpointsRepairedOnsite);
+    assert_eq!(owners + onsite, n, "every crashed machine is fixed one way");
+    let (mean, sd) = (n * 0.3, (n * 0.3 * 0.7f64).sqrt());
+    assert!((owners - mean).abs() < 4.0 * sd, "owners {owners}, expected {mean} ± {sd}");
+    // Each owner's fix is 3 h after its crash at 30 s; the technicians' are earlier.
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), 30.0 + 3.0 * 3_600.0);
+}
+
+#[test]
+fn a_lazy_fleet_keeps_records_only_of_its_crashed_endpoints_and_keeps_the_laws() {
+    let (world, r) = run_checked(spec("lazy"), 1);
+    let n = 20_000.0;
+    let crashed = figure(&r, Metric::EndpointsCrashed);
+    let (mean, sd) = (n * 0.9, (n * 0.9 * 0.1f64).sqrt());
+    assert!((crashed - mean).abs() < 4.0 * sd, "crashed {crashed}, expected {mean} ± {sd}");
+    assert_eq!(figure(&r, Metric::EndpointsTotal), n);
+    assert_eq!(figure(&r, Metric::EndpointsExposed), crashed, "every exposed one crashes");
+    assert_eq!(figure(&r, Metric::EndpointsRepairedOnsite), crashed);
+    assert_eq!(figure(&r, Metric::EndpointsDownAtEnd), 0.0);
+    let org = world.organisations()[0];
+    // The two key servers (Windows, so crashed too) and the crashed: nothing else.
+    assert_eq!(org.records().len() as f64, crashed);
+    assert!(org.records()[..2].iter().all(|e| e.key_server() && e.class() == Class::Server));
+    // Each record is as the fleet draws it, and the fleet's shares hold: half servers, a
+    // fifth of them Linux (never crashed, never recorded).
+    let fleet: Vec<_> = (0..org.size()).filter_map(|i| org.endpoint_in_fleet(i)).collect();
+    let servers = fleet.iter().filter(|e| e.class() == Class::Server).count() as f64;
+    let sd_half = (n * 0.25f64).sqrt();
+    assert!((servers - n / 2.0).abs() < 4.0 * sd_half, "{servers} servers");
+    let down_or_back = fleet.iter().filter(|e| e.state() == State::RepairedOnsite).count();
+    assert_eq!(down_or_back as f64, crashed);
+    // The same world with a record for every endpoint: the same law.
+    let mut dense = (*spec("lazy")).clone();
+    dense.archetypes[0].lazy = false;
+    let (world, r) = run_checked(Arc::new(dense), 1);
+    let dense_crashed = figure(&r, Metric::EndpointsCrashed);
+    assert!((dense_crashed - mean).abs() < 4.0 * sd, "dense crashed {dense_crashed}");
+    assert_eq!(world.organisations()[0].records().len() as f64, n);
+}
+
+#[test]
+fn a_lazy_fleet_is_the_same_on_one_and_two_threads() {
+    let one = run_checked(spec("lazy"), 1).1;
+    let two = run_checked(spec("lazy"), 2).1;
+    for m in [Metric::EndpointsCrashed, Metric::RecoveredAllAt, Metric::EndpointDowntimeHours] {
+        assert_eq!(figure(&one, m).to_bits(), figure(&two, m).to_bits(), "{m:?}");
     }
 }

@@ -89,7 +89,7 @@ pub fn run(command: BenchCommand) -> CliResult {
             let built = started.elapsed().as_secs_f64();
             if a.fleet_only {
                 let endpoints: usize =
-                    world.organisations().iter().map(|o| o.endpoints.len()).sum();
+                    world.organisations().iter().map(|o| o.size() as usize).sum();
                 let record = std::mem::size_of::<blastradius_model::fleet::Endpoint>();
                 return super::scenarios::print(&format!(
                     "endpoints={endpoints} organisations={} endpoint_record_bytes={record} build_s={built:.3}\n",

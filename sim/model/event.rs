@@ -73,6 +73,10 @@ pub enum Event {
     ToolRepairDone {
         endpoint: u32,
     },
+    /// Its owner fixed a crashed machine.
+    OwnerRepairDone {
+        endpoint: u32,
+    },
     ToolAvailable {
         tool: u8,
     },
@@ -152,7 +156,8 @@ impl Event {
             | Event::Reachable { .. }
             | Event::RepairDone { .. }
             | Event::CloudRepairDone { .. }
-            | Event::ToolRepairDone { .. } => 20,
+            | Event::ToolRepairDone { .. }
+            | Event::OwnerRepairDone { .. } => 20,
             Event::IncidentDeclared
             | Event::CallInArrives
             | Event::ContractorsArrive { .. }

@@ -5,11 +5,16 @@
 //! agent, encryption, connectivity, criticality), where it is (site) and what happened to it
 //! (state, when it went down). Everything else about it (its online habits, its dice) is derived
 //! from its index on demand, so a hundred million endpoints take 800 MB.
+//!
+//! An archetype marked `lazy` keeps no record for an endpoint until it crashes: its attributes
+//! are drawn from its own dice ([`LazyFleet::endpoint`]) whenever they are needed, and an
+//! endpoint that never fetches bad content costs nothing but the counts of its group. The law
+//! of every attribute is the same as a generated fleet's; only the draws differ.
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use blastradius_engine::random::hash_words;
+use blastradius_engine::random::{hash_words, mix64};
 
 use super::spec::{ArchetypeSpec, Class, Os};
 
@@ -48,10 +53,12 @@ pub enum State {
     SelfHealed = 3,
     RepairedRemote = 4,
     RepairedOnsite = 5,
+    /// Fixed by its owner, without a technician.
+    RepairedByOwner = 6,
 }
 
 impl State {
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
     fn from_bits(b: u8) -> State {
         match b & 0x7 {
             1 => State::Crashed,
@@ -59,6 +66,7 @@ impl State {
             3 => State::SelfHealed,
             4 => State::RepairedRemote,
             5 => State::RepairedOnsite,
+            6 => State::RepairedByOwner,
             _ => State::Healthy,
         }
     }
@@ -193,7 +201,117 @@ pub struct OrgFleet {
     pub key_servers: Vec<u32>,
     /// Share of its agents on the affected sensor versions and content channel.
     pub affected_share: f64,
+    /// For a lazy archetype: how its endpoints are drawn (`endpoints` then holds only its
+    /// key-escrow servers, endpoints `0..key_servers.len()`).
+    pub lazy: Option<LazyFleet>,
 }
+
+/// What it takes to draw any endpoint of a lazy organisation from its index.
+#[derive(Clone, Debug)]
+pub struct LazyFleet {
+    pub size: u32,
+    key: u64,
+    /// Cumulative shares: classes, each class's OSes, site kinds.
+    class_cum: [f64; Class::COUNT],
+    os_cum: [[f64; Os::COUNT]; Class::COUNT],
+    kind_cum: Vec<f64>,
+    /// First site instance of each kind, and how many it has.
+    kind_sites: Vec<(u16, u32)>,
+    agent: f64,
+    bitlocker: [f64; Class::COUNT],
+    wired: f64,
+    critical: f64,
+    /// The key-escrow servers, endpoints `0..servers`, are materialised at build.
+    pub servers: u32,
+}
+
+/// Cumulative shares of `weights`, normalised; from the last positive weight on, exactly 1.
+fn cumulative(weights: &[f64]) -> Vec<f64> {
+    let total: f64 = weights.iter().sum();
+    let mut acc = 0.0;
+    let mut out: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            acc += w / total;
+            acc
+        })
+        .collect();
+    // Past the last positive weight nothing is ever picked.
+    if let Some(last) = weights.iter().rposition(|&w| w > 0.0) {
+        for c in &mut out[last..] {
+            *c = 1.0;
+        }
+    }
+    out
+}
+
+/// The first index whose cumulative share exceeds `u`.
+#[inline]
+fn pick_cum(cum: &[f64], u: f64) -> usize {
+    cum.iter().position(|&c| u < c).unwrap_or(cum.len().saturating_sub(1))
+}
+
+/// A uniform draw in [0, 1) from 53 bits of `h`.
+#[inline]
+fn unit_of(h: u64) -> f64 {
+    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+impl LazyFleet {
+    fn new(spec: &ArchetypeSpec, key: u64, size: u32, first_site_of_kind: &[usize]) -> LazyFleet {
+        let mut class_cum = [0.0; Class::COUNT];
+        class_cum.copy_from_slice(&cumulative(&spec.class_mix));
+        let mut os_cum = [[0.0; Os::COUNT]; Class::COUNT];
+        for (c, row) in os_cum.iter_mut().enumerate() {
+            row.copy_from_slice(&cumulative(&spec.os_mix[c]));
+        }
+        let kind_weights: Vec<f64> = spec.sites.iter().map(|k| k.endpoint_share).collect();
+        LazyFleet {
+            size,
+            key,
+            class_cum,
+            os_cum,
+            kind_cum: cumulative(&kind_weights),
+            kind_sites: spec
+                .sites
+                .iter()
+                .zip(first_site_of_kind)
+                .map(|(k, &first)| (first as u16, k.count.max(1)))
+                .collect(),
+            agent: spec.agent_share.get(),
+            bitlocker: spec.bitlocker_share.map(|s| s.get()),
+            wired: spec.wired_share.get(),
+            critical: spec.critical_share.get(),
+            servers: spec.repair.key_escrow_servers.min(size),
+        }
+    }
+
+    /// Endpoint `index` as generated, healthy: each attribute from its own 64 bits of the
+    /// endpoint's dice, with the archetype's shares.
+    #[inline]
+    pub fn endpoint(&self, index: u32) -> Endpoint {
+        let mut h = hash_words(&[self.key, u64::from(index), ATTRIBUTES]);
+        let mut next = || {
+            h = mix64(h);
+            h
+        };
+        let class = Class::from_index(pick_cum(&self.class_cum, unit_of(next())));
+        let os = Os::from_index(pick_cum(&self.os_cum[class.index()], unit_of(next())));
+        let kind = pick_cum(&self.kind_cum, unit_of(next()));
+        let (first, count) = self.kind_sites[kind];
+        let instance = ((next() >> 32) * u64::from(count)) >> 32;
+        let flags = Flags {
+            agent: unit_of(next()) < self.agent,
+            bitlocker: unit_of(next()) < self.bitlocker[class.index()],
+            wired: unit_of(next()) < self.wired,
+            critical: class == Class::Workstation && unit_of(next()) < self.critical,
+        };
+        Endpoint::new(class, os, first + instance as u16, flags)
+    }
+}
+
+/// The purpose word of a lazy endpoint's attribute dice.
+const ATTRIBUTES: u64 = 0x4154_5452;
 
 /// The stable key of organisation `number` of the archetype named `archetype`.
 pub fn org_key(seed: u64, archetype: &str, number: u32) -> u64 {
@@ -311,6 +429,35 @@ pub fn generate_org(
         }
     }
     let kind_weights: Vec<f64> = spec.sites.iter().map(|k| k.endpoint_share).collect();
+    let escrow_kind = spec.sites.iter().position(|k| k.hosts_key_escrow).unwrap_or(0);
+    let escrow_site = first_site_of_kind[escrow_kind] as u16;
+
+    if spec.lazy {
+        // Only the key-escrow servers have records from the start.
+        let lazy = LazyFleet::new(spec, key, size, &first_site_of_kind);
+        let key_servers: Vec<u32> = (0..lazy.servers).collect();
+        let endpoints = key_servers
+            .iter()
+            .map(|&i| {
+                let e = lazy.endpoint(i);
+                let flags =
+                    Flags { agent: e.agent(), bitlocker: false, wired: true, critical: false };
+                Endpoint::new(Class::Server, Os::Windows, escrow_site, flags)
+            })
+            .collect();
+        return OrgFleet {
+            archetype: archetype_index,
+            number,
+            key,
+            region,
+            utc_offset_min,
+            sites,
+            endpoints,
+            key_servers,
+            affected_share,
+            lazy: Some(lazy),
+        };
+    }
 
     let mut endpoints = Vec::with_capacity(size as usize);
     for _ in 0..size {
@@ -331,8 +478,6 @@ pub fn generate_org(
 
     // Key-escrow servers: the first endpoints, made Windows servers at the escrow site, since
     // the 2024 key stores ran on the same Windows fleet.
-    let escrow_kind = spec.sites.iter().position(|k| k.hosts_key_escrow).unwrap_or(0);
-    let escrow_site = first_site_of_kind[escrow_kind] as u16;
     let key_servers: Vec<u32> = (0..spec.repair.key_escrow_servers.min(size)).collect();
     for &i in &key_servers {
         let e = endpoints[i as usize];
@@ -350,6 +495,22 @@ pub fn generate_org(
         endpoints,
         key_servers,
         affected_share,
+        lazy: None,
+    }
+}
+
+impl OrgFleet {
+    /// Endpoints in the organisation, with a record or not.
+    pub fn size(&self) -> u32 {
+        self.lazy.as_ref().map_or(self.endpoints.len() as u32, |l| l.size)
+    }
+
+    /// Endpoint `index` as generated (before anything happened to it).
+    pub fn endpoint(&self, index: u32) -> Endpoint {
+        match &self.lazy {
+            Some(l) if index >= l.servers => l.endpoint(index),
+            _ => self.endpoints[index as usize],
+        }
     }
 }
 

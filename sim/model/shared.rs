@@ -31,6 +31,8 @@ pub mod purpose {
     pub const LOST_KEY: u64 = 19;
     pub const AFFECTED: u64 = 20;
     pub const AFFECTED_SHARE: u64 = 21;
+    pub const OWNER: u64 = 22;
+    pub const OWNER_DELAY: u64 = 23;
 }
 
 /// Service dependencies of an archetype, precomputed as endpoint groups.

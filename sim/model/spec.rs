@@ -341,6 +341,10 @@ pub struct ArchetypeSpec {
     pub airline: Option<AirlineSpec>,
     /// The cyber policy its organisations hold, if they hold one (see `InsuranceSpec`).
     pub insurance: InsuranceSpec,
+    /// Keep a record only for endpoints that crash, drawing every endpoint's attributes from
+    /// its own dice when needed (`fleet.rs`): for fleets of hundreds of millions where most
+    /// endpoints never fetch bad content.
+    pub lazy: bool,
 }
 
 /// Which of an organisation's agent endpoints the faulty content can reach: in 2024, hosts on
@@ -573,6 +577,10 @@ pub struct RepairSpec {
     pub remote_worker_ship_share: Share,
     pub remote_worker_ship_delay: DistSpec,
     pub remote_worker_time_factor: f64,
+    /// Share of crashed machines their owners fix themselves once the fix is known.
+    pub owner_share: Share,
+    /// From the crash (or the fix becoming known, if later) until the owner has fixed it.
+    pub owner_delay: DistSpec,
 }
 
 #[derive(Clone, Debug)]

@@ -50,7 +50,7 @@ impl Model for Lp {
 
     fn weight(&self) -> u64 {
         match self {
-            Lp::Org(o) => o.endpoints.len() as u64 + 50,
+            Lp::Org(o) => u64::from(o.size()) + 50,
             _ => 1_000,
         }
     }
@@ -195,14 +195,19 @@ impl World {
             .flat_map(|(a, arch)| (0..arch.organisations).map(move |n| (a, n)))
             .collect();
         let generate = |&(a, n): &(usize, u32)| generate_org(seed, a, &spec.archetypes[a], n);
-        let fleets: Vec<OrgFleet> = if config.threads > 1 {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(config.threads)
-                .build()
-                .map_err(|e| EngineError::InvalidConfig(format!("thread pool: {e}")))?;
-            pool.install(|| plan.par_iter().map(generate).collect())
+        let pool = if config.threads > 1 {
+            Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(config.threads)
+                    .build()
+                    .map_err(|e| EngineError::InvalidConfig(format!("thread pool: {e}")))?,
+            )
         } else {
-            plan.iter().map(generate).collect()
+            None
+        };
+        let fleets: Vec<OrgFleet> = match &pool {
+            Some(pool) => pool.install(|| plan.par_iter().map(generate).collect()),
+            None => plan.iter().map(generate).collect(),
         };
 
         let targets_os: Vec<[bool; Os::COUNT]> = spec
@@ -258,21 +263,25 @@ impl World {
             customers,
         });
 
-        let sensors: u64 = fleets
-            .iter()
-            .flat_map(|f| f.endpoints.iter())
-            .filter(|e| e.agent() && shared.targets_os.iter().any(|t| t[e.os().index()]))
-            .count() as u64;
+        // An organisation counts its endpoints into its service groups as it is built, which
+        // for a lazy fleet is the one pass over all of them: built on the run's threads.
+        let build = |(index, fleet): (usize, OrgFleet)| {
+            Box::new(Org::new(Arc::clone(&shared), fleet, index as u32))
+        };
+        let orgs: Vec<Box<Org>> = match &pool {
+            Some(pool) => pool.install(|| fleets.into_par_iter().enumerate().map(build).collect()),
+            None => fleets.into_iter().enumerate().map(build).collect(),
+        };
+        let sensors: u64 = orgs.iter().map(|o| o.sensors()).sum();
         let mut sector_weight = vec![0.0; Sector::ALL.len()];
-        let mut lps = Vec::with_capacity(fleets.len() + 1 + spec.pools.len());
+        let mut lps = Vec::with_capacity(orgs.len() + 1 + spec.pools.len());
         lps.push(Lp::Vendor(Vendor::new(Arc::clone(&shared), sensors)));
         for p in &spec.pools {
             lps.push(Lp::Pool(Pool::new(p)));
         }
-        for (index, fleet) in fleets.into_iter().enumerate() {
-            let org = Org::new(Arc::clone(&shared), fleet, index as u32);
+        for org in orgs {
             sector_weight[org.sector.index()] += revenue_weight(&org);
-            lps.push(Lp::Org(Box::new(org)));
+            lps.push(Lp::Org(org));
         }
 
         let mut engine = Config::new(shared.lookahead, shared.horizon);
@@ -517,7 +526,7 @@ impl World {
         for org in self.orgs() {
             let s = &mut by_sector[org.sector.index()];
             s.organisations += 1;
-            s.endpoints += org.endpoints.len() as u64;
+            s.endpoints += u64::from(org.size());
             s.down += org.counts().down;
             s.crashed += org.counts().crashed;
             s.loss_usd += org.loss_at(now);
@@ -622,6 +631,7 @@ impl World {
         let (mut total, mut exposed, mut crashed, mut healed, mut remote, mut onsite, mut down) =
             (0u64, 0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
         let (mut downtime_ms, mut flights, mut affected, mut reimaged) = (0u128, 0.0, 0u64, 0u64);
+        let mut by_owner = 0u64;
         let mut recoveries: Vec<u32> = Vec::new();
         let mut first_crash: Option<SimTime> = None;
         let mut orgs = Vec::new();
@@ -629,12 +639,13 @@ impl World {
         let mut organisations = Vec::new();
         for org in self.orgs() {
             let c = org.counts();
-            total += org.endpoints.len() as u64;
+            total += u64::from(org.size());
             exposed += c.exposed;
             crashed += c.crashed;
             healed += c.self_healed;
             remote += c.repaired_remote;
             onsite += c.repaired_onsite;
+            by_owner += c.repaired_by_owner;
             down += c.down;
             affected += u64::from(c.crashed > 0);
             let org_downtime = org.downtime_ms(now);
@@ -649,7 +660,7 @@ impl World {
             let a = org.accrual(acc.last, now);
             let s = &mut sectors[org.sector.index()];
             s.organisations += 1;
-            s.endpoints += org.endpoints.len() as u64;
+            s.endpoints += u64::from(org.size());
             s.crashed += c.crashed;
             s.revenue_usd += acc.revenue_usd + a.revenue_usd;
             s.labour_usd += acc.labour_usd;
@@ -685,7 +696,7 @@ impl World {
                 orgs.push(OrgLoss {
                     name: org.name(),
                     sector: org.sector,
-                    endpoints: org.endpoints.len() as u64,
+                    endpoints: u64::from(org.size()),
                     crashed: c.crashed,
                     downtime_hours: org_downtime as f64 / 3_600_000.0,
                     loss_usd: org.loss_at(now),
@@ -702,6 +713,7 @@ impl World {
         set(Metric::EndpointsSelfHealed.into(), healed as f64);
         set(Metric::EndpointsRepairedRemote.into(), remote as f64);
         set(Metric::EndpointsRepairedOnsite.into(), onsite as f64);
+        set(Metric::EndpointsRepairedByOwner.into(), by_owner as f64);
         set(Metric::EndpointsDownAtEnd.into(), down as f64);
         set(Metric::OrganisationsAffected.into(), affected as f64);
         set(Metric::EndpointDowntimeHours.into(), downtime_ms as f64 / 3_600_000.0);
@@ -800,7 +812,7 @@ impl World {
         let days = orgs.iter().map(|o| o.local_day(now) + 1).max().unwrap_or(1);
         let (mut scheduled, mut cancelled) = (vec![0.0; days], vec![0.0; days]);
         for org in &orgs {
-            total += org.endpoints.len() as u64;
+            total += u64::from(org.size());
             crashed += org.counts().crashed;
             down += org.counts().down;
             downtime_ms += org.downtime_ms(now);
@@ -895,7 +907,7 @@ fn back_by(org: &Org, by_ms: u64) -> u64 {
 
 /// An organisation's weight in its sector's capacity: its revenue per average hour.
 fn revenue_weight(org: &Org) -> f64 {
-    org.spec().economics.revenue_per_endpoint_hour_usd * org.endpoints.len() as f64
+    org.spec().economics.revenue_per_endpoint_hour_usd * f64::from(org.size())
 }
 
 /// Runs one replication to the horizon and returns its results.

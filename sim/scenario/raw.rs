@@ -401,6 +401,12 @@ layered! {
         /// The cyber policy its organisations hold: business interruption and contingent
         /// business interruption after a waiting period.
         insurance: Insurance = Insurance::default(),
+        /// Keep a record only for endpoints that crash, and draw every endpoint's attributes
+        /// from its own dice when they are needed: for fleets of hundreds of millions where
+        /// most endpoints never fetch bad content (consumer devices). The same shares give
+        /// the same laws, but other draws than a generated fleet. Needs a single content
+        /// version.
+        lazy: bool = false,
     }
 }
 
@@ -664,6 +670,13 @@ layered! {
         remote_worker_ship_delay: Dist = Dist::new(Duration::days(4), 0.5),
         /// How much longer a remote laptop's repair takes (by phone, or a drop-in).
         remote_worker_time_factor: f64 = 2.0,
+        /// Share of crashed machines their owners fix themselves, following the published
+        /// fix, with no technician (consumer devices; the rest go to the technicians, who
+        /// for consumers are repair shops).
+        owner_share: f64 = 0.0,
+        /// From the crash, or from when the organisation knows the fix if that is later,
+        /// until the owner has fixed it (finding the steps, a second device for the key).
+        owner_delay: Dist = Dist::new(Duration::days(1), 1.0),
     }
 }
 

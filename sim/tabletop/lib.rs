@@ -518,7 +518,7 @@ impl Session {
     /// How many of the latest marks keep a snapshot, by the size of the world.
     fn snapshots_kept(&self) -> usize {
         let endpoints: u64 =
-            self.world.organisations().iter().map(|o| o.endpoints.len() as u64).sum();
+            self.world.organisations().iter().map(|o| o.size() as usize as u64).sum();
         snapshots_kept(endpoints)
     }
 
@@ -1205,7 +1205,7 @@ fn dominant_region(world: &World) -> Option<(String, i32)> {
     for org in world.organisations() {
         if let Some(r) = org.spec().regions.get(org.region) {
             *by_region.entry((r.name.clone(), r.utc_offset_min)).or_default() +=
-                org.endpoints.len() as u64;
+                u64::from(org.size());
         }
     }
     let best = by_region.values().copied().max()?;

@@ -301,7 +301,7 @@ impl Session {
         for org in self.world.organisations() {
             if let Some(r) = org.spec().regions.get(org.region) {
                 *regions.entry((r.name.clone(), r.utc_offset_min)).or_default() +=
-                    org.endpoints.len() as u64;
+                    u64::from(org.size());
             }
         }
         let mut ranked: Vec<((String, i32), u64)> = regions.into_iter().collect();

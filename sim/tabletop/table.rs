@@ -137,7 +137,7 @@ pub fn sector_table(world: &World) -> String {
 
 /// An organisation's revenue per average hour: its weight in a group's capacity.
 fn revenue_weight(org: &Org) -> f64 {
-    org.spec().economics.revenue_per_endpoint_hour_usd * org.endpoints.len() as f64
+    org.spec().economics.revenue_per_endpoint_hour_usd * f64::from(org.size())
 }
 
 /// Totals over a group of organisations.
@@ -162,7 +162,7 @@ impl Tally {
         let c = org.counts();
         self.organisations += 1;
         self.affected += u64::from(c.crashed > 0);
-        self.endpoints += org.endpoints.len() as u64;
+        self.endpoints += u64::from(org.size());
         self.crashed += c.crashed;
         self.down += c.down;
         self.healed += c.self_healed;
@@ -228,7 +228,7 @@ fn most_affected(orgs: &[&Org], now: SimTime, limit: usize) -> String {
             vec![
                 o.name(),
                 region_name(o).to_string(),
-                format!("{} of {}", count(o.counts().down), count(o.endpoints.len() as u64)),
+                format!("{} of {}", count(o.counts().down), count(o.size() as usize as u64)),
                 fmt::percent(o.ops_capacity(), 0),
                 fmt::money(o.loss_at(now)),
                 format!("{}/{}", crew_sum(o, |c| c.busy), crew_sum(o, |c| c.present)),
@@ -318,7 +318,7 @@ pub fn org_detail(org: &Org, now: SimTime) -> String {
         spec.sector.name(),
         region_name(org),
         offset_text(offset),
-        count(org.endpoints.len() as u64),
+        count(u64::from(org.size())),
         org.sites().len(),
         WEEKDAYS[local.weekday as usize % 7],
         local.hour,

@@ -113,11 +113,18 @@ impl Org {
         let affected = self.exposure.affected_share;
         let mut due = Vec::new();
         let mut later = Vec::new();
-        for (i, e) in self.endpoints.iter().enumerate() {
+        // A generated fleet's records, or every endpoint of a lazy one as drawn (its
+        // key-escrow servers from their records): the fetch lists hold fleet indices.
+        let lazy = self.lazy.as_deref();
+        let fleet = (0..self.size).map(|i| match lazy {
+            Some(l) if i >= l.servers => l.endpoint(i),
+            _ => self.endpoints[i as usize],
+        });
+        for (i, e) in fleet.enumerate() {
             if !e.agent() || !targets[e.os().index()] {
                 continue;
             }
-            let key = self.endpoint_key(i as u32);
+            let key = self.index_key(i as u32);
             if self.ring_of(key) != usize::from(ring)
                 || (affected < 1.0 && keyed::unit(&[key, purpose::AFFECTED]) >= affected)
             {
@@ -164,7 +171,9 @@ impl Org {
             Some((fetch, endpoint)) => {
                 // Its record is read when the crash comes, most often within this window:
                 // start loading it now, behind the engine's own work.
-                prefetch_read(&self.endpoints[endpoint as usize]);
+                if self.lazy.is_none() {
+                    prefetch_read(&self.endpoints[endpoint as usize]);
+                }
                 ctx.schedule(fetch + delay, Event::FetchNext { cursor: index as u16 })
             }
             None => cursor.clear(),
@@ -192,28 +201,44 @@ impl Org {
         self.schedule_cursor(index, ctx);
     }
 
-    /// An endpoint fetched bad content and, if its dice say so, crashes now.
-    fn fetched_bad(
-        &mut self,
-        endpoint: u32,
-        content: usize,
-        now: SimTime,
-        ctx: &mut Ctx<'_, Event>,
-    ) {
-        let e = &mut self.endpoints[endpoint as usize];
-        if e.state() != State::Healthy {
-            return;
-        }
-        if !e.exposed() {
-            e.mark_exposed();
-            self.ledger.counts.exposed += 1;
-        }
-        let (class, os) = (e.class(), e.os());
-        let p = self.shared.spec.vendor.contents[content].crash[class.index()][os.index()].get();
-        let key = self.endpoint_key(endpoint);
-        if !keyed::chance(&[key, purpose::CRASH, content as u64], p) {
-            return;
-        }
+    /// Endpoint `index` of the fleet fetched bad content and, if its dice say so, crashes
+    /// now.
+    fn fetched_bad(&mut self, index: u32, content: usize, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        let crash = &self.shared.spec.vendor.contents[content].crash;
+        let endpoint = match self.lazy.as_deref() {
+            Some(lazy) if index >= lazy.servers => {
+                // Without a record: a lazy fleet takes one content version, and an endpoint is
+                // in one ring, so this is its only fetch. It gets a record if it crashes.
+                let mut e = lazy.endpoint(index);
+                self.ledger.counts.exposed += 1;
+                let p = crash[e.class().index()][e.os().index()].get();
+                let key = self.index_key(index);
+                if !keyed::chance(&[key, purpose::CRASH, content as u64], p) {
+                    return;
+                }
+                e.mark_exposed();
+                self.endpoints.push(e);
+                self.origin.push(index);
+                self.endpoints.len() as u32 - 1
+            }
+            _ => {
+                let e = &mut self.endpoints[index as usize];
+                if e.state() != State::Healthy {
+                    return;
+                }
+                if !e.exposed() {
+                    e.mark_exposed();
+                    self.ledger.counts.exposed += 1;
+                }
+                let p = crash[e.class().index()][e.os().index()].get();
+                let key = self.endpoint_key(index);
+                if !keyed::chance(&[key, purpose::CRASH, content as u64], p) {
+                    return;
+                }
+                index
+            }
+        };
+        let class = self.endpoints[endpoint as usize].class();
         self.go_down(endpoint, now, ctx);
         if self.exposure.revert_at.is_some() {
             self.schedule_self_heal(endpoint, ctx);
@@ -284,7 +309,7 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
-        if self.try_remote_tools(endpoint, now, ctx) {
+        if self.owner_fixes(endpoint, now, ctx) || self.try_remote_tools(endpoint, now, ctx) {
             return;
         }
         if class == Class::CloudVm {

@@ -26,6 +26,7 @@ pub struct Counts {
     pub self_healed: u64,
     pub repaired_remote: u64,
     pub repaired_onsite: u64,
+    pub repaired_by_owner: u64,
     /// Down now: crashed or in repair.
     pub down: u64,
     pub in_repair: u64,
@@ -240,7 +241,7 @@ impl Org {
     /// The factors of [`Org::accrual`] that only change with the organisation's state.
     pub fn rates(&self) -> Rates {
         let econ = &self.spec().economics;
-        let endpoints = self.endpoints.len() as f64;
+        let endpoints = f64::from(self.size);
         // Capacities are constant over an interval: read once.
         let ops = self.ops_capacity();
         Rates {
@@ -260,7 +261,7 @@ impl Org {
     fn terms(&self, rates: &Rates) -> Terms {
         let spec = self.spec();
         let econ = &spec.economics;
-        let endpoints = self.endpoints.len() as f64;
+        let endpoints = f64::from(self.size);
         // Each down workstation idles its users through their working hours, which the demand
         // curve spreads over the week (it averages 1, so a whole week carries them all).
         let idle_rate = econ.productivity_wage_hour_usd
@@ -378,7 +379,7 @@ impl Org {
     pub fn flights_scheduled_by_day(&self, from: SimTime, to: SimTime) -> Vec<(usize, f64)> {
         let econ = &self.spec().economics;
         let per_demand_hour =
-            econ.flights_per_1000_endpoints_day * self.endpoints.len() as f64 / 1_000.0 / 24.0;
+            econ.flights_per_1000_endpoints_day * f64::from(self.size) / 1_000.0 / 24.0;
         let mut out = Vec::new();
         if per_demand_hour <= 0.0 || to <= from {
             return out;

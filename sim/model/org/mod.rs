@@ -36,7 +36,7 @@ use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use crate::calendar::{Clock, ceil_to};
 use crate::event::Event;
-use crate::fleet::{Endpoint, OrgFleet, State};
+use crate::fleet::{Endpoint, LazyFleet, OrgFleet, State};
 use crate::shared::Shared;
 use crate::spec::{ActionSpec, Class, RepairOrder, Sector};
 
@@ -123,7 +123,15 @@ pub struct Org {
     pub sector: Sector,
     pub region: usize,
     pub clock: Clock,
-    pub endpoints: Vec<Endpoint>,
+    /// The endpoint records, indexed by the endpoint numbers events carry. A generated fleet
+    /// has one per endpoint; a lazy one only its key-escrow servers' and its crashed
+    /// endpoints', with their indices in the fleet in `origin`.
+    endpoints: Vec<Endpoint>,
+    origin: Vec<u32>,
+    lazy: Option<Box<LazyFleet>>,
+    size: u32,
+    /// Endpoints running the agent on an OS some content targets.
+    sensors: u64,
     exposure: Exposure,
     workforce: Workforce,
     repair: Repair,
@@ -142,22 +150,31 @@ impl Org {
         let start = shared.spec.start_unix_s;
         let clock = Clock::new(start, fleet.utc_offset_min);
         let mut services = Services::new(tables, spec.services.len());
-        for e in &fleet.endpoints {
+        let size = fleet.size();
+        let (mut vms, mut sensors) = (0, 0);
+        let targeted = |os: usize| shared.targets_os.iter().any(|t| t[os]);
+        let mut count = |e: Endpoint| {
             let kind = fleet.sites[usize::from(e.site)].kind;
             services.count_endpoint(tables, tables.group(e.class(), kind, e.critical()));
+            vms += u64::from(e.class() == Class::CloudVm);
+            sensors += u64::from(e.agent() && targeted(e.os().index()));
+        };
+        match &fleet.lazy {
+            None => fleet.endpoints.iter().for_each(|&e| count(e)),
+            Some(_) => (0..size).for_each(|i| count(fleet.endpoint(i))),
         }
         services.init(tables);
         let sites: Vec<SiteState> =
             fleet.sites.iter().map(|s| SiteState::new(s, spec, start)).collect();
         let crews: Vec<(u32, Clock)> =
             fleet.sites.iter().zip(&sites).map(|(s, st)| (s.technicians, st.clock)).collect();
-        let vms = fleet.endpoints.iter().filter(|e| e.class() == Class::CloudVm).count();
-        let size = fleet.endpoints.len() as u32;
         let mut endpoints = fleet.endpoints;
+        let lazy = fleet.lazy.map(Box::new);
+        let origin = if lazy.is_some() { (0..endpoints.len() as u32).collect() } else { vec![] };
         for &e in &fleet.key_servers {
             endpoints[e as usize].mark_key_server();
         }
-        let mut repair = Repair::new(spec, sites, fleet.key_servers, vms as u64, size);
+        let mut repair = Repair::new(spec, sites, fleet.key_servers, vms, size);
         let workforce = Workforce::new(&crews);
         repair.set_travel_order(workforce.crews().len(), |c| workforce.home_of(c));
         let lagged = blastradius_engine::keyed::chance(
@@ -178,6 +195,10 @@ impl Org {
             region: fleet.region,
             clock,
             endpoints,
+            origin,
+            lazy,
+            size,
+            sensors,
             exposure: Exposure::new(lag, fleet.affected_share),
             workforce,
             repair,
@@ -192,6 +213,42 @@ impl Org {
 
     pub fn spec(&self) -> &crate::spec::ArchetypeSpec {
         self.shared.archetype(self.archetype)
+    }
+
+    /// Endpoints in the organisation, with a record or not.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    /// Endpoints running the agent on an OS some content targets.
+    pub fn sensors(&self) -> u64 {
+        self.sensors
+    }
+
+    /// The endpoint records: every endpoint's in a generated fleet, in a lazy one only those
+    /// of its key-escrow servers and of the endpoints that crashed.
+    pub fn records(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    /// Endpoint `index` of the fleet as it is now (lazy or not).
+    pub fn endpoint_in_fleet(&self, index: u32) -> Option<Endpoint> {
+        match &self.lazy {
+            None => self.endpoints.get(index as usize).copied(),
+            Some(l) => {
+                if index >= self.size {
+                    return None;
+                }
+                if index < l.servers {
+                    return Some(self.endpoints[index as usize]);
+                }
+                // A crashed endpoint's record holds its state; the rest are as generated.
+                match self.origin.iter().position(|&o| o == index) {
+                    Some(slot) => Some(self.endpoints[slot]),
+                    None => Some(l.endpoint(index)),
+                }
+            }
+        }
     }
 
     pub fn name(&self) -> String {
@@ -273,7 +330,14 @@ impl Org {
     /// The endpoint's stable dice key within this replication.
     #[inline]
     fn endpoint_key(&self, endpoint: u32) -> u64 {
-        blastradius_engine::random::hash_words(&[self.shared.seed, self.key, u64::from(endpoint)])
+        let index = if self.lazy.is_some() { self.origin[endpoint as usize] } else { endpoint };
+        self.index_key(index)
+    }
+
+    /// The dice key of endpoint `index` of the fleet (its record's number in a generated one).
+    #[inline]
+    fn index_key(&self, index: u32) -> u64 {
+        blastradius_engine::random::hash_words(&[self.shared.seed, self.key, u64::from(index)])
     }
 
     /// Takes an endpoint down now.
@@ -311,6 +375,7 @@ impl Org {
             State::SelfHealed => counts.self_healed += 1,
             State::RepairedRemote => counts.repaired_remote += 1,
             State::RepairedOnsite => counts.repaired_onsite += 1,
+            State::RepairedByOwner => counts.repaired_by_owner += 1,
             _ => {}
         }
         self.ledger.recovered(now, e.down_since_ms);
@@ -470,8 +535,23 @@ impl Org {
             ("self-healed", by_state[State::SelfHealed as usize], c.self_healed),
             ("repaired remote", by_state[State::RepairedRemote as usize], c.repaired_remote),
             ("repaired on site", by_state[State::RepairedOnsite as usize], c.repaired_onsite),
-            ("crashed", c.down + c.self_healed + c.repaired_remote + c.repaired_onsite, c.crashed),
-            ("exposed", exposed, c.exposed),
+            ("repaired by owner", by_state[State::RepairedByOwner as usize], c.repaired_by_owner),
+            (
+                "crashed",
+                c.down
+                    + c.self_healed
+                    + c.repaired_remote
+                    + c.repaired_onsite
+                    + c.repaired_by_owner,
+                c.crashed,
+            ),
+            // A lazy fleet keeps no record of an endpoint that fetched bad content and did
+            // not crash: only its crashed ones' records say they were exposed.
+            (
+                "exposed",
+                if self.lazy.is_some() { exposed.max(c.exposed) } else { exposed },
+                c.exposed,
+            ),
             ("group counters", self.services.down_total(), c.down),
         ];
         for (what, actual, counted) in checks {
@@ -484,6 +564,24 @@ impl Org {
         }
         if by_state.iter().sum::<u64>() != self.endpoints.len() as u64 {
             return Err(format!("{}: endpoint states do not add up", self.name()));
+        }
+        if let Some(lazy) = &self.lazy {
+            // Every record stands for one endpoint of the fleet, the servers first.
+            let mut seen = self.origin.clone();
+            seen.sort_unstable();
+            seen.dedup();
+            let servers_first =
+                self.origin.iter().take(lazy.servers as usize).copied().eq(0..lazy.servers);
+            if self.origin.len() != self.endpoints.len()
+                || seen.len() != self.origin.len()
+                || seen.last().is_some_and(|&l| l >= self.size)
+                || !servers_first
+            {
+                return Err(format!(
+                    "{}: lazy records do not stand for distinct endpoints",
+                    self.name()
+                ));
+            }
         }
         for (i, crew) in self.workforce.crews().iter().enumerate() {
             if crew.busy > crew.present {
@@ -519,10 +617,16 @@ impl Org {
                     if self.ledger.first_crash().is_some() {
                         self.ledger.note(now, Note::WorkaroundKnown);
                     }
+                    self.owners_learn_fix(now, ctx);
                     self.dispatch(now, ctx);
                 }
             }
             Event::FetchNext { cursor } => self.fetch_next(usize::from(cursor), now, ctx),
+            Event::OwnerRepairDone { endpoint } => {
+                if self.endpoints[endpoint as usize].state() == State::Crashed {
+                    self.come_up(endpoint, State::RepairedByOwner, now, ctx);
+                }
+            }
             Event::SelfHeal { endpoint } => {
                 if self.endpoints[endpoint as usize].state() == State::Crashed {
                     self.come_up(endpoint, State::SelfHealed, now, ctx);

@@ -202,6 +202,8 @@ pub struct Repair {
     /// Every crew, nearest to travel first (by its home site's travel time, then number):
     /// the order free people set out in. Sites and crews are fixed, so it is worked out once.
     travel_order: Vec<usize>,
+    /// Crashed machines whose owners will fix them once the fix is known.
+    owners_waiting: Vec<u32>,
 }
 
 impl Repair {
@@ -228,6 +230,7 @@ impl Repair {
             hands_on_tools: Vec::new(),
             remote_tools: Vec::new(),
             travel_order: Vec::new(),
+            owners_waiting: Vec::new(),
         }
     }
 
@@ -434,6 +437,43 @@ impl Org {
         };
         let clock = self.repair.sites[usize::from(self.endpoints[endpoint as usize].site)].clock;
         Some(next_working_day_start(clock, self.spec().online.workday_start_hour, now + delay))
+    }
+
+    /// Whether a crashed machine's owner fixes it (its dice say so): then its owner's fix is
+    /// scheduled, or waits until the organisation knows the fix.
+    pub(super) fn owner_fixes(
+        &mut self,
+        endpoint: u32,
+        now: SimTime,
+        ctx: &mut Ctx<'_, Event>,
+    ) -> bool {
+        let share = self.spec().repair.owner_share.get();
+        if share <= 0.0 || !keyed::chance(&[self.endpoint_key(endpoint), purpose::OWNER], share) {
+            return false;
+        }
+        if self.incident.workaround_known {
+            self.schedule_owner_fix(endpoint, now, ctx);
+        } else {
+            self.repair.owners_waiting.push(endpoint);
+        }
+        true
+    }
+
+    /// The fix became known: owners waiting for it set to work.
+    pub(super) fn owners_learn_fix(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        for endpoint in std::mem::take(&mut self.repair.owners_waiting) {
+            if self.endpoints[endpoint as usize].state() == State::Crashed {
+                self.schedule_owner_fix(endpoint, now, ctx);
+            }
+        }
+    }
+
+    fn schedule_owner_fix(&mut self, endpoint: u32, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        let key = self.endpoint_key(endpoint);
+        let at = now + draw(&[key, purpose::OWNER_DELAY], self.spec().repair.owner_delay);
+        if at < self.shared.horizon {
+            ctx.schedule(at, Event::OwnerRepairDone { endpoint });
+        }
     }
 
     /// A remote laptop came within reach: it joins its site's queue if still crashed.

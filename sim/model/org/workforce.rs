@@ -370,7 +370,7 @@ impl Org {
         if self.ledger.counts.down == 0 || self.workforce.stood_down {
             return;
         }
-        let count = (v.per_1000 * self.endpoints.len() as f64 / 1_000.0).round() as u32;
+        let count = (v.per_1000 * f64::from(self.size) / 1_000.0).round() as u32;
         self.workforce.volunteers = count;
         self.ledger.note(now, Note::VolunteersArrived { count });
         self.refresh_staffing(now);
@@ -385,8 +385,7 @@ impl Org {
             ctx.schedule(now + v.delay, Event::VolunteersArrive);
         }
         let Some(surge) = staff.surge.clone() else { return };
-        let count =
-            (surge.technicians_per_1000 * self.endpoints.len() as f64 / 1_000.0).round() as u32;
+        let count = (surge.technicians_per_1000 * f64::from(self.size) / 1_000.0).round() as u32;
         match surge.pool {
             Some(pool) if !self.workforce.pool_requested => {
                 self.workforce.pool_requested = true;

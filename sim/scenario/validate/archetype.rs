@@ -107,6 +107,7 @@ fn archetype(
         exposure,
         airline,
         insurance,
+        lazy: a.lazy(),
     }
 }
 

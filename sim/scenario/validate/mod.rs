@@ -74,6 +74,7 @@ pub fn validate(s: &raw::Scenario) -> Result<m::WorldSpec, Vec<Diagnostic>> {
     let boot_loop = boot_loop(&mut c, &s.endpoints().boot_loop());
     let tools = tools(&mut c, s);
     let archetypes = archetype::fleet(&mut c, s, &pool_names);
+    lazy_fleets(&mut c, &vendor, &archetypes);
     let injects = actions::injects(&mut c, s, horizon, &archetypes);
     let outputs = outputs(&mut c, s, start_unix_s, horizon);
     if !c.problems.is_empty() {
@@ -108,6 +109,24 @@ pub fn exercise_of(
     let mut c = Checker { problems: Vec::new() };
     let lesson = exercise::exercise(&mut c, s, spec.horizon, &spec.archetypes);
     if c.problems.is_empty() { Ok(lesson) } else { Err(c.problems) }
+}
+
+/// A lazy archetype keeps no record of an endpoint that did not crash, so it cannot tell a
+/// second fetch of bad content from a first: it needs a single content version.
+fn lazy_fleets(c: &mut Checker, vendor: &m::VendorSpec, archetypes: &[m::ArchetypeSpec]) {
+    if vendor.contents.len() <= 1 {
+        return;
+    }
+    if let Some(a) = archetypes.iter().find(|a| a.lazy) {
+        c.fail(
+            format!("fleet.{}.lazy", crate::locate::key_segment(&a.name)),
+            format!(
+                "a lazy fleet takes a single content version; the vendor has {}",
+                vendor.contents.len()
+            ),
+            "set lazy: false, or keep one content version in vendor.contents",
+        );
+    }
 }
 
 fn name(c: &mut Checker, s: &raw::Scenario) -> String {

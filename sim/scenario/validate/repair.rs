@@ -49,6 +49,8 @@ pub fn repair(
         remote_worker_ship_delay: c
             .dist(&format!("{rp}.remote_worker_ship_delay"), &r.remote_worker_ship_delay()),
         remote_worker_time_factor: remote_worker_time_factor(c, &rp, r),
+        owner_share: c.share(&format!("{rp}.owner_share"), r.owner_share()),
+        owner_delay: c.dist(&format!("{rp}.owner_delay"), &r.owner_delay()),
     }
 }
 
