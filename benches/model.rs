@@ -1,5 +1,6 @@
 //! Model benchmarks: one replication of the shipped worlds at full scale (fleet generation
-//! included), and sweep throughput in runs per second on `hospital-tabletop` with 1 and 2
+//! included), one of `os-update-global` with a hundredth of its organisations (14 million
+//! endpoints, lazy fleets), and sweep throughput in runs per second on `hospital-tabletop` with 1 and 2
 //! threads. Figures and commands are in `benches/README.md`.
 
 use std::hint::black_box;
@@ -38,6 +39,30 @@ fn replication(c: &mut Criterion) {
     group.finish();
 }
 
+/// `os-update-global` with a hundredth of its organisations in every archetype: 13.9 million
+/// endpoints in 620 organisations, 4 million crashes.
+fn os_update_reduced(c: &mut Criterion) {
+    let mut group = c.benchmark_group("replication");
+    group.sample_size(10).measurement_time(Duration::from_secs(60));
+    let mut reduced = (*spec("os-update-global")).clone();
+    for a in &mut reduced.archetypes {
+        a.organisations = a.organisations.div_ceil(100);
+    }
+    let world = Arc::new(reduced);
+    let events = run_replication(Arc::clone(&world), RunConfig { replication: 0, threads: 2 })
+        .expect("runs")
+        .counters
+        .events;
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("os_update_global_hundredth_threads_2", |b| {
+        b.iter(|| {
+            let config = RunConfig { replication: 0, threads: 2 };
+            black_box(run_replication(Arc::clone(&world), config).expect("runs").counters.events)
+        })
+    });
+    group.finish();
+}
+
 fn sweep_throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("sweep_hospital_tabletop");
     group.sample_size(10).measurement_time(Duration::from_secs(20));
@@ -64,5 +89,5 @@ fn sweep_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sweep_throughput, replication);
+criterion_group!(benches, sweep_throughput, replication, os_update_reduced);
 criterion_main!(benches);

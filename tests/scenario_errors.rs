@@ -125,6 +125,7 @@ const CASES: &[Case] = &[
     case("exercise-suggest-unknown-target.ron", 6, 48, "\"clinics\")", "exercise.script[0].suggest.to", &["no archetype named \"clinics\"", "harbour_health"]),
     case("exercise-question-without-text.ron", 5, 9, "(at:", "exercise.script[0].text", &["the question has no text", "write what the room hears"]),
     case("exercise-unknown-kind.ron", 5, 26, "Quiz", "exercise.script[0].kind", &["unknown value `Quiz`", "Inject, Question"]),
+    case("lazy-two-contents.ron", 4, 33, "true", "fleet.business.lazy", &["a lazy fleet takes a single content version", "keep one content version"]),
     // A value from a built-in that the file's change makes wrong.
     case_in("default-output-interval.ron", "builtin:crowdstrike-2024", 35, 22, "\"15m\"", "output_interval", &["\"15m\" is longer than the horizon \"1m\""]),
     // A default value: no position, but the file and the field.

@@ -73,10 +73,8 @@ pub enum Event {
     ToolRepairDone {
         endpoint: u32,
     },
-    /// Its owner fixed a crashed machine.
-    OwnerRepairDone {
-        endpoint: u32,
-    },
+    /// The organisation's earliest timers (owners' fixes, laptops within reach) are due.
+    TimerDue,
     ToolAvailable {
         tool: u8,
     },
@@ -157,7 +155,7 @@ impl Event {
             | Event::RepairDone { .. }
             | Event::CloudRepairDone { .. }
             | Event::ToolRepairDone { .. }
-            | Event::OwnerRepairDone { .. } => 20,
+            | Event::TimerDue => 20,
             Event::IncidentDeclared
             | Event::CallInArrives
             | Event::ContractorsArrive { .. }

@@ -21,11 +21,13 @@ pub enum Sector {
     Manufacturing,
     /// IT services and managed-service providers.
     ItServices,
+    /// Households' own devices, repaired by their owners or at repair shops.
+    Consumer,
     Other,
 }
 
 impl Sector {
-    pub const ALL: [Sector; 11] = [
+    pub const ALL: [Sector; 12] = [
         Sector::Airline,
         Sector::Hospital,
         Sector::Bank,
@@ -36,6 +38,7 @@ impl Sector {
         Sector::Health,
         Sector::Manufacturing,
         Sector::ItServices,
+        Sector::Consumer,
         Sector::Other,
     ];
 
@@ -52,6 +55,7 @@ impl Sector {
             Sector::Health => "health",
             Sector::Manufacturing => "manufacturing",
             Sector::ItServices => "it_services",
+            Sector::Consumer => "consumer",
             Sector::Other => "other",
         }
     }
@@ -68,6 +72,7 @@ impl Sector {
             Sector::Health => "health providers and insurers",
             Sector::Manufacturing => "manufacturers",
             Sector::ItServices => "IT service firms",
+            Sector::Consumer => "consumers",
             Sector::Other => "other organisations",
         }
     }

@@ -5,7 +5,7 @@
 use super::raw;
 
 /// The shipped scenarios: (name, RON text).
-const SCENARIOS: [(&str, &str); 8] = [
+const SCENARIOS: [(&str, &str); 9] = [
     ("crowdstrike-2024", include_str!("../../scenarios/crowdstrike-2024.ron")),
     ("canary-rings", include_str!("../../scenarios/canary-rings.ron")),
     ("customer-lag", include_str!("../../scenarios/customer-lag.ron")),
@@ -14,6 +14,7 @@ const SCENARIOS: [(&str, &str); 8] = [
     ("bank-branches", include_str!("../../scenarios/bank-branches.ron")),
     ("global-windows", include_str!("../../scenarios/global-windows.ron")),
     ("salem-health", include_str!("../../scenarios/salem-health.ron")),
+    ("os-update-global", include_str!("../../scenarios/os-update-global.ron")),
 ];
 
 /// The scenario `blastradius run` uses when none is named.

@@ -28,6 +28,9 @@ pub enum Sector {
     Manufacturing,
     /// IT services and managed-service providers.
     ItServices,
+    /// Households' own devices, repaired by their owners or at repair shops (the office
+    /// template; give the owners and shops in `repair` and `staff`).
+    Consumer,
     Other,
 }
 

@@ -701,6 +701,7 @@ fn raw_sector(s: Sector) -> raw::Sector {
         Sector::Health => raw::Sector::Health,
         Sector::Manufacturing => raw::Sector::Manufacturing,
         Sector::ItServices => raw::Sector::ItServices,
+        Sector::Consumer => raw::Sector::Consumer,
         Sector::Other => raw::Sector::Other,
     }
 }

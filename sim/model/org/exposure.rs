@@ -14,7 +14,7 @@
 
 use crate::calendar::Workstation;
 use crate::event::Event;
-use crate::fleet::State;
+use crate::fleet::{Endpoint, State};
 use crate::shared::purpose;
 use crate::spec::Class;
 use blastradius_engine::keyed;
@@ -22,6 +22,7 @@ use blastradius_engine::queue::prefetch_read;
 use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use super::Org;
+use super::repair::Timer;
 
 /// Fetches within this long of availability are sorted immediately.
 const NEAR: SimDuration = SimDuration::from_hours(3);
@@ -36,6 +37,11 @@ pub struct Cursor {
     next: usize,
     /// Fetches after the near window, not sorted yet.
     later: Vec<u64>,
+    /// In a lazy fleet, the fetches after the near window instead: endpoint indices by
+    /// window of `NEAR` (bucket `k` from `k·NEAR`), 4 bytes each; a bucket's fetch times are
+    /// worked out again when the cursor reaches it, and never if the content is good by then.
+    buckets: Vec<Vec<u32>>,
+    bucket_next: usize,
 }
 
 /// The exposure part of an organisation: its pending fetches, the revert and halt as they
@@ -74,6 +80,7 @@ impl Cursor {
     fn clear(&mut self) {
         self.due = Vec::new();
         self.later = Vec::new();
+        self.buckets = Vec::new();
         self.next = 0;
     }
 }
@@ -107,12 +114,10 @@ impl Org {
             return;
         }
         let targets = self.shared.targets_os[usize::from(content)];
-        let check_in_ms = self.shared.spec.vendor.check_in_mean.as_secs_f64() * 1_000.0;
-        let online = &self.spec().online;
-        let limit = u64::from(u32::MAX);
         let affected = self.exposure.affected_share;
         let mut due = Vec::new();
         let mut later = Vec::new();
+        let mut buckets: Vec<Vec<u32>> = Vec::new();
         // A generated fleet's records, or every endpoint of a lazy one as drawn (its
         // key-escrow servers from their records): the fetch lists hold fleet indices.
         let lazy = self.lazy.as_deref();
@@ -130,29 +135,77 @@ impl Org {
             {
                 continue;
             }
-            let online_at = if e.class().always_on() {
-                Some(now)
-            } else {
-                let clock = self.repair.site_clock(usize::from(e.site));
-                Workstation { key, online, clock }.online_from(now)
-            };
-            let Some(online_at) = online_at else { continue };
-            let delay =
-                keyed::exponential(&[key, purpose::CHECK_IN, u64::from(content)], check_in_ms);
-            let offset = online_at.since(now).0 + delay as u64;
-            if offset >= limit || now + SimDuration(offset) >= self.shared.horizon {
-                continue;
-            }
+            let Some(offset) = self.fetch_offset(key, e, content, now) else { continue };
             let packed = (offset << 32) | i as u64;
-            if offset < NEAR.0 { due.push(packed) } else { later.push(packed) }
+            if offset < NEAR.0 {
+                due.push(packed);
+            } else if lazy.is_some() {
+                let k = (offset / NEAR.0) as usize;
+                if buckets.len() <= k {
+                    buckets.resize_with(k + 1, Vec::new);
+                }
+                buckets[k].push(i as u32);
+            } else {
+                later.push(packed);
+            }
         }
         // The keys are distinct (an endpoint fetches once a cursor), so any sort gives this
         // order; a radix sort of millions of them takes a fraction of a comparison sort's time.
         radsort::sort(&mut due);
-        let cursor = Cursor { content, base: now, due, next: 0, later };
+        let cursor = Cursor { content, base: now, due, next: 0, later, buckets, bucket_next: 1 };
         let index = self.exposure.cursors.len();
         self.exposure.cursors.push(cursor);
         self.schedule_cursor(index, ctx);
+    }
+
+    /// When endpoint `key` (whose record is `e`) fetches content `content` made available
+    /// at `base`: the first time it is online from then on, plus its check-in delay, in
+    /// milliseconds after `base`; none if never within the horizon.
+    fn fetch_offset(&self, key: u64, e: Endpoint, content: u8, base: SimTime) -> Option<u64> {
+        let online_at = if e.class().always_on() {
+            Some(base)
+        } else {
+            let clock = self.repair.site_clock(usize::from(e.site));
+            Workstation { key, online: &self.spec().online, clock }.online_from(base)
+        };
+        let check_in_ms = self.shared.spec.vendor.check_in_mean.as_secs_f64() * 1_000.0;
+        let delay = keyed::exponential(&[key, purpose::CHECK_IN, u64::from(content)], check_in_ms);
+        let offset = online_at?.since(base).0 + delay as u64;
+        let late = offset >= u64::from(u32::MAX) || base + SimDuration(offset) >= self.shared.horizon;
+        (!late).then_some(offset)
+    }
+
+    /// Works out the fetch times of a lazy cursor's next non-empty bucket into its sorted
+    /// fetches.
+    fn open_bucket(&mut self, index: usize) {
+        let Some(lazy) = self.lazy.as_deref() else { return };
+        let cursor = &mut self.exposure.cursors[index];
+        let Some(k) = (cursor.bucket_next..cursor.buckets.len()).find(|&k| !cursor.buckets[k].is_empty()) else {
+            cursor.buckets = Vec::new();
+            return;
+        };
+        cursor.bucket_next = k + 1;
+        // Every fetch of the bucket is at or after its start: none is bad if the revert or
+        // the halt reached the organisation by then.
+        let start = cursor.base + SimDuration(k as u64 * NEAR.0);
+        let over = [self.exposure.revert_at, self.exposure.withdrawn_at];
+        if over.iter().flatten().any(|&t| t <= start) {
+            cursor.clear();
+            return;
+        }
+        let bucket = std::mem::take(&mut cursor.buckets[k]);
+        let (content, base) = (cursor.content, cursor.base);
+        let mut due = Vec::with_capacity(bucket.len());
+        for i in bucket {
+            let e = if i < lazy.servers { self.endpoints[i as usize] } else { lazy.endpoint(i) };
+            if let Some(offset) = self.fetch_offset(self.index_key(i), e, content, base) {
+                due.push((offset << 32) | u64::from(i));
+            }
+        }
+        radsort::sort(&mut due);
+        let cursor = &mut self.exposure.cursors[index];
+        cursor.due = due;
+        cursor.next = 0;
     }
 
     /// Schedules the cursor's next crash instant, sorting its later fetches when the near ones
@@ -167,6 +220,12 @@ impl Org {
             radsort::sort(&mut cursor.due);
             cursor.next = 0;
         }
+        while self.exposure.cursors[index].peek().is_none()
+            && self.exposure.cursors[index].bucket_next < self.exposure.cursors[index].buckets.len()
+        {
+            self.open_bucket(index);
+        }
+        let cursor = &mut self.exposure.cursors[index];
         match cursor.peek() {
             Some((fetch, endpoint)) => {
                 // Its record is read when the crash comes, most often within this window:
@@ -316,7 +375,11 @@ impl Org {
             self.route_cloud(endpoint, now, ctx);
         } else if let Some(at) = self.remote_worker_reachable(endpoint, now) {
             if at < self.shared.horizon {
-                ctx.schedule(at, Event::Reachable { endpoint });
+                if self.lazy.is_some() {
+                    self.set_timer(at, Timer::Reachable, endpoint, ctx);
+                } else {
+                    ctx.schedule(at, Event::Reachable { endpoint });
+                }
             }
         } else {
             self.enqueue_for_technician(endpoint);

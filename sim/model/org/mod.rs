@@ -622,11 +622,7 @@ impl Org {
                 }
             }
             Event::FetchNext { cursor } => self.fetch_next(usize::from(cursor), now, ctx),
-            Event::OwnerRepairDone { endpoint } => {
-                if self.endpoints[endpoint as usize].state() == State::Crashed {
-                    self.come_up(endpoint, State::RepairedByOwner, now, ctx);
-                }
-            }
+            Event::TimerDue => self.timers_due(now, ctx),
             Event::SelfHeal { endpoint } => {
                 if self.endpoints[endpoint as usize].state() == State::Crashed {
                     self.come_up(endpoint, State::SelfHealed, now, ctx);

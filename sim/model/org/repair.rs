@@ -204,7 +204,30 @@ pub struct Repair {
     travel_order: Vec<usize>,
     /// Crashed machines whose owners will fix them once the fix is known.
     owners_waiting: Vec<u32>,
+    /// Owners' fixes and (in a lazy fleet) laptops coming within reach, due later: 8 bytes
+    /// each instead of an event in the queue, for fleets where hundreds of millions wait.
+    timers: Timers,
 }
+
+/// What a timer does when it is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Timer {
+    OwnerFixed,
+    Reachable,
+}
+
+/// Timers due later, `(due ms) << 32 | kind << 31 | endpoint`, earliest first, with one
+/// `TimerDue` event in the queue at the earliest (events made stale by an earlier timer find
+/// nothing due and do nothing). Timers due at the same millisecond run owners' fixes first,
+/// then by endpoint.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Timers {
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<u64>>,
+    /// The earliest `TimerDue` event scheduled and not yet run.
+    next_event: Option<SimTime>,
+}
+
+const TIMER_KIND: u64 = 1 << 31;
 
 impl Repair {
     pub fn new(
@@ -231,6 +254,7 @@ impl Repair {
             remote_tools: Vec::new(),
             travel_order: Vec::new(),
             owners_waiting: Vec::new(),
+            timers: Timers::default(),
         }
     }
 
@@ -471,8 +495,51 @@ impl Org {
     fn schedule_owner_fix(&mut self, endpoint: u32, now: SimTime, ctx: &mut Ctx<'_, Event>) {
         let key = self.endpoint_key(endpoint);
         let at = now + draw(&[key, purpose::OWNER_DELAY], self.spec().repair.owner_delay);
-        if at < self.shared.horizon {
-            ctx.schedule(at, Event::OwnerRepairDone { endpoint });
+        self.set_timer(at, Timer::OwnerFixed, endpoint, ctx);
+    }
+
+    /// Sets a timer for an endpoint (none at or past the horizon, which is at most 49 days:
+    /// its milliseconds fit in 32 bits).
+    pub(super) fn set_timer(&mut self, at: SimTime, kind: Timer, endpoint: u32, ctx: &mut Ctx<'_, Event>) {
+        if at >= self.shared.horizon || at.0 > u64::from(u32::MAX) {
+            return;
+        }
+        debug_assert!(u64::from(endpoint) < TIMER_KIND);
+        let kind_bit = if kind == Timer::Reachable { TIMER_KIND } else { 0 };
+        let timers = &mut self.repair.timers;
+        timers.heap.push(std::cmp::Reverse((at.0 << 32) | kind_bit | u64::from(endpoint)));
+        if timers.next_event.is_none_or(|t| at < t) {
+            timers.next_event = Some(at);
+            ctx.schedule(at, Event::TimerDue);
+        }
+    }
+
+    /// Runs every timer due now, then makes sure an event waits for the next.
+    pub(super) fn timers_due(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        if self.repair.timers.next_event == Some(now) {
+            self.repair.timers.next_event = None;
+        }
+        while let Some(&std::cmp::Reverse(packed)) = self.repair.timers.heap.peek() {
+            if packed >> 32 > now.0 {
+                break;
+            }
+            self.repair.timers.heap.pop();
+            let endpoint = (packed & (TIMER_KIND - 1)) as u32;
+            if packed & TIMER_KIND == 0 {
+                if self.endpoints[endpoint as usize].state() == State::Crashed {
+                    self.come_up(endpoint, State::RepairedByOwner, now, ctx);
+                }
+            } else {
+                self.reachable(endpoint, now, ctx);
+            }
+        }
+        let timers = &mut self.repair.timers;
+        if let Some(&std::cmp::Reverse(packed)) = timers.heap.peek() {
+            let next = SimTime(packed >> 32);
+            if timers.next_event.is_none_or(|t| next < t) {
+                timers.next_event = Some(next);
+                ctx.schedule(next, Event::TimerDue);
+            }
         }
     }
 

@@ -88,6 +88,7 @@ pub fn sector_colour(sector: Sector) -> RGBColor {
         Sector::Health => RGBColor(0x76, 0xB7, 0xB2),
         Sector::Manufacturing => RGBColor(0xFF, 0x9D, 0xA7),
         Sector::ItServices => RGBColor(0xBA, 0xB0, 0xAC),
+        Sector::Consumer => RGBColor(0x2F, 0x4B, 0x7C),
         Sector::Other => RGBColor(0x79, 0x70, 0x6E),
     }
 }

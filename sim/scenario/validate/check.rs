@@ -204,6 +204,7 @@ pub fn sector(s: raw::Sector) -> m::Sector {
         raw::Sector::Health => m::Sector::Health,
         raw::Sector::Manufacturing => m::Sector::Manufacturing,
         raw::Sector::ItServices => m::Sector::ItServices,
+        raw::Sector::Consumer => m::Sector::Consumer,
         raw::Sector::Other => m::Sector::Other,
     }
 }
