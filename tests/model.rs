@@ -408,9 +408,24 @@ fn a_frozen_loss_reads_the_same_to_the_bit_as_the_organisation() {
     }
 }
 
+/// The same world with `lazy: true` in every archetype.
+fn lazy(spec: Arc<WorldSpec>) -> Arc<WorldSpec> {
+    let mut spec = (*spec).clone();
+    for a in &mut spec.archetypes {
+        a.lazy = true;
+    }
+    Arc::new(spec)
+}
+
 #[test]
 fn owners_fix_their_machines_a_fixed_delay_after_the_fix_is_known() {
-    let (world, r) = run_checked(spec("owner"), 1);
+    for world in [spec("owner"), lazy(spec("owner"))] {
+        owners_fix_at_a_known_time(world);
+    }
+}
+
+fn owners_fix_at_a_known_time(spec: Arc<WorldSpec>) {
+    let (world, r) = run_checked(spec, 1);
     assert_eq!(figure(&r, Metric::EndpointsCrashed), 100.0);
     assert_eq!(figure(&r, Metric::EndpointsRepairedByOwner), 100.0);
     assert_eq!(figure(&r, Metric::EndpointsRepairedOnsite), 0.0);
@@ -465,6 +480,17 @@ fn a_lazy_fleet_keeps_records_only_of_its_crashed_endpoints_and_keeps_the_laws()
     let dense_crashed = figure(&r, Metric::EndpointsCrashed);
     assert!((dense_crashed - mean).abs() < 4.0 * sd, "dense crashed {dense_crashed}");
     assert_eq!(world.organisations()[0].records().len() as f64, n);
+}
+
+#[test]
+fn a_lazy_fleets_remote_laptops_wait_on_timers_to_the_same_known_answer() {
+    // `remote.ron`'s answer does not depend on any draw: every laptop is reachable on Monday
+    // at 08:00 UTC and takes twice the 10-minute repair, 7 at a time.
+    let (world, r) = run_checked(lazy(spec("remote")), 1);
+    assert_eq!(figure(&r, Metric::EndpointsCrashed), 100.0);
+    let monday = (75.0 * 60.0 + 51.0) * 60.0;
+    assert_eq!(figure(&r, Metric::RecoveredAllAt), monday + 15.0 * 1_200.0);
+    assert_eq!(world.organisations()[0].records().len(), 100);
 }
 
 #[test]

@@ -280,7 +280,7 @@ impl World {
             lps.push(Lp::Pool(Pool::new(p)));
         }
         for org in orgs {
-            sector_weight[org.sector.index()] += revenue_weight(&org);
+            sector_weight[org.sector.index()] += org.capacity_weight();
             lps.push(Lp::Org(org));
         }
 
@@ -479,7 +479,8 @@ impl World {
                     sector: o.sector.index() as u8,
                     accruing,
                     down: o.counts().down,
-                    capacity_milli: (revenue_weight(o) * o.ops_capacity() * 1_000.0).round() as i64,
+                    capacity_milli: (o.capacity_weight() * o.ops_capacity() * 1_000.0).round()
+                        as i64,
                     loss_cents: cents(loss),
                     frozen,
                 };
@@ -532,7 +533,7 @@ impl World {
             s.loss_usd += org.loss_at(now);
             s.staff_busy += u64::from(org.staff_busy());
             s.staff_present += u64::from(org.staff_present_at(now));
-            weighted[org.sector.index()] += revenue_weight(org) * org.ops_capacity();
+            weighted[org.sector.index()] += org.capacity_weight() * org.ops_capacity();
         }
         by_sector
             .into_iter()

@@ -135,11 +135,6 @@ pub fn sector_table(world: &World) -> String {
     )
 }
 
-/// An organisation's revenue per average hour: its weight in a group's capacity.
-fn revenue_weight(org: &Org) -> f64 {
-    org.spec().economics.revenue_per_endpoint_hour_usd * f64::from(org.size())
-}
-
 /// Totals over a group of organisations.
 #[derive(Default)]
 struct Tally {
@@ -166,8 +161,8 @@ impl Tally {
         self.crashed += c.crashed;
         self.down += c.down;
         self.healed += c.self_healed;
-        self.repaired += c.repaired_onsite + c.repaired_remote;
-        let w = revenue_weight(org);
+        self.repaired += c.repaired_onsite + c.repaired_remote + c.repaired_by_owner;
+        let w = org.capacity_weight();
         self.weight += w;
         self.weighted_capacity += w * org.ops_capacity();
         self.loss_usd += org.loss_at(now);

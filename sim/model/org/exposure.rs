@@ -86,9 +86,9 @@ impl Cursor {
 }
 
 impl Org {
-    /// The ring an endpoint belongs to.
-    pub fn ring_of_endpoint(&self, endpoint: u32) -> usize {
-        self.ring_of(self.endpoint_key(endpoint))
+    /// The ring endpoint `index` of the fleet belongs to.
+    pub fn ring_of_endpoint(&self, index: u32) -> usize {
+        self.ring_of(self.index_key(index))
     }
 
     /// The ring of an endpoint, from its dice and the rings' shares.
@@ -171,7 +171,8 @@ impl Org {
         let check_in_ms = self.shared.spec.vendor.check_in_mean.as_secs_f64() * 1_000.0;
         let delay = keyed::exponential(&[key, purpose::CHECK_IN, u64::from(content)], check_in_ms);
         let offset = online_at?.since(base).0 + delay as u64;
-        let late = offset >= u64::from(u32::MAX) || base + SimDuration(offset) >= self.shared.horizon;
+        let late =
+            offset >= u64::from(u32::MAX) || base + SimDuration(offset) >= self.shared.horizon;
         (!late).then_some(offset)
     }
 
@@ -180,7 +181,9 @@ impl Org {
     fn open_bucket(&mut self, index: usize) {
         let Some(lazy) = self.lazy.as_deref() else { return };
         let cursor = &mut self.exposure.cursors[index];
-        let Some(k) = (cursor.bucket_next..cursor.buckets.len()).find(|&k| !cursor.buckets[k].is_empty()) else {
+        let Some(k) =
+            (cursor.bucket_next..cursor.buckets.len()).find(|&k| !cursor.buckets[k].is_empty())
+        else {
             cursor.buckets = Vec::new();
             return;
         };

@@ -220,6 +220,13 @@ impl Org {
         self.size
     }
 
+    /// Its weight in a sector's capacity: its revenue in an average hour, or, for an
+    /// archetype that earns none (consumers' devices), its endpoints.
+    pub fn capacity_weight(&self) -> f64 {
+        let revenue = self.spec().economics.revenue_per_endpoint_hour_usd;
+        f64::from(self.size) * if revenue > 0.0 { revenue } else { 1.0 }
+    }
+
     /// Endpoints running the agent on an OS some content targets.
     pub fn sensors(&self) -> u64 {
         self.sensors
@@ -231,7 +238,8 @@ impl Org {
         &self.endpoints
     }
 
-    /// Endpoint `index` of the fleet as it is now (lazy or not).
+    /// Endpoint `index` of the fleet as it is now (lazy or not). For tests and tools: in a lazy
+    /// fleet it searches the records.
     pub fn endpoint_in_fleet(&self, index: u32) -> Option<Endpoint> {
         match &self.lazy {
             None => self.endpoints.get(index as usize).copied(),

@@ -500,7 +500,13 @@ impl Org {
 
     /// Sets a timer for an endpoint (none at or past the horizon, which is at most 49 days:
     /// its milliseconds fit in 32 bits).
-    pub(super) fn set_timer(&mut self, at: SimTime, kind: Timer, endpoint: u32, ctx: &mut Ctx<'_, Event>) {
+    pub(super) fn set_timer(
+        &mut self,
+        at: SimTime,
+        kind: Timer,
+        endpoint: u32,
+        ctx: &mut Ctx<'_, Event>,
+    ) {
         if at >= self.shared.horizon || at.0 > u64::from(u32::MAX) {
             return;
         }
