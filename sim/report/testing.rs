@@ -158,6 +158,7 @@ fn synthetic_run(rep: u64, shapes: &[Shape], days: u32, interval_s: f64) -> RunR
     set(Metric::EndpointsSelfHealed, Some(healed));
     set(Metric::EndpointsRepairedRemote, Some(((crashed - healed - down_end) * 0.3).round()));
     set(Metric::EndpointsRepairedOnsite, Some(((crashed - healed - down_end) * 0.7).round()));
+    set(Metric::EndpointsRepairedByOwner, Some(0.0));
     set(Metric::EndpointsDownAtEnd, Some(down_end));
     set(Metric::EndpointsReimaged, Some((crashed * 0.02).round()));
     // Only odd replications halt the rollout, so "halted" is present in some replications.
