@@ -55,7 +55,13 @@ pub mod keyed {
     /// A uniform `f64` in [0, 1) with 53 bits of precision.
     #[inline]
     pub fn unit(key: &[u64]) -> f64 {
-        (hash_words(key) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        unit_of_bits(hash_words(key))
+    }
+
+    /// A uniform `f64` in [0, 1) from the top 53 of 64 well-mixed bits.
+    #[inline]
+    pub fn unit_of_bits(bits: u64) -> f64 {
+        (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// A uniform `f64` in (0, 1], safe to take the logarithm of.
@@ -81,7 +87,7 @@ pub mod keyed {
     pub fn normal(key: &[u64]) -> f64 {
         let h = hash_words(key);
         let u1 = ((h >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
-        let u2 = (super::mix64(h) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        let u2 = unit_of_bits(super::mix64(h));
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 

@@ -14,6 +14,7 @@
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use blastradius_engine::random::keyed::unit_of_bits;
 use blastradius_engine::random::{hash_words, mix64};
 
 use super::spec::{ArchetypeSpec, Class, Os};
@@ -251,12 +252,6 @@ fn pick_cum(cum: &[f64], u: f64) -> usize {
     cum.iter().position(|&c| u < c).unwrap_or(cum.len().saturating_sub(1))
 }
 
-/// A uniform draw in [0, 1) from 53 bits of `h`.
-#[inline]
-fn unit_of(h: u64) -> f64 {
-    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
 impl LazyFleet {
     fn new(spec: &ArchetypeSpec, key: u64, size: u32, first_site_of_kind: &[usize]) -> LazyFleet {
         let mut class_cum = [0.0; Class::COUNT];
@@ -295,16 +290,16 @@ impl LazyFleet {
             h = mix64(h);
             h
         };
-        let class = Class::from_index(pick_cum(&self.class_cum, unit_of(next())));
-        let os = Os::from_index(pick_cum(&self.os_cum[class.index()], unit_of(next())));
-        let kind = pick_cum(&self.kind_cum, unit_of(next()));
+        let class = Class::from_index(pick_cum(&self.class_cum, unit_of_bits(next())));
+        let os = Os::from_index(pick_cum(&self.os_cum[class.index()], unit_of_bits(next())));
+        let kind = pick_cum(&self.kind_cum, unit_of_bits(next()));
         let (first, count) = self.kind_sites[kind];
         let instance = ((next() >> 32) * u64::from(count)) >> 32;
         let flags = Flags {
-            agent: unit_of(next()) < self.agent,
-            bitlocker: unit_of(next()) < self.bitlocker[class.index()],
-            wired: unit_of(next()) < self.wired,
-            critical: class == Class::Workstation && unit_of(next()) < self.critical,
+            agent: unit_of_bits(next()) < self.agent,
+            bitlocker: unit_of_bits(next()) < self.bitlocker[class.index()],
+            wired: unit_of_bits(next()) < self.wired,
+            critical: class == Class::Workstation && unit_of_bits(next()) < self.critical,
         };
         Endpoint::new(class, os, first + instance as u16, flags)
     }

@@ -118,14 +118,10 @@ impl Org {
         let mut due = Vec::new();
         let mut later = Vec::new();
         let mut buckets: Vec<Vec<u32>> = Vec::new();
-        // A generated fleet's records, or every endpoint of a lazy one as drawn (its
-        // key-escrow servers from their records): the fetch lists hold fleet indices.
-        let lazy = self.lazy.as_deref();
-        let fleet = (0..self.size).map(|i| match lazy {
-            Some(l) if i >= l.servers => l.endpoint(i),
-            _ => self.endpoints[i as usize],
-        });
-        for (i, e) in fleet.enumerate() {
+        // The fetch lists hold fleet indices (a lazy fleet's are not its records' numbers).
+        let lazy = self.lazy.is_some();
+        let check_in_ms = self.shared.spec.vendor.check_in_mean.as_secs_f64() * 1_000.0;
+        for (i, e) in (0..self.size).map(|i| self.generated(i)).enumerate() {
             if !e.agent() || !targets[e.os().index()] {
                 continue;
             }
@@ -135,11 +131,13 @@ impl Org {
             {
                 continue;
             }
-            let Some(offset) = self.fetch_offset(key, e, content, now) else { continue };
+            let Some(offset) = self.fetch_offset(key, e, content, now, check_in_ms) else {
+                continue;
+            };
             let packed = (offset << 32) | i as u64;
             if offset < NEAR.0 {
                 due.push(packed);
-            } else if lazy.is_some() {
+            } else if lazy {
                 let k = (offset / NEAR.0) as usize;
                 if buckets.len() <= k {
                     buckets.resize_with(k + 1, Vec::new);
@@ -159,16 +157,22 @@ impl Org {
     }
 
     /// When endpoint `key` (whose record is `e`) fetches content `content` made available
-    /// at `base`: the first time it is online from then on, plus its check-in delay, in
-    /// milliseconds after `base`; none if never within the horizon.
-    fn fetch_offset(&self, key: u64, e: Endpoint, content: u8, base: SimTime) -> Option<u64> {
+    /// at `base`: the first time it is online from then on, plus its check-in delay (mean
+    /// `check_in_ms`), in milliseconds after `base`; none if never within the horizon.
+    fn fetch_offset(
+        &self,
+        key: u64,
+        e: Endpoint,
+        content: u8,
+        base: SimTime,
+        check_in_ms: f64,
+    ) -> Option<u64> {
         let online_at = if e.class().always_on() {
             Some(base)
         } else {
             let clock = self.repair.site_clock(usize::from(e.site));
             Workstation { key, online: &self.spec().online, clock }.online_from(base)
         };
-        let check_in_ms = self.shared.spec.vendor.check_in_mean.as_secs_f64() * 1_000.0;
         let delay = keyed::exponential(&[key, purpose::CHECK_IN, u64::from(content)], check_in_ms);
         let offset = online_at?.since(base).0 + delay as u64;
         let late =
@@ -179,7 +183,6 @@ impl Org {
     /// Works out the fetch times of a lazy cursor's next non-empty bucket into its sorted
     /// fetches.
     fn open_bucket(&mut self, index: usize) {
-        let Some(lazy) = self.lazy.as_deref() else { return };
         let cursor = &mut self.exposure.cursors[index];
         let Some(k) =
             (cursor.bucket_next..cursor.buckets.len()).find(|&k| !cursor.buckets[k].is_empty())
@@ -198,10 +201,13 @@ impl Org {
         }
         let bucket = std::mem::take(&mut cursor.buckets[k]);
         let (content, base) = (cursor.content, cursor.base);
+        let check_in_ms = self.shared.spec.vendor.check_in_mean.as_secs_f64() * 1_000.0;
         let mut due = Vec::with_capacity(bucket.len());
         for i in bucket {
-            let e = if i < lazy.servers { self.endpoints[i as usize] } else { lazy.endpoint(i) };
-            if let Some(offset) = self.fetch_offset(self.index_key(i), e, content, base) {
+            let e = self.generated(i);
+            if let Some(offset) =
+                self.fetch_offset(self.index_key(i), e, content, base, check_in_ms)
+            {
                 due.push((offset << 32) | u64::from(i));
             }
         }
@@ -223,9 +229,9 @@ impl Org {
             radsort::sort(&mut cursor.due);
             cursor.next = 0;
         }
-        while self.exposure.cursors[index].peek().is_none()
-            && self.exposure.cursors[index].bucket_next < self.exposure.cursors[index].buckets.len()
-        {
+        if self.exposure.cursors[index].peek().is_none() {
+            // A bucket's fetch times are the first pass's again, so an opened one is never
+            // empty.
             self.open_bucket(index);
         }
         let cursor = &mut self.exposure.cursors[index];

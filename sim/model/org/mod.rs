@@ -241,21 +241,24 @@ impl Org {
     /// Endpoint `index` of the fleet as it is now (lazy or not). For tests and tools: in a lazy
     /// fleet it searches the records.
     pub fn endpoint_in_fleet(&self, index: u32) -> Option<Endpoint> {
-        match &self.lazy {
-            None => self.endpoints.get(index as usize).copied(),
-            Some(l) => {
-                if index >= self.size {
-                    return None;
-                }
-                if index < l.servers {
-                    return Some(self.endpoints[index as usize]);
-                }
-                // A crashed endpoint's record holds its state; the rest are as generated.
-                match self.origin.iter().position(|&o| o == index) {
-                    Some(slot) => Some(self.endpoints[slot]),
-                    None => Some(l.endpoint(index)),
-                }
-            }
+        if index >= self.size {
+            return None;
+        }
+        // A crashed endpoint's record holds its state; the rest are as generated.
+        let slot = match &self.lazy {
+            Some(l) if index >= l.servers => self.origin.iter().position(|&o| o == index),
+            _ => Some(index as usize),
+        };
+        Some(slot.map_or_else(|| self.generated(index), |s| self.endpoints[s]))
+    }
+
+    /// Endpoint `index` of the fleet as generated: its record in a generated fleet (and for a
+    /// lazy fleet's key-escrow servers, whose records are their indices), else as drawn.
+    #[inline]
+    fn generated(&self, index: u32) -> Endpoint {
+        match self.lazy.as_deref() {
+            Some(l) if index >= l.servers => l.endpoint(index),
+            _ => self.endpoints[index as usize],
         }
     }
 

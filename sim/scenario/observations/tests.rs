@@ -1,6 +1,9 @@
 //! Observations files: parsing, every error at its line and column, and resolution against
 //! runs. Cases are data: one file (or one observation in a small file) per row.
 
+// Compiled only for tests, as its declaration in `observations.rs` says too.
+#![cfg(test)]
+
 use super::*;
 use crate::locate::Position;
 
