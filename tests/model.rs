@@ -340,6 +340,34 @@ fn a_customer_with_nothing_crashed_loses_capacity_exactly_while_its_supplier_is_
     assert_eq!(figure(&r, Metric::EndpointsCrashed), 10.0);
 }
 
+/// A customer hears only of the changes it sees: needing half its supplier's capacity, it is
+/// not told of the supplier at 90%..50% (its share stays 1). Capacity 0.9, 0.8, .. 0 as the ten
+/// servers crash at 30 s and 0.1, .. 1 as they come back: needing all of it, each practice
+/// hears 20 changes; needing half, 10 (0.4, .., 0 down; 0.1, .., 0.5 up), so five practices
+/// handle 50 events fewer, and each loses sum over k < 5 of (1 - k/5) x 600 s = 1,800 s.
+#[test]
+fn a_customer_needing_half_its_suppliers_capacity_hears_only_the_changes_below_half() {
+    let events = |required: f64| {
+        let mut spec = (*spec("supplier")).clone();
+        for a in spec.archetypes.iter_mut().filter(|a| a.name == "practice") {
+            a.services[0].supplier.as_mut().unwrap().required_capacity = required;
+        }
+        let (world, _) = run_checked(Arc::new(spec), 2);
+        let lost: Vec<f64> = world
+            .organisations()
+            .iter()
+            .filter(|o| o.spec().name == "practice")
+            .map(|o| o.accounts().service_hours_lost)
+            .collect();
+        (world.counters().events, lost)
+    };
+    let (all, lost_all) = events(1.0);
+    let (half, lost_half) = events(0.5);
+    assert_eq!(all - half, 50);
+    assert!(lost_all.iter().all(|l| (l - 3_300.0 / 3_600.0).abs() < 1e-9), "{lost_all:?}");
+    assert!(lost_half.iter().all(|l| (l - 0.5).abs() < 1e-9), "{lost_half:?}");
+}
+
 #[test]
 fn a_down_workstation_idles_its_users_at_their_loaded_wage() {
     let (_, r) = run_checked(spec("productivity"), 1);

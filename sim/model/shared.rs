@@ -91,6 +91,23 @@ pub struct CustomerLink {
     pub service: u8,
     /// How long the customer takes to notice a change.
     pub notice: SimDuration,
+    /// The supplier's capacity at or above which the customer's service is not held back.
+    pub required_capacity: f64,
+}
+
+impl CustomerLink {
+    /// The share of its service a customer gets from a supplier at `milli` thousandths of
+    /// capacity: the supplier's capacity over the share it needs, capped at 1. A change the
+    /// customer would not see (both capacities at or above what it needs) is not sent.
+    pub fn supplied(&self, milli: u16) -> f64 {
+        supplied_share(milli, self.required_capacity)
+    }
+}
+
+/// [`CustomerLink::supplied`] for a customer needing `required` of its supplier's capacity.
+pub fn supplied_share(milli: u16, required: f64) -> f64 {
+    let capacity = f64::from(milli) / 1_000.0;
+    if required <= 0.0 { 1.0 } else { (capacity / required).min(1.0) }
 }
 
 /// The read-only context of a run.

@@ -176,6 +176,7 @@ fn customer_links(
                 customer: first_org + index as LpId,
                 service: s as u8,
                 notice: dep.notice,
+                required_capacity: dep.required_capacity,
             });
         }
     }

@@ -440,7 +440,9 @@ impl Org {
     }
 
     /// Tells this organisation's customers about each supplied service whose capacity
-    /// changed (to the thousandth), `notice` from now.
+    /// changed (to the thousandth), `notice` from now: each customer only of a change it sees
+    /// (its share from the supplier changes), so that a customer's view is always that of
+    /// the last capacity announced.
     fn announce_to_customers(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
         let shared = std::sync::Arc::clone(&self.shared);
         let links = shared.customers_of(self.index);
@@ -449,11 +451,15 @@ impl Org {
         }
         for s in 0..self.services.states().len() {
             let milli = (self.services.states()[s].it * 1_000.0).round() as u16;
-            if milli == self.services.states()[s].announced_milli {
+            let before = self.services.states()[s].announced_milli;
+            if milli == before {
                 continue;
             }
             self.services.state_mut(s).announced_milli = milli;
             for link in links.iter().filter(|l| usize::from(l.supplier_service) == s) {
+                if link.supplied(milli) == link.supplied(before) {
+                    continue;
+                }
                 ctx.send(
                     link.customer,
                     now + link.notice,
@@ -474,8 +480,7 @@ impl Org {
         let spec = self.shared.archetype(self.archetype);
         let s = usize::from(service);
         let required = spec.services[s].supplier.map_or(1.0, |d| d.required_capacity);
-        let capacity = f64::from(milli) / 1_000.0;
-        let from_supplier = if required <= 0.0 { 1.0 } else { (capacity / required).min(1.0) };
+        let from_supplier = crate::shared::supplied_share(milli, required);
         self.accrue(now);
         self.services.state_mut(s).supplier = from_supplier;
         self.refresh_services(now, ctx);
