@@ -315,7 +315,6 @@ struct Lp<M: Model> {
     sent: u64,
     /// Messages received so far: the next one's arrival number.
     received: u64,
-    handled: u64,
 }
 
 /// LPs are scanned in blocks; a block whose earliest head is outside the window is skipped
@@ -328,6 +327,9 @@ const BLOCK: usize = 64;
 struct Partition<M: Model> {
     first: LpId,
     lps: Vec<Lp<M>>,
+    /// Events each LP has handled, apart from the LPs so that reading every count between
+    /// windows (to find the models that changed) is a scan of one array.
+    handled: Vec<u64>,
     /// Time of each LP's earliest pending event (`u64::MAX` when none).
     heads: Vec<u64>,
     /// Each LP's declared lookahead in milliseconds (at least the configured one).
@@ -449,7 +451,7 @@ impl<M: Model> Partition<M> {
             }
             // The front's slot stays open for the handler's first schedule to fill.
             let Some((key, event)) = lp.queue.take_front() else { break };
-            lp.handled += 1;
+            self.handled[i] += 1;
             self.events += 1;
             let mut ctx = Ctx {
                 now: key.time(),
@@ -510,7 +512,6 @@ where
             sequence: self.sequence,
             sent: self.sent,
             received: self.received,
-            handled: self.handled,
         }
     }
 }
@@ -523,6 +524,7 @@ where
         Partition {
             first: self.first,
             lps: self.lps.clone(),
+            handled: self.handled.clone(),
             heads: self.heads.clone(),
             lookaheads: self.lookaheads.clone(),
             reach: self.reach.clone(),
@@ -600,7 +602,6 @@ impl<M: Model> Simulation<M> {
                     sequence: 0,
                     sent: 0,
                     received: 0,
-                    handled: 0,
                 })
                 .collect();
             let lookaheads: Vec<u64> =
@@ -608,6 +609,7 @@ impl<M: Model> Simulation<M> {
             parts.push(Partition {
                 first,
                 lps: lps_here,
+                handled: vec![0; n],
                 heads: vec![u64::MAX; n],
                 lookaheads,
                 reach: vec![u64::MAX; n],
@@ -697,7 +699,9 @@ impl<M: Model> Simulation<M> {
     /// Every model in LP id order with the number of events it has handled: a model whose count
     /// has not moved since a previous call has not changed (only events change models).
     pub fn models_with_handled(&self) -> impl Iterator<Item = (u64, &M)> + '_ {
-        self.parts.iter().flat_map(|p| p.lps.iter().map(|lp| (lp.handled, &lp.model)))
+        self.parts
+            .iter()
+            .flat_map(|p| p.handled.iter().copied().zip(p.lps.iter().map(|lp| &lp.model)))
     }
 
     /// Calls `f` on every model with its handled count (as
@@ -718,14 +722,16 @@ impl<M: Model> Simulation<M> {
         assert_eq!(slots.len(), self.lps as usize, "one slot per LP");
         let mut tasks = Vec::new();
         let mut rest = slots;
-        for chunk in self.parts.iter().flat_map(|p| p.lps.chunks(CHUNK)) {
-            let (head, tail) = rest.split_at_mut(chunk.len());
-            tasks.push((chunk, head));
-            rest = tail;
+        for p in &self.parts {
+            for (lps, handled) in p.lps.chunks(CHUNK).zip(p.handled.chunks(CHUNK)) {
+                let (head, tail) = rest.split_at_mut(lps.len());
+                tasks.push((lps, handled, head));
+                rest = tail;
+            }
         }
-        let run = |(lps, out): (&[Lp<M>], &mut [T])| {
-            for (lp, slot) in lps.iter().zip(out) {
-                f(lp.handled, &lp.model, slot);
+        let run = |(lps, handled, out): (&[Lp<M>], &[u64], &mut [T])| {
+            for ((lp, &handled), slot) in lps.iter().zip(handled).zip(out) {
+                f(handled, &lp.model, slot);
             }
         };
         match &self.workers {
@@ -737,7 +743,7 @@ impl<M: Model> Simulation<M> {
     /// Events handled by LP `lp` so far.
     pub fn events_handled(&self, lp: LpId) -> u64 {
         let (p, i) = self.locate(lp);
-        self.parts[p].lps[i].handled
+        self.parts[p].handled[i]
     }
 
     /// Schedules an event from outside the simulation, at or after the clock. Events scheduled

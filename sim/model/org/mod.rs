@@ -398,11 +398,14 @@ impl Org {
                 self.dispatch(now, ctx);
             }
         }
-        // A machine that boots again uploads its crash report, if it is one that reports.
-        let key = self.endpoint_key(endpoint);
-        let share = self.shared.spec.vendor.telemetry.crash_report_share.get();
-        if blastradius_engine::keyed::chance(&[key, crate::shared::purpose::REPORT], share) {
-            self.report_crash(now, ctx);
+        // A machine that boots again uploads its crash report, if it is one that reports (and
+        // anyone still listens: the dice are not cast once nobody does).
+        if self.telemetry_wanted() {
+            let key = self.endpoint_key(endpoint);
+            let share = self.shared.spec.vendor.telemetry.crash_report_share.get();
+            if blastradius_engine::keyed::chance(&[key, crate::shared::purpose::REPORT], share) {
+                self.report_crash(now, ctx);
+            }
         }
         if self.ledger.counts.down == 0 {
             self.incident_over(now, ctx);
