@@ -416,7 +416,10 @@ impl<M: Model> Partition<M> {
             }
             let (mut block_min, mut block_reach) = (u64::MAX, u64::MAX);
             for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-                if let Some(next) = self.lps.get(i + 2) {
+                // Start loading the LP after next if it has work in this window: reading an
+                // idle LP's record to prefetch its model would itself wait on memory.
+                if self.heads.get(i + 2).is_some_and(|&h| h < end) {
+                    let next = &self.lps[i + 2];
                     next.queue.prefetch();
                     next.model.prefetch();
                 }
