@@ -105,6 +105,12 @@ pub trait PendingQueue<E>: Default {
     fn settle(&mut self) {}
     /// Hints the processor to fetch the front of the queue into cache soon.
     fn prefetch(&self) {}
+    /// The event that will be at the front once the one just taken (by
+    /// [`take_front`](Self::take_front)) is settled, if nothing earlier is pushed meanwhile:
+    /// for prefetching what it will need. `None` when the queue cannot say cheaply.
+    fn peek_next(&self) -> Option<&E> {
+        None
+    }
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -199,6 +205,13 @@ impl<E> PendingQueue<E> for AdaptiveQueue<E> {
     fn prefetch(&self) {
         if let AdaptiveQueue::Small(q) = self {
             prefetch_read(q.slots.as_ptr());
+        }
+    }
+    #[inline]
+    fn peek_next(&self) -> Option<&E> {
+        match self {
+            AdaptiveQueue::Small(q) => q.peek_next(),
+            AdaptiveQueue::Large(q) => q.peek_next(),
         }
     }
 }
@@ -357,6 +370,19 @@ impl<E> PendingQueue<E> for BinaryQueue<E> {
             self.sift_down_to_bottom_then_up();
         }
     }
+    /// With the front open, the smaller of its children (each subtree is a heap, so the
+    /// smallest remaining entry is one of them); else the front.
+    #[inline(always)]
+    fn peek_next(&self) -> Option<&E> {
+        if !self.open {
+            return self.slots.first().and_then(|s| s.event.as_ref());
+        }
+        let child = match (self.slots.get(1), self.slots.get(2)) {
+            (Some(l), Some(r)) => Some(if r.key < l.key { r } else { l }),
+            (l, _) => l,
+        };
+        child.and_then(|s| s.event.as_ref())
+    }
 }
 
 /// `std::collections::BinaryHeap` with the order reversed into a min-heap.
@@ -506,6 +532,12 @@ impl<E> PendingQueue<E> for QuaternaryHeap<E> {
     fn len(&self) -> usize {
         self.keys.len()
     }
+
+    /// A pop leaves nothing open: the next event is the front.
+    #[inline]
+    fn peek_next(&self) -> Option<&E> {
+        self.events.first()
+    }
 }
 
 #[cfg(test)]
@@ -601,6 +633,31 @@ mod tests {
                 reference.sort();
                 prop_assert_eq!(q.peek_key(), reference.first().copied());
             }
+        }
+    }
+
+    proptest! {
+        /// Right after a take, `peek_next` names the event that comes out next when nothing
+        /// is pushed in between, in both heaps and across the adaptive queue's switch.
+        #[test]
+        fn peek_next_names_the_next_event_after_a_take(
+            times in proptest::collection::vec(0u64..1_000, 1..300)
+        ) {
+            fn check<Q: PendingQueue<u32>>(mut q: Q, times: &[u64]) -> Result<(), TestCaseError> {
+                for (i, &t) in times.iter().enumerate() {
+                    q.push(Key::new(SimTime(t), 0, i as u64), i as u32);
+                }
+                while let Some((_, _)) = q.take_front() {
+                    let named = q.peek_next().copied();
+                    q.settle();
+                    let next = q.take_front().map(|(_, e)| e);
+                    prop_assert_eq!(named, next);
+                    q.settle();
+                }
+                Ok(())
+            }
+            check(BinaryQueue::default(), &times)?;
+            check(QuaternaryHeap::default(), &times)?;
         }
     }
 

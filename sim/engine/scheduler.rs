@@ -90,6 +90,9 @@ pub trait Model: Send {
     /// Hints the processor to load what handling this LP's next event reads first (state held
     /// behind a pointer, say); called a little before the engine gets to the LP in a window.
     fn prefetch(&self) {}
+    /// Hints the processor to load what handling `next`, the LP's next pending event, will
+    /// read; called before the current event is handled, so the load overlaps its handling.
+    fn prefetch_event(&self, _next: &Self::Event) {}
 }
 
 /// Why a run stopped early. Each variant says what happened and where.
@@ -454,6 +457,9 @@ impl<M: Model> Partition<M> {
             }
             // The front's slot stays open for the handler's first schedule to fill.
             let Some((key, event)) = lp.queue.take_front() else { break };
+            if let Some(next) = lp.queue.peek_next() {
+                lp.model.prefetch_event(next);
+            }
             self.handled[i] += 1;
             self.events += 1;
             let mut ctx = Ctx {

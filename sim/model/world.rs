@@ -61,6 +61,12 @@ impl Model for Lp {
         }
     }
 
+    fn prefetch_event(&self, next: &Event) {
+        if let Lp::Org(o) = self {
+            o.prefetch_event(next);
+        }
+    }
+
     fn lookahead(&self) -> SimDuration {
         match self {
             Lp::Vendor(v) => v.lookahead(),

@@ -32,6 +32,7 @@ mod workforce;
 
 use std::sync::Arc;
 
+use blastradius_engine::queue::prefetch_read;
 use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use crate::calendar::{Clock, ceil_to};
@@ -615,6 +616,21 @@ impl Org {
             return Err(format!("{}: loss is {total}", self.name()));
         }
         Ok(())
+    }
+
+    /// Starts loading the record of the endpoint `next` is about (in a large fleet it is far
+    /// from anything handled just before), without itself reading anything that may wait on
+    /// memory.
+    pub fn prefetch_event(&self, next: &Event) {
+        let endpoint = match *next {
+            Event::SelfHeal { endpoint }
+            | Event::Reachable { endpoint }
+            | Event::CloudRepairDone { endpoint }
+            | Event::ToolRepairDone { endpoint }
+            | Event::RepairDone { endpoint, .. } => endpoint,
+            _ => return,
+        };
+        prefetch_read(self.endpoints.as_ptr().wrapping_add(endpoint as usize));
     }
 
     pub fn handle(&mut self, event: Event, ctx: &mut Ctx<'_, Event>) {
