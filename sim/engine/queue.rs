@@ -638,7 +638,7 @@ mod tests {
 
     proptest! {
         /// Right after a take, `peek_next` names the event that comes out next when nothing
-        /// is pushed in between, in both heaps and across the adaptive queue's switch.
+        /// is pushed in between, in both heaps (the adaptive queue is one or the other).
         #[test]
         fn peek_next_names_the_next_event_after_a_take(
             times in proptest::collection::vec(0u64..1_000, 1..300)
