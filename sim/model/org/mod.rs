@@ -399,15 +399,7 @@ impl Org {
                 self.dispatch(now, ctx);
             }
         }
-        // A machine that boots again uploads its crash report, if it is one that reports (and
-        // anyone still listens: the dice are not cast once nobody does).
-        if self.telemetry_wanted() {
-            let key = self.endpoint_key(endpoint);
-            let share = self.shared.spec.vendor.telemetry.crash_report_share.get();
-            if blastradius_engine::keyed::chance(&[key, crate::shared::purpose::REPORT], share) {
-                self.report_crash(now, ctx);
-            }
-        }
+        self.report_crash(endpoint, now, ctx);
         if self.ledger.counts.down == 0 {
             self.incident_over(now, ctx);
         }
@@ -453,8 +445,15 @@ impl Org {
         }
     }
 
-    fn report_crash(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
-        if self.telemetry_wanted() {
+    /// A machine that boots again uploads its crash report, if it is one that reports and
+    /// anyone still listens (the dice are not cast once nobody does).
+    fn report_crash(&mut self, endpoint: u32, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        if !self.telemetry_wanted() {
+            return;
+        }
+        let key = self.endpoint_key(endpoint);
+        let share = self.shared.spec.vendor.telemetry.crash_report_share.get();
+        if blastradius_engine::keyed::chance(&[key, crate::shared::purpose::REPORT], share) {
             self.telemetry.reports += 1;
             self.schedule_flush(now, ctx);
         }
