@@ -288,8 +288,8 @@ fn with_full_disk(dir: &Path, args: &[&str], bytes: u64) -> Output {
 }
 
 /// Issue 15, item 6: a full disk left partial folders. A write that fails while a report is
-/// written fails the command (exit 1, the file named) and leaves the previous report as it
-/// was, with no staging folder beside it.
+/// written for want of room refuses the command (exit 2, the file named, a hint) and leaves
+/// the previous report as it was, with no staging folder beside it.
 #[test]
 fn a_full_disk_leaves_the_previous_report_whole() {
     let dir = scratch("full-disk");
@@ -306,9 +306,10 @@ fn a_full_disk_leaves_the_previous_report_whole() {
         // 20 KB: the first chart or table that is larger fails.
         let o = with_full_disk(&dir, &with("2"), 20_000);
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(1), "{base:?}: {stderr}");
+        assert_eq!(o.status.code(), Some(2), "{base:?}: {stderr}");
         assert!(stderr.contains("error: writing out/"), "{base:?}: {stderr}");
         assert!(stderr.contains("File too large"), "{base:?}: {stderr}");
+        assert!(stderr.contains("hint: a file would pass the size limit"), "{base:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(listing(&dir) == before, "{base:?}: the folder changed: {:?}", names(&dir));
         assert_eq!(seed_of(&dir.join("out")), 1);

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::Args;
 
-use super::output::{OutputDir, read_journal, safe_name, write_atomically};
+use super::output::{OutputDir, read_journal, safe_name, write_atomically, write_failed};
 use super::progress::Progress;
 use super::run::{shell_word, threads};
 use super::{CliError, CliResult, flags, memory};
@@ -357,7 +357,9 @@ pub fn catalogue(args: CatalogueArgs) -> CliResult {
                 .lock()
                 .map_err(|_| CliError::Failed(anyhow::anyhow!("journal lock poisoned")))?;
             let (f, pending) = &mut *guard;
-            f.write_all(line.as_bytes()).and_then(|()| f.flush())?;
+            f.write_all(line.as_bytes())
+                .and_then(|()| f.flush())
+                .map_err(|e| write_failed(&journal_path, &e))?;
             // The open file moves with its folder.
             if let Some(dir) = pending.take() {
                 dir.commit()?;

@@ -267,14 +267,9 @@ impl OutputDir {
                 });
             }
         }
-        made.and_then(|()| fs::File::create(&path)).and_then(|mut f| f.write_all(bytes)).map_err(
-            |e| {
-                CliError::Failed(anyhow::anyhow!(
-                    "writing {}: {e}",
-                    self.target.join(name).display()
-                ))
-            },
-        )
+        made.and_then(|()| fs::File::create(&path))
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|e| write_failed(&self.target.join(name), &e))
     }
 
     /// Copies the entries of the folder there now whose names `keep` accepts (folders with
@@ -288,9 +283,8 @@ impl OutputDir {
             if name.starts_with('.') || !keep(&name) {
                 continue;
             }
-            copy_tree(&entry.path(), &self.staging.join(&name)).map_err(|e| {
-                CliError::Failed(anyhow::anyhow!("copying {}: {e}", entry.path().display()))
-            })?;
+            copy_tree(&entry.path(), &self.staging.join(&name))
+                .map_err(|e| write_failed(&self.target.join(&name), &e))?;
         }
         Ok(())
     }
@@ -479,6 +473,27 @@ pub fn read_journal(path: &Path, what: &str) -> Result<String, CliError> {
     })
 }
 
+/// A failed write of `path`. A full disk, a quota, a file-size limit, a read-only file system
+/// or a missing permission are the place's doing, not a fault of the program: said with what to do (exit
+/// code 2). Anything else is a failure (exit code 1). A report's staging folder is removed
+/// when its write fails, so what was at `--out` before stays as it was.
+pub fn write_failed(path: &Path, e: &std::io::Error) -> CliError {
+    use std::io::ErrorKind;
+    let hint = match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            "the disk (or your quota) is full: free some space, or write elsewhere with --out (a sweep or a catalogue run again with the same command resumes where it stopped)"
+        }
+        ErrorKind::FileTooLarge => {
+            "a file would pass the size limit set for this shell (ulimit -f) or this file system: raise it, or write elsewhere with --out"
+        }
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+            "choose a folder you can write to, with --out"
+        }
+        _ => return CliError::Failed(anyhow::anyhow!("writing {}: {e}", path.display())),
+    };
+    CliError::input(format!("writing {}: {e}\n  hint: {hint}", path.display()))
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// reader never sees half a file (a sweep's journal, rewritten in place).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
@@ -489,7 +504,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         .and_then(|()| fs::rename(&tmp, path));
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp);
-        return Err(CliError::Failed(anyhow::anyhow!("writing {}: {e}", path.display())));
+        return Err(write_failed(path, &e));
     }
     Ok(())
 }
@@ -497,6 +512,29 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_place_is_the_users_to_mend_and_anything_else_a_failure() {
+        use std::io::{Error, ErrorKind};
+        let path = Path::new("out/loss.png");
+        for (kind, says) in [
+            (ErrorKind::StorageFull, "the disk (or your quota) is full"),
+            (ErrorKind::QuotaExceeded, "the disk (or your quota) is full"),
+            (ErrorKind::FileTooLarge, "ulimit -f"),
+            (ErrorKind::ReadOnlyFilesystem, "a folder you can write to"),
+            (ErrorKind::PermissionDenied, "a folder you can write to"),
+        ] {
+            let e = write_failed(path, &Error::from(kind));
+            assert_eq!(e.exit_code(), 2, "{kind:?}");
+            let text = e.to_string();
+            assert!(text.starts_with("writing out/loss.png: "), "{text}");
+            let hint = text.split_once("\n  hint: ").map(|(_, h)| h).unwrap_or_default();
+            assert!(hint.contains(says), "{kind:?}: {text}");
+        }
+        let e = write_failed(path, &Error::from(ErrorKind::Interrupted));
+        assert_eq!(e.exit_code(), 1);
+        assert!(!e.to_string().contains("hint:"));
+    }
 
     fn scratch(name: &str) -> PathBuf {
         let dir =

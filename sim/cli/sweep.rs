@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use clap::{Args, ValueEnum};
 
 use super::format::{Format, parquet_bytes};
-use super::output::{OutputDir, read_journal, safe_name, write_atomically};
+use super::output::{OutputDir, read_journal, safe_name, write_atomically, write_failed};
 use super::progress::Progress;
 use super::run::{replications, shell_word, threads};
 use super::{CliError, CliResult, CommonArgs, flags, memory, model_failed};
@@ -394,6 +394,7 @@ fn run_all(
     let total = design::shard_runs(plan.points_total(), plan.replications, shard);
     let mut todo = design::runs(plan.points_total(), plan.replications, shard)
         .filter(|r| !finished.contains(r));
+    let runs_path = journal.runs.clone();
     let file = OpenOptions::new().append(true).open(&journal.runs)?;
     let file = Mutex::new((file, journal.pending));
     let progress = Progress::new(quiet);
@@ -436,7 +437,9 @@ fn run_all(
                     .lock()
                     .map_err(|_| CliError::Failed(anyhow::anyhow!("runs.csv lock poisoned")))?;
                 let (f, pending) = &mut *guard;
-                f.write_all(line.as_bytes()).and_then(|()| f.flush())?;
+                f.write_all(line.as_bytes())
+                    .and_then(|()| f.flush())
+                    .map_err(|e| write_failed(&runs_path, &e))?;
                 // The open file moves with its folder.
                 if let Some(out) = pending.take() {
                     out.commit()?;
