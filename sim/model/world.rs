@@ -471,9 +471,21 @@ impl World {
         // worker threads, each organisation into its own record, summed after in LP order.
         let shared = &*self.shared;
         self.sim.par_update_with_handled(&mut self.sample_cache, |handled, lp, c| {
-            let Lp::Org(o) = lp else { return };
             let cents = |usd: f64| (usd * 100.0).round() as i64;
-            if c.handled != handled || c.sector == u8::MAX {
+            // The record alone answers for most: an organisation neither changed nor accruing
+            // adds what it added last time, and a frozen one's loss is read from the record.
+            // Only the rest read the LP (a scan of every LP's would be one miss an LP).
+            let changed = c.handled != handled || c.sector == u8::MAX;
+            if !changed && !c.accruing {
+                return;
+            }
+            if !changed && let Some(frozen) = &c.frozen {
+                c.loss_cents = cents(frozen.loss_at(shared, at));
+                return;
+            }
+            // Opaque to the optimiser, so that the LP's record is not read ahead of the checks.
+            let Lp::Org(o) = std::hint::black_box(lp) else { return };
+            if changed {
                 let accruing = o.accruing();
                 let (loss, frozen) = if accruing {
                     let rates = o.rates();
@@ -491,13 +503,9 @@ impl World {
                     loss_cents: cents(loss),
                     frozen,
                 };
-            } else if c.accruing {
-                // Unchanged since the last sample: read from the record, not the organisation.
-                let loss = match &c.frozen {
-                    Some(frozen) => frozen.loss_at(shared, at),
-                    None => o.loss_at(at),
-                };
-                c.loss_cents = cents(loss);
+            } else {
+                // Unchanged since the last sample, accruing, with a backlog: read again.
+                c.loss_cents = cents(o.loss_at(at));
             }
         });
         // Slots of LPs that are not organisations are never filled.
