@@ -278,7 +278,7 @@ pub fn parse(line: &str, spec: &WorldSpec) -> Result<Option<Command>, String> {
         let close =
             suggest(word, &names).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
         return Err(problem(
-            format!("unknown command `{}`", word.escape_debug()),
+            format!("unknown command `{}`", visible(word)),
             format!("{close}the commands are: {}; type `help` for details", names.join(", ")),
         ));
     };
@@ -365,7 +365,7 @@ pub fn parse_propose(rest: &str, spec: &WorldSpec) -> Result<Proposal, String> {
     }
     if !valid_team(team) {
         return Err(problem(
-            format!("`{}` is not a team name", team.escape_debug()),
+            format!("`{}` is not a team name", visible(team)),
             format!(
                 "one word of at most {MAX_TEAM_CHARS} letters, digits, `-` or `_`, e.g. red, \
                  table-3"
@@ -717,6 +717,20 @@ mod tests {
 
     fn check(line: &str, expected: Command) {
         assert_eq!(parse(line, &spec()), Ok(Some(expected)), "{line}");
+    }
+
+    #[test]
+    fn a_word_is_quoted_back_as_typed_with_only_control_characters_escaped() {
+        let spec = spec();
+        let unknown = parse("fro\\b now", &spec).unwrap_err();
+        assert!(unknown.starts_with("unknown command `fro\\b`"), "{unknown}");
+        let raw = parse("\u{1b}[2J", &spec).unwrap_err();
+        assert!(raw.starts_with("unknown command `\\u{1b}[2J`"), "{raw}");
+        // A line echoed once already (as `commands.txt` holds it) is not escaped again.
+        let echoed = parse(&visible("\u{1b}[2J"), &spec).unwrap_err();
+        assert_eq!(echoed, raw);
+        let team = parse("propose re\\d halt", &spec).unwrap_err();
+        assert!(team.starts_with("`re\\d` is not a team name"), "{team}");
     }
 
     fn hospital() -> raw::Target {
