@@ -44,6 +44,10 @@ struct JobQueue {
     tiers: Vec<VecDeque<(u32, u32)>>,
     /// A bit per non-empty tier.
     nonempty: u64,
+    /// The front entry of the best non-empty tier, as (key, endpoint), while any is: kept
+    /// beside the tiers so that reading it (to choose a site, or to check the job at the
+    /// front) waits on no tier's memory.
+    head: (u64, u32),
 }
 
 /// Tiers a queue can hold: key servers, then up to 62 more, then re-imaging, last.
@@ -51,10 +55,19 @@ const MAX_TIERS: usize = 64;
 const REIMAGE_TIER: usize = MAX_TIERS - 1;
 
 impl JobQueue {
+    fn key(tier: usize, down_since: u32) -> u64 {
+        ((tier as u64) << 40) | u64::from(down_since)
+    }
+
     fn push(&mut self, tier: usize, down_since: u32, endpoint: u32) {
         let tier = tier.min(MAX_TIERS - 1);
         if self.tiers.len() <= tier {
             self.tiers.resize_with(tier + 1, VecDeque::new);
+        }
+        // Behind the others of its tier, it is the front only of an empty tier better than
+        // any other non-empty one.
+        if self.nonempty & ((1u64 << tier) | ((1u64 << tier) - 1)) == 0 {
+            self.head = (Self::key(tier, down_since), endpoint);
         }
         self.tiers[tier].push_back((down_since, endpoint));
         self.nonempty |= 1 << tier;
@@ -62,11 +75,7 @@ impl JobQueue {
 
     /// The front entry of the best non-empty tier, as (key, endpoint).
     fn front(&self) -> Option<(u64, u32)> {
-        if self.nonempty == 0 {
-            return None;
-        }
-        let tier = self.nonempty.trailing_zeros() as usize;
-        self.tiers[tier].front().map(|&(t, e)| (((tier as u64) << 40) | u64::from(t), e))
+        (self.nonempty != 0).then_some(self.head)
     }
 
     fn pop(&mut self) -> Option<u32> {
@@ -77,6 +86,12 @@ impl JobQueue {
         let (_, e) = self.tiers[tier].pop_front()?;
         if self.tiers[tier].is_empty() {
             self.nonempty &= !(1 << tier);
+        }
+        if self.nonempty != 0 {
+            let best = self.nonempty.trailing_zeros() as usize;
+            if let Some(&(t, next)) = self.tiers[best].front() {
+                self.head = (Self::key(best, t), next);
+            }
         }
         Some(e)
     }
@@ -918,5 +933,38 @@ pub fn next_working_day_start(clock: Clock, start_hour: f64, t: SimTime) -> SimT
             return clock.sim_time(start);
         }
         day += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The head kept beside the tiers is always what scanning them would give, through
+        /// any mix of pushes (to any tier, crash times in any order) and pops, and pops come
+        /// out best tier first, first in first out within a tier.
+        #[test]
+        fn the_kept_head_is_the_best_tiers_front(
+            ops in proptest::collection::vec((0usize..70, 0u32..1_000, any::<bool>()), 0..200)
+        ) {
+            let mut q = JobQueue::default();
+            let mut model: Vec<VecDeque<(u32, u32)>> = vec![VecDeque::new(); MAX_TIERS];
+            for (n, &(tier, t, pop)) in ops.iter().enumerate() {
+                if pop {
+                    let best = model.iter().position(|d| !d.is_empty());
+                    let expected = best.and_then(|b| model[b].pop_front()).map(|(_, e)| e);
+                    prop_assert_eq!(q.pop(), expected);
+                } else {
+                    q.push(tier, t, n as u32);
+                    model[tier.min(MAX_TIERS - 1)].push_back((t, n as u32));
+                }
+                let front = model.iter().enumerate().find_map(|(k, d)| {
+                    d.front().map(|&(t, e)| (JobQueue::key(k, t), e))
+                });
+                prop_assert_eq!(q.front(), front);
+            }
+        }
     }
 }
