@@ -354,8 +354,11 @@ impl Org {
         acc.flights_cancelled += a.flights_cancelled;
         acc.flights_delayed += a.flights_delayed;
         acc.service_hours_lost += a.service_hours_lost;
-        for service in self.services.set_backlogs(&a.backlog_hours) {
-            self.ledger.note(now, Note::BacklogCleared { service });
+        // Without a backlog the hours are the services' own, all nought: nothing to set.
+        if self.shared.archetypes[self.archetype].services.has_backlog {
+            for service in self.services.set_backlogs(&a.backlog_hours) {
+                self.ledger.note(now, Note::BacklogCleared { service });
+            }
         }
     }
 
