@@ -990,45 +990,9 @@ impl Parser {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = r##"#![enable(implicit_some)]
-#![enable(unwrap_variant_newtypes)]
-// Header comment with x: ( and [brackets, commas]
-Scenario(
-    name: "crowdstrike-like",
-    description: "a (b: c), [d] // not a comment /* nor this \"quoted\"",
-    /* block /* nested ) ] */ still: ( comment */
-    seed: 42,
-    vendor: (
-        rollout: Rings(
-            rings: [
-                (share: 0.01, bake: "1h"),
-                (share: 0.5, bake: r#"raw "quoted" (x: y)"#),
-                ( share : -1.5e3 , ),
-            ],
-            bake: "2h",
-        ),
-        kind: AllAtOnce,
-    ),
-    fleet: {
-        "community_hospital": (
-            staff: (technicians_per_1000: 2.5),
-            class_mix: { Workstation: 0.7, Server: 0x1F, },
-        ),
-        "é_site": (staff: (technicians_per_1000: 1_000)),
-        7: "seven",
-    },
-    policy: Some((x: 1, y: [10, 20, 30])),
-    at: At("78m"),
-    sector: Sector(Hospital),
-    pair: (1, "two", '\''),
-    r#type: 'a',
-    notes: "line one
-line two",
-    limits: None,
-    empty: (),
-    bytes: b"(\"x",
-)
-"##;
+    /// Every construct the locator must step over (nested comments, raw strings, brackets in
+    /// strings and comments, non-ASCII keys), kept in a file of its own.
+    const SAMPLE: &str = include_str!("testdata/locate-sample.ron");
 
     fn pos(line: usize, col: usize) -> Position {
         Position { line, col }
