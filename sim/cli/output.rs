@@ -474,9 +474,9 @@ pub fn read_journal(path: &Path, what: &str) -> Result<String, CliError> {
 }
 
 /// A failed write of `path`. A full disk, a quota, a file-size limit, a read-only file system
-/// or a missing permission are the place's doing, not a fault of the program: said with what to do (exit
-/// code 2). Anything else is a failure (exit code 1). A report's staging folder is removed
-/// when its write fails, so what was at `--out` before stays as it was.
+/// or a missing permission are the place's doing, not a fault of the program: said with what
+/// to do (exit code 2). Anything else is a failure (exit code 1). A report's staging folder is
+/// removed when its write fails, so what was at `--out` before stays as it was.
 pub fn write_failed(path: &Path, e: &std::io::Error) -> CliError {
     use std::io::ErrorKind;
     let hint = match e.kind() {

@@ -394,7 +394,6 @@ fn run_all(
     let total = design::shard_runs(plan.points_total(), plan.replications, shard);
     let mut todo = design::runs(plan.points_total(), plan.replications, shard)
         .filter(|r| !finished.contains(r));
-    let runs_path = journal.runs.clone();
     let file = OpenOptions::new().append(true).open(&journal.runs)?;
     let file = Mutex::new((file, journal.pending));
     let progress = Progress::new(quiet);
@@ -439,7 +438,7 @@ fn run_all(
                 let (f, pending) = &mut *guard;
                 f.write_all(line.as_bytes())
                     .and_then(|()| f.flush())
-                    .map_err(|e| write_failed(&runs_path, &e))?;
+                    .map_err(|e| write_failed(&journal.runs, &e))?;
                 // The open file moves with its folder.
                 if let Some(out) = pending.take() {
                     out.commit()?;

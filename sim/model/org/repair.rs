@@ -64,9 +64,10 @@ impl JobQueue {
         if self.tiers.len() <= tier {
             self.tiers.resize_with(tier + 1, VecDeque::new);
         }
-        // Behind the others of its tier, it is the front only of an empty tier better than
-        // any other non-empty one.
-        if self.nonempty & ((1u64 << tier) | ((1u64 << tier) - 1)) == 0 {
+        // Behind the others of its tier, it is the front only when no tier as good or better
+        // holds anything.
+        let as_good_or_better = u64::MAX >> (MAX_TIERS - 1 - tier);
+        if self.nonempty & as_good_or_better == 0 {
             self.head = (Self::key(tier, down_since), endpoint);
         }
         self.tiers[tier].push_back((down_since, endpoint));
