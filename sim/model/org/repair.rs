@@ -326,6 +326,16 @@ fn criticality_tier(class: Class, critical: bool) -> usize {
     }
 }
 
+/// How a job gets its BitLocker key.
+#[derive(Clone, Copy, Debug)]
+enum KeyNeed {
+    None,
+    /// From the offline copy, taking this long.
+    Offline(SimDuration),
+    /// From the key desk, its read-out taking this long.
+    Desk(SimDuration),
+}
+
 /// A lognormal draw of a duration.
 fn draw(key: &[u64], d: DistSpec) -> SimDuration {
     SimDuration(d.sample_ms(key).round() as u64)
@@ -703,18 +713,40 @@ impl Org {
         travel: SimDuration,
         now: SimTime,
     ) -> SimTime {
+        let (arrived, fix, key) = self.job_plan(endpoint, crew, travel, now);
+        let start = match key {
+            KeyNeed::None => arrived,
+            KeyNeed::Offline(retrieval) => arrived + retrieval,
+            KeyNeed::Desk(read) => match self.repair.key_desk.request(now, read) {
+                Some(key_ready) => arrived.max(key_ready),
+                None => arrived + read,
+            },
+        };
+        start + fix
+    }
+
+    /// A job's parts, worked out without changing anything (the key desk is asked after):
+    /// when the repairer is at the machine, the hands-on time after the key, and how the key
+    /// is had. (Borrowing the shared tables, not cloning their `Arc`: a clone would write its
+    /// count, a cache line every worker thread shares.)
+    fn job_plan(
+        &self,
+        endpoint: u32,
+        crew: usize,
+        travel: SimDuration,
+        now: SimTime,
+    ) -> (SimTime, SimDuration, KeyNeed) {
         let e = self.endpoints[endpoint as usize];
         let key = self.endpoint_key(endpoint);
-        let shared = std::sync::Arc::clone(&self.shared);
-        let spec = shared.archetype(self.archetype);
+        let spec = self.spec();
         let repair = &spec.repair;
         let pace = self.workforce.time_factor(crew, &spec.staff)
             * if self.is_remote_worker(endpoint) { repair.remote_worker_time_factor } else { 1.0 };
         let access = draw(&[key, purpose::ACCESS], repair.access_time[e.class().index()]);
         let arrived = now + travel + access.mul_f64(pace);
         if e.reimage() {
-            return arrived
-                + draw(&[key, purpose::REIMAGE_TIME], repair.reimage_time).mul_f64(pace);
+            let reimage = draw(&[key, purpose::REIMAGE_TIME], repair.reimage_time).mul_f64(pace);
+            return (arrived, reimage, KeyNeed::None);
         }
         let tool = self
             .repair
@@ -727,19 +759,14 @@ impl Org {
             None => (repair.time[e.class().index()], true),
         };
         let fix = draw(&[key, purpose::REPAIR], dist).mul_f64(pace);
-        let mut start = arrived;
-        if e.bitlocker() && needs_key {
-            start = if repair.offline_key_escrow {
-                arrived + repair.offline_key_retrieval
-            } else {
-                let read = draw(&[key, purpose::KEY], repair.key_retrieval);
-                match self.repair.key_desk.request(now, read) {
-                    Some(key_ready) => arrived.max(key_ready),
-                    None => arrived + read,
-                }
-            };
-        }
-        start + fix
+        let need = if !(e.bitlocker() && needs_key) {
+            KeyNeed::None
+        } else if repair.offline_key_escrow {
+            KeyNeed::Offline(repair.offline_key_retrieval)
+        } else {
+            KeyNeed::Desk(draw(&[key, purpose::KEY], repair.key_retrieval))
+        };
+        (arrived, fix, need)
     }
 
     fn start_job(

@@ -354,10 +354,11 @@ impl Org {
     /// effort down once services are back.
     pub(super) fn refresh_services(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
         self.accrue(now);
-        let shared = std::sync::Arc::clone(&self.shared);
-        let tables = &shared.archetypes[self.archetype];
-        let spec = shared.archetype(self.archetype);
         for s in 0..self.services.states().len() {
+            // The field is borrowed again each turn, not the `Arc` cloned: a clone would write
+            // its count, a cache line every worker thread shares.
+            let tables = &self.shared.archetypes[self.archetype];
+            let spec = self.shared.archetype(self.archetype);
             let it = self.services.it_capacity(tables, s);
             let service = &spec.services[s];
             let impairment = service.backlog.map_or(0.0, |b| b.impairment);
@@ -444,8 +445,7 @@ impl Org {
     /// (its share from the supplier changes), so that a customer's view is always that of
     /// the last capacity announced.
     fn announce_to_customers(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
-        let shared = std::sync::Arc::clone(&self.shared);
-        let links = shared.customers_of(self.index);
+        let links = self.shared.customers_of(self.index);
         if links.is_empty() {
             return;
         }

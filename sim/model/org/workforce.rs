@@ -285,13 +285,13 @@ impl Org {
     }
 
     pub(super) fn refresh_staffing(&mut self, now: SimTime) {
-        let shared = std::sync::Arc::clone(&self.shared);
-        self.workforce.refresh_all(&shared.archetype(self.archetype).staff, now);
+        // Borrowing the field, not cloning the `Arc`: a clone would write its count, a cache
+        // line every worker thread shares.
+        self.workforce.refresh_all(&self.shared.archetype(self.archetype).staff, now);
     }
 
     pub(super) fn refresh_crew(&mut self, crew: usize, now: SimTime) {
-        let shared = std::sync::Arc::clone(&self.shared);
-        self.workforce.refresh_crew(crew, &shared.archetype(self.archetype).staff, now);
+        self.workforce.refresh_crew(crew, &self.shared.archetype(self.archetype).staff, now);
     }
 
     /// Keeps one `Staffing` event pending at the next change of duty while endpoints are down.
