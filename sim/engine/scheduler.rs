@@ -155,6 +155,10 @@ pub struct Counters {
 /// messages to other LPs.
 pub struct Ctx<'a, E> {
     now: SimTime,
+    /// The end of the window being run: no message from another LP arrives before it.
+    end: SimTime,
+    /// Instants the handler moved on to by [`Ctx::advance`], each counted as an event.
+    advances: u64,
     id: LpId,
     /// Messages this LP has sent, for their ordering keys.
     sent: &'a mut u64,
@@ -175,6 +179,31 @@ impl<E> Ctx<'_, E> {
     pub fn now(&self) -> SimTime {
         self.now
     }
+    /// The earliest instant anything else can happen to this LP: its next pending event, or
+    /// the end of the window being run, before which no message from another LP can arrive.
+    /// Until then the LP is alone with its own state, so a handler that would schedule an
+    /// event to itself at an earlier instant, with nothing to carry, may instead
+    /// [`advance`](Ctx::advance) there and go on.
+    #[inline]
+    pub fn quiet_until(&mut self) -> SimTime {
+        self.queue.settle();
+        self.queue.peek_key().map_or(self.end, |k| k.time().min(self.end))
+    }
+
+    /// Moves the handler on to `at`, strictly between now and [`quiet_until`](Ctx::quiet_until):
+    /// what it does from here is what an event of its own at `at` would have done (it is
+    /// counted as one), the same schedules and sends in the same order, stamped `at`. Returns
+    /// false, and stays, for any other instant.
+    #[inline]
+    pub fn advance(&mut self, at: SimTime) -> bool {
+        if at <= self.now || at >= self.quiet_until() {
+            return false;
+        }
+        self.now = at;
+        self.advances += 1;
+        true
+    }
+
     /// This LP's id.
     #[inline]
     pub fn id(&self) -> LpId {
@@ -464,6 +493,8 @@ impl<M: Model> Partition<M> {
             self.events += 1;
             let mut ctx = Ctx {
                 now: key.time(),
+                end: SimTime(end),
+                advances: 0,
                 id,
                 sent: &mut lp.sent,
                 lookahead,
@@ -477,6 +508,9 @@ impl<M: Model> Partition<M> {
                 priority: M::priority,
             };
             lp.model.handle(event, &mut ctx);
+            let advances = ctx.advances;
+            self.handled[i] += advances;
+            self.events += advances;
             lp.queue.settle();
             if self.error.is_some() {
                 break;
@@ -1028,6 +1062,109 @@ mod tests {
         assert_eq!(partition_of(&[0, 2, 4], 3), 1);
         assert_eq!(partition_of(&[0, 2, 4], 4), 2);
         assert_eq!(partition_of(&[0, 2, 4], 0), 0);
+    }
+
+    /// LP 0 ticks every 3 ms up to tick 40, each fourth tick poking LP 1, which pokes back
+    /// 10 ms later; `advance` ticks by moving on within the handler where it can.
+    struct Ticker {
+        seen: Vec<(SimTime, u32)>,
+        advance: bool,
+        refused: u32,
+    }
+
+    const POKE: u32 = 1_000;
+
+    impl Ticker {
+        fn tick(&mut self, tick: u32, ctx: &mut Ctx<'_, u32>) {
+            self.seen.push((ctx.now(), tick));
+            if tick % 4 == 0 {
+                ctx.send(1, ctx.now() + SimDuration(10), POKE);
+            }
+        }
+    }
+
+    impl Model for Ticker {
+        type Event = u32;
+        fn handle(&mut self, event: u32, ctx: &mut Ctx<'_, u32>) {
+            if event == POKE {
+                self.seen.push((ctx.now(), POKE));
+                if ctx.id() == 1 && ctx.now() < SimTime(100) {
+                    ctx.send(0, ctx.now() + SimDuration(10), POKE);
+                }
+                return;
+            }
+            let mut tick = event;
+            self.tick(tick, ctx);
+            while tick < 40 {
+                let next = ctx.now() + SimDuration(3);
+                tick += 1;
+                if self.advance && ctx.advance(next) {
+                    self.tick(tick, ctx);
+                } else {
+                    self.refused += u32::from(self.advance);
+                    ctx.schedule(next, tick);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn ticker(advance: bool, threads: usize) -> (Vec<Vec<(SimTime, u32)>>, Counters, u32) {
+        let models = (0..2).map(|_| Ticker { seen: vec![], advance, refused: 0 }).collect();
+        let mut config = Config::new(SimDuration(10), SimTime(1_000));
+        config.threads = threads;
+        let mut sim = Simulation::new(models, &config).unwrap();
+        sim.schedule(0, SimTime(0), 0).unwrap();
+        let counters = sim.run().unwrap();
+        let refused = sim.models().map(|m| m.refused).sum();
+        (sim.models().map(|m| m.seen.clone()).collect(), counters, refused)
+    }
+
+    #[test]
+    fn advancing_within_a_handler_does_what_events_of_its_own_would() {
+        let (seen, counters, refused) = ticker(false, 1);
+        // Ticks at 0, 3, ..., 120; pokes back and forth 10 ms apart.
+        assert_eq!(seen[0].iter().filter(|&&(_, e)| e != POKE).count(), 41);
+        assert_eq!(seen[0][1], (SimTime(3), 1));
+        for threads in [1, 2] {
+            let (advanced, advanced_counters, advanced_refused) = ticker(true, threads);
+            assert_eq!(advanced, seen, "{threads} threads");
+            assert_eq!(advanced_counters.events, counters.events);
+            // The window's end (10 ms windows) and the pokes waiting in the queue stop it
+            // time and again: each time it schedules the tick as an event instead.
+            assert!(advanced_refused >= 10, "{advanced_refused}");
+            assert_eq!(refused, 0);
+        }
+    }
+
+    /// An LP with one event pending at 5 ms, handling one at 1 ms in a window ending at 10.
+    struct Probe(Vec<bool>);
+
+    impl Model for Probe {
+        type Event = u32;
+        fn handle(&mut self, event: u32, ctx: &mut Ctx<'_, u32>) {
+            if event == 0 {
+                assert_eq!(ctx.quiet_until(), SimTime(5));
+                self.0 = [SimTime(1), SimTime(0), SimTime(5), SimTime(6)]
+                    .into_iter()
+                    .map(|t| ctx.advance(t))
+                    .collect();
+                self.0.push(ctx.advance(SimTime(4)));
+                assert_eq!(ctx.now(), SimTime(4));
+            }
+        }
+    }
+
+    #[test]
+    fn advancing_stops_short_of_the_next_event_and_never_goes_back() {
+        let mut config = Config::new(SimDuration(10), SimTime(100));
+        config.threads = 1;
+        let mut sim = Simulation::new(vec![Probe(vec![])], &config).unwrap();
+        sim.schedule(0, SimTime(1), 0).unwrap();
+        sim.schedule(0, SimTime(5), 1).unwrap();
+        sim.run().unwrap();
+        // Not to now, not back, not to the next event or past it; to 4 ms, yes.
+        assert_eq!(sim.models().next().unwrap().0, vec![false, false, false, false, true]);
     }
 
     /// Counts down: each event at t sends one to the next LP at t + d, until the count is 0.

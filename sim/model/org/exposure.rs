@@ -220,6 +220,14 @@ impl Org {
     /// Schedules the cursor's next crash instant, sorting its later fetches when the near ones
     /// run out; drops it when nothing is left.
     fn schedule_cursor(&mut self, index: usize, ctx: &mut Ctx<'_, Event>) {
+        if let Some(at) = self.cursor_due(index) {
+            ctx.schedule(at, Event::FetchNext { cursor: index as u16 });
+        }
+    }
+
+    /// The instant of a cursor's next crash, refilling its sorted fetches from those further
+    /// off as it runs out (and clearing it once none is left).
+    fn cursor_due(&mut self, index: usize) -> Option<SimTime> {
         let delay = self.shared.spec.vendor.contents
             [usize::from(self.exposure.cursors[index].content)]
         .crash_delay;
@@ -242,31 +250,45 @@ impl Org {
                 if self.lazy.is_none() {
                     prefetch_read(&self.endpoints[endpoint as usize]);
                 }
-                ctx.schedule(fetch + delay, Event::FetchNext { cursor: index as u16 })
+                Some(fetch + delay)
             }
-            None => cursor.clear(),
+            None => {
+                cursor.clear();
+                None
+            }
         }
     }
 
-    /// Handles every fetch whose crash instant is now.
+    /// Handles every fetch whose crash instant is now, then those of the following instants
+    /// while nothing else can happen to the organisation in between (the engine's quiet
+    /// interval: no pending event of its own, no message before the window's end), as their
+    /// own `FetchNext` events would have, without a trip through the queue for each.
     pub(super) fn fetch_next(&mut self, index: usize, now: SimTime, ctx: &mut Ctx<'_, Event>) {
         let content = usize::from(self.exposure.cursors[index].content);
         let delay = self.shared.spec.vendor.contents[content].crash_delay;
-        while let Some((fetch, endpoint)) = self.exposure.cursors[index].peek() {
-            if fetch + delay > now {
-                break;
+        let mut now = now;
+        loop {
+            while let Some((fetch, endpoint)) = self.exposure.cursors[index].peek() {
+                if fetch + delay > now {
+                    break;
+                }
+                if self.exposure.revert_at.is_some_and(|r| fetch >= r)
+                    || self.exposure.withdrawn_at.is_some_and(|w| fetch >= w)
+                {
+                    // Good content (or none) from here on, for this fetch and every later one.
+                    self.exposure.cursors[index].clear();
+                    return;
+                }
+                self.exposure.cursors[index].next += 1;
+                self.fetched_bad(endpoint, content, now, ctx);
             }
-            if self.exposure.revert_at.is_some_and(|r| fetch >= r)
-                || self.exposure.withdrawn_at.is_some_and(|w| fetch >= w)
-            {
-                // Good content (or none) from here on, for this fetch and every later one.
-                self.exposure.cursors[index].clear();
+            let Some(at) = self.cursor_due(index) else { return };
+            if !ctx.advance(at) {
+                ctx.schedule(at, Event::FetchNext { cursor: index as u16 });
                 return;
             }
-            self.exposure.cursors[index].next += 1;
-            self.fetched_bad(endpoint, content, now, ctx);
+            now = at;
         }
-        self.schedule_cursor(index, ctx);
     }
 
     /// Endpoint `index` of the fleet fetched bad content and, if its dice say so, crashes
