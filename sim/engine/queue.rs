@@ -51,6 +51,16 @@ impl Key {
         debug_assert!(arrival <= MAX_SEQUENCE);
         Key { time: time.0, tie: (u64::from(priority) << 56) | MESSAGE | arrival }
     }
+    /// A key at `time` with another key's tie-break word.
+    #[inline]
+    pub fn with_tie(time: SimTime, tie: u64) -> Key {
+        Key { time: time.0, tie }
+    }
+    /// The tie-break word: priority, message flag, sequence or arrival number.
+    #[inline]
+    pub fn tie(self) -> u64 {
+        self.tie
+    }
     #[inline]
     pub fn time(self) -> SimTime {
         SimTime(self.time)

@@ -159,6 +159,10 @@ pub struct Ctx<'a, E> {
     end: SimTime,
     /// Instants the handler moved on to by [`Ctx::advance`], each counted as an event.
     advances: u64,
+    /// The tie-break word of the event being handled (priority, and sequence or arrival).
+    tie: u64,
+    /// Whether [`Ctx::resume_in_place`] was called.
+    resumed: bool,
     id: LpId,
     /// Messages this LP has sent, for their ordering keys.
     sent: &'a mut u64,
@@ -202,6 +206,37 @@ impl<E> Ctx<'_, E> {
         self.now = at;
         self.advances += 1;
         true
+    }
+
+    /// Whether an event pending now (one this handler scheduled at this instant, of an
+    /// earlier priority class) would be handled before another event of this handler's at
+    /// this instant, in the handled event's place: then a handler working through a list of
+    /// its own should [`resume_in_place`](Ctx::resume_in_place) now and let it go first.
+    #[inline]
+    pub fn preempted(&mut self) -> bool {
+        self.queue.settle();
+        self.queue.peek_key().is_some_and(|k| k < Key::with_tie(self.now, self.tie))
+    }
+
+    /// Schedules `event` for this LP at `at` (not before now) in the handled event's place
+    /// among equal-time events: with its tie-break word (priority class, and its scheduling
+    /// sequence), not a new one. For an event that stands for a list of events scheduled
+    /// together (one sequence number each, consecutive): before and after it, every other
+    /// event keeps the order it had against each of them. Once per handling; a local event's
+    /// place only (a message's is refused).
+    pub fn resume_in_place(&mut self, at: SimTime, event: E) {
+        let key = Key::with_tie(at, self.tie);
+        if at < self.now {
+            return self.fail(EngineError::ScheduledInPast { lp: self.id, now: self.now, at });
+        }
+        if self.resumed || key.is_message() || (self.priority)(&event) != key.priority() {
+            let message = "resume_in_place: once per handling, for a local event of the same \
+                           priority";
+            let error = EngineError::Model { lp: self.id, at: self.now, message: message.into() };
+            return self.fail(error);
+        }
+        self.resumed = true;
+        self.queue.push(key, event);
     }
 
     /// This LP's id.
@@ -495,6 +530,8 @@ impl<M: Model> Partition<M> {
                 now: key.time(),
                 end: SimTime(end),
                 advances: 0,
+                tie: key.tie(),
+                resumed: false,
                 id,
                 sent: &mut lp.sent,
                 lookahead,
@@ -1165,6 +1202,128 @@ mod tests {
         sim.run().unwrap();
         // Not to now, not back, not to the next event or past it; to 4 ms, yes.
         assert_eq!(sim.models().next().unwrap().0, vec![false, false, false, false, true]);
+    }
+
+    /// Items due at 5, 5, 5, 7, 9, 9 and 30 ms, scheduled together at 1 ms either as an event
+    /// each or as one list behind one event; an event at 5 ms scheduled before them and one
+    /// at 7 ms after; the second item schedules an urgent event (an earlier priority class)
+    /// for its own instant.
+    #[derive(Default)]
+    struct Lister {
+        list: bool,
+        due: Vec<u64>,
+        next: usize,
+        seen: Vec<(u64, u32)>,
+    }
+
+    const START: u32 = 100;
+    const LIST: u32 = 101;
+    const BEFORE: u32 = 102;
+    const AFTER: u32 = 103;
+    const URGENT: u32 = 104;
+    const ITEMS: [u64; 7] = [5, 5, 5, 7, 9, 9, 30];
+
+    impl Lister {
+        fn item(&mut self, k: u32, ctx: &mut Ctx<'_, u32>) {
+            self.seen.push((ctx.now().0, k));
+            if k == 1 {
+                ctx.schedule(ctx.now(), URGENT);
+            }
+        }
+    }
+
+    impl Model for Lister {
+        type Event = u32;
+        fn priority(event: &u32) -> u8 {
+            if *event == URGENT { 10 } else { 20 }
+        }
+        fn handle(&mut self, event: u32, ctx: &mut Ctx<'_, u32>) {
+            match event {
+                START => {
+                    ctx.schedule(SimTime(5), BEFORE);
+                    if self.list {
+                        self.due = ITEMS.to_vec();
+                        ctx.schedule(SimTime(ITEMS[0]), LIST);
+                    } else {
+                        for (k, &t) in ITEMS.iter().enumerate() {
+                            ctx.schedule(SimTime(t), k as u32);
+                        }
+                    }
+                    ctx.schedule(SimTime(7), AFTER);
+                }
+                LIST => loop {
+                    while self.due.get(self.next).is_some_and(|&t| t <= ctx.now().0) {
+                        if ctx.preempted() {
+                            return ctx.resume_in_place(ctx.now(), LIST);
+                        }
+                        self.next += 1;
+                        self.item(self.next as u32 - 1, ctx);
+                    }
+                    let Some(&t) = self.due.get(self.next) else { return };
+                    if !ctx.advance(SimTime(t)) {
+                        return ctx.resume_in_place(SimTime(t), LIST);
+                    }
+                },
+                k if (k as usize) < ITEMS.len() => self.item(k, ctx),
+                other => self.seen.push((ctx.now().0, other)),
+            }
+        }
+    }
+
+    fn lister(list: bool, threads: usize) -> Vec<(u64, u32)> {
+        let mut config = Config::new(SimDuration(10), SimTime(100));
+        config.threads = threads;
+        let models = vec![Lister { list, ..Lister::default() }, Lister::default()];
+        let mut sim = Simulation::new(models, &config).unwrap();
+        sim.schedule(0, SimTime(1), START).unwrap();
+        sim.run().unwrap();
+        sim.models().next().unwrap().seen.clone()
+    }
+
+    #[test]
+    fn a_list_behind_one_event_resumed_in_place_keeps_every_order_of_events_each() {
+        let each = lister(false, 1);
+        // By hand: at 5 the earlier-scheduled event, items 0 and 1, the urgent event item 1
+        // scheduled (an earlier class), item 2; at 7 item 3, then the later-scheduled event;
+        // at 9 items 4 and 5; at 30 item 6.
+        let expected = vec![
+            (5, BEFORE),
+            (5, 0),
+            (5, 1),
+            (5, URGENT),
+            (5, 2),
+            (7, 3),
+            (7, AFTER),
+            (9, 4),
+            (9, 5),
+            (30, 6),
+        ];
+        assert_eq!(each, expected);
+        for threads in [1, 2] {
+            assert_eq!(lister(true, threads), expected, "{threads} threads");
+        }
+    }
+
+    /// Resumes in place twice in one handling.
+    struct Twice;
+
+    impl Model for Twice {
+        type Event = u32;
+        fn handle(&mut self, event: u32, ctx: &mut Ctx<'_, u32>) {
+            if event == 0 {
+                ctx.resume_in_place(SimTime(5), 1);
+                ctx.resume_in_place(SimTime(6), 1);
+            }
+        }
+    }
+
+    #[test]
+    fn resuming_in_place_twice_in_one_handling_is_an_error() {
+        let mut sim =
+            Simulation::new(vec![Twice], &Config::new(SimDuration(10), SimTime(100))).unwrap();
+        sim.schedule(0, SimTime(1), 0).unwrap();
+        let err = sim.run().unwrap_err();
+        assert!(err.to_string().contains("once per handling"), "{err}");
     }
 
     /// Counts down: each event at t sends one to the next LP at t + d, until the count is 0.

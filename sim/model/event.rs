@@ -54,6 +54,9 @@ pub enum Event {
     SelfHeal {
         endpoint: u32,
     },
+    /// The next of the self-heals worked out when the revert arrived is due (they are kept
+    /// in the organisation, in order, and this one event takes their place).
+    SelfHeals,
     /// A remote worker's laptop can now be reached for repair.
     Reachable {
         endpoint: u32,
@@ -151,6 +154,7 @@ impl Event {
             | Event::SupplierCapacity { .. } => 10,
             Event::FetchNext { .. }
             | Event::SelfHeal { .. }
+            | Event::SelfHeals
             | Event::Reachable { .. }
             | Event::RepairDone { .. }
             | Event::CloudRepairDone { .. }

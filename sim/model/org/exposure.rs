@@ -53,6 +53,10 @@ pub struct Exposure {
     revert_at: Option<SimTime>,
     withdrawn_at: Option<SimTime>,
     crashed_before_revert: Vec<u32>,
+    /// The self-heals of those machines, `(due ms) << 32 | endpoint`, in time order and, at
+    /// equal times, in the order they were worked out; `heals_next` is the next due.
+    heals: Vec<u64>,
+    heals_next: usize,
     lag: SimDuration,
     affected_share: f64,
 }
@@ -350,10 +354,60 @@ impl Org {
         }
         self.exposure.revert_at = Some(now);
         self.telemetry.clear();
+        // The machines that crashed before now heal at their own reboots: kept in order here,
+        // behind one event, instead of an event each in the queue. The event holds the place
+        // among equal-time events the first of theirs would have had, and keeps it (the
+        // engine's resume in place), so every other event keeps its order against each.
+        let mut heals = Vec::new();
         for endpoint in std::mem::take(&mut self.exposure.crashed_before_revert) {
-            if self.endpoints[endpoint as usize].state() == State::Crashed {
-                self.schedule_self_heal(endpoint, ctx);
+            if self.endpoints[endpoint as usize].state() == State::Crashed
+                && let Some(at) = self.self_heal_at(endpoint)
+            {
+                heals.push((at.0 << 32) | u64::from(endpoint));
             }
+        }
+        radsort::sort_by_key(&mut heals, |&h| h >> 32);
+        if let Some(&first) = heals.first() {
+            ctx.schedule(SimTime(first >> 32), Event::SelfHeals);
+        }
+        self.exposure.heals = heals;
+        self.exposure.heals_next = 0;
+    }
+
+    /// Heals the machines due now, then those of the following instants while nothing else
+    /// can happen to the organisation in between, as their own events would have, in their
+    /// order; then leaves this event in place at the next.
+    pub(super) fn self_heals(&mut self, now: SimTime, ctx: &mut Ctx<'_, Event>) {
+        /// How far ahead in the list to start loading a machine's record.
+        const AHEAD: usize = 8;
+        let mut now = now;
+        loop {
+            while let Some(&h) = self.exposure.heals.get(self.exposure.heals_next) {
+                if h >> 32 > now.0 {
+                    break;
+                }
+                if ctx.preempted() {
+                    // Something scheduled at this instant goes before the next heal.
+                    return ctx.resume_in_place(now, Event::SelfHeals);
+                }
+                self.exposure.heals_next += 1;
+                if let Some(&ahead) = self.exposure.heals.get(self.exposure.heals_next + AHEAD) {
+                    prefetch_read(self.endpoints.as_ptr().wrapping_add(ahead as u32 as usize));
+                }
+                let endpoint = h as u32;
+                if self.endpoints[endpoint as usize].state() == State::Crashed {
+                    self.come_up(endpoint, State::SelfHealed, now, ctx);
+                }
+            }
+            let Some(&h) = self.exposure.heals.get(self.exposure.heals_next) else {
+                self.exposure.heals = Vec::new();
+                return;
+            };
+            let at = SimTime(h >> 32);
+            if !ctx.advance(at) {
+                return ctx.resume_in_place(at, Event::SelfHeals);
+            }
+            now = at;
         }
     }
 
@@ -362,8 +416,16 @@ impl Org {
     /// recovery screen only get the reboots before they stop. One event, at the reboot that
     /// succeeds, stands for the whole loop.
     fn schedule_self_heal(&mut self, endpoint: u32, ctx: &mut Ctx<'_, Event>) {
+        if let Some(at) = self.self_heal_at(endpoint) {
+            ctx.schedule(at, Event::SelfHeal { endpoint });
+        }
+    }
+
+    /// When a crashed machine heals itself, if it does before the horizon (the revert has
+    /// reached the organisation).
+    fn self_heal_at(&self, endpoint: u32) -> Option<SimTime> {
         let e = self.endpoints[endpoint as usize];
-        let (Some(revert), true) = (self.exposure.revert_at, e.wired()) else { return };
+        let (Some(revert), true) = (self.exposure.revert_at, e.wired()) else { return None };
         let boot = &self.shared.spec.boot_loop;
         let interval = boot.reboot_interval.0.max(1);
         let crash = u64::from(e.down_since_ms);
@@ -378,16 +440,14 @@ impl Org {
             boot.self_heal_chance_per_reboot.get(),
         );
         if failures == u32::MAX {
-            return;
+            return None;
         }
         let reboot = first_chance + u64::from(failures);
         if reboot > last_reboot {
-            return;
+            return None;
         }
         let at = SimTime(crash.saturating_add(reboot.saturating_mul(interval)));
-        if at < self.shared.horizon {
-            ctx.schedule(at, Event::SelfHeal { endpoint });
-        }
+        (at < self.shared.horizon).then_some(at)
     }
 
     /// Sends a crashed endpoint on its way to repair: a remote tool if one can reach it, the

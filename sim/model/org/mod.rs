@@ -657,6 +657,7 @@ impl Org {
                     self.come_up(endpoint, State::SelfHealed, now, ctx);
                 }
             }
+            Event::SelfHeals => self.self_heals(now, ctx),
             Event::Reachable { endpoint } => self.reachable(endpoint, now, ctx),
             Event::Withdrawn => self.withdrawn(now),
             Event::RepairDone { endpoint, crew, site } => {
