@@ -45,6 +45,7 @@
 //! neither on the number of partitions or threads nor on where windows end or `run_until`
 //! stops.
 
+use crate::queue::prefetch_read;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -481,24 +482,39 @@ impl<M: Model> Partition<M> {
                 part_reach = part_reach.min(self.block_reach[b]);
                 continue;
             }
-            let (mut block_min, mut block_reach) = (u64::MAX, u64::MAX);
-            for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-                // Start loading the LP after next if it has work in this window: reading an
-                // idle LP's record to prefetch its model would itself wait on memory.
-                if self.heads.get(i + 2).is_some_and(|&h| h < end) {
-                    let next = &self.lps[i + 2];
+            let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
+            // The LPs with work in this window (running one changes no other's head). Their
+            // records are loaded ahead of their turn in two steps: four ahead the LP's own
+            // entry, whose address needs no load; two ahead, that entry now in cache, its queue
+            // and its model.
+            let mut active = [0u8; BLOCK];
+            let mut count = 0;
+            for i in lo..hi {
+                active[count] = (i - lo) as u8;
+                count += usize::from(self.heads[i] < end);
+            }
+            for p in 0..count {
+                if let Some(&far) = active[..count].get(p + 4) {
+                    let entry = std::ptr::from_ref(&self.lps[lo + usize::from(far)]);
+                    prefetch_read(entry);
+                    prefetch_read(entry.cast::<u8>().wrapping_add(64));
+                }
+                if let Some(&near) = active[..count].get(p + 2) {
+                    let next = &self.lps[lo + usize::from(near)];
                     next.queue.prefetch();
                     next.model.prefetch();
                 }
-                if self.heads[i] < end {
-                    self.run_lp(i, end, bounds, lps_total);
-                    if self.error.is_some() {
-                        return (u64::MAX, u64::MAX);
-                    }
-                    let lookahead = self.lps[i].model.lookahead().max(global).0;
-                    self.lookaheads[i] = lookahead;
-                    self.reach[i] = self.heads[i].saturating_add(lookahead);
+                let i = lo + usize::from(active[p]);
+                self.run_lp(i, end, bounds, lps_total);
+                if self.error.is_some() {
+                    return (u64::MAX, u64::MAX);
                 }
+                let lookahead = self.lps[i].model.lookahead().max(global).0;
+                self.lookaheads[i] = lookahead;
+                self.reach[i] = self.heads[i].saturating_add(lookahead);
+            }
+            let (mut block_min, mut block_reach) = (u64::MAX, u64::MAX);
+            for i in lo..hi {
                 block_min = block_min.min(self.heads[i]);
                 block_reach = block_reach.min(self.reach[i]);
             }
