@@ -813,6 +813,29 @@ impl<M: Model> Simulation<M> {
         T: Send,
         F: Fn(u64, &M, &mut T) + Sync,
     {
+        self.par_update_loading_ahead(slots, |_, _| false, |_, _| {}, f);
+    }
+
+    /// [`par_update_with_handled`](Self::par_update_with_handled) for a pass that reads few
+    /// models: `wanted(handled, slot)` says, from the count and the slot alone, whether `f`
+    /// will read the LP's model, and those are loaded ahead of their turn in stages, so
+    /// that the loads overlap: four wanted LPs ahead the engine's entry for the LP (its
+    /// address needs no load), two ahead `prefetch(model, 0)` (the entry now in cache: the
+    /// model's own lines), one ahead `prefetch(model, 1)` (what those lines point to).
+    pub fn par_update_loading_ahead<T, W, P, F>(
+        &self,
+        slots: &mut [T],
+        wanted: W,
+        prefetch: P,
+        f: F,
+    ) where
+        M: Sync,
+        M::Event: Sync,
+        T: Send,
+        W: Fn(u64, &T) -> bool + Sync,
+        P: Fn(&M, u8) + Sync,
+        F: Fn(u64, &M, &mut T) + Sync,
+    {
         /// LPs read by one task: small enough to share out partitions of many small LPs.
         const CHUNK: usize = 256;
         assert_eq!(slots.len(), self.lps as usize, "one slot per LP");
@@ -826,7 +849,29 @@ impl<M: Model> Simulation<M> {
             }
         }
         let run = |(lps, handled, out): (&[Lp<M>], &[u64], &mut [T])| {
-            for ((lp, &handled), slot) in lps.iter().zip(handled).zip(out) {
+            let mut ahead = [0u16; CHUNK];
+            let mut count = 0;
+            for (k, (&h, slot)) in handled.iter().zip(out.iter()).enumerate() {
+                ahead[count] = k as u16;
+                count += usize::from(wanted(h, slot));
+            }
+            let ahead = &ahead[..count];
+            let mut next = 0;
+            for (k, ((lp, &handled), slot)) in lps.iter().zip(handled).zip(out).enumerate() {
+                if ahead.get(next).is_some_and(|&w| usize::from(w) == k) {
+                    if let Some(&far) = ahead.get(next + 4) {
+                        let entry = std::ptr::from_ref(&lps[usize::from(far)]);
+                        prefetch_read(entry);
+                        prefetch_read(entry.cast::<u8>().wrapping_add(64));
+                    }
+                    if let Some(&near) = ahead.get(next + 2) {
+                        prefetch(&lps[usize::from(near)].model, 0);
+                    }
+                    if let Some(&soon) = ahead.get(next + 1) {
+                        prefetch(&lps[usize::from(soon)].model, 1);
+                    }
+                    next += 1;
+                }
                 f(handled, &lp.model, slot);
             }
         };
@@ -1410,6 +1455,41 @@ mod tests {
                 sim.models_with_handled().map(|(h, m)| (h, m.seen.len())).collect();
             assert_eq!(got, want, "{threads} threads");
             assert_eq!(got.iter().map(|g| g.0).sum::<u64>(), 143, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_pass_loading_ahead_reads_the_same_and_loads_only_wanted_models() {
+        for threads in [1, 2] {
+            let models =
+                (0..1_000).map(|_| Relay { seen: vec![], delay: SimDuration(10) }).collect();
+            let mut config = Config::new(SimDuration(10), SimTime(1_000));
+            config.threads = threads;
+            let mut sim = Simulation::new(models, &config).unwrap();
+            for lp in (0..1_000).step_by(7) {
+                sim.schedule(lp, SimTime(u64::from(lp)), 0).unwrap();
+            }
+            sim.run().unwrap();
+            let loaded = Mutex::new(Vec::new());
+            let mut got = vec![(0, 0); 1_000];
+            // Only LPs that handled an event are wanted; the prefetch notes what it was shown.
+            sim.par_update_loading_ahead(
+                &mut got,
+                |handled, _| handled > 0,
+                |m: &Relay, stage| loaded.lock().unwrap().push((m.seen.len(), stage)),
+                |handled, m, slot| *slot = (handled, m.seen.len()),
+            );
+            let want: Vec<(u64, usize)> =
+                sim.models_with_handled().map(|(h, m)| (h, m.seen.len())).collect();
+            assert_eq!(got, want, "{threads} threads");
+            let loaded = loaded.into_inner().unwrap();
+            // 143 wanted, each LP with one event: stage 0 for all but the first two of each
+            // task (a few hundred LPs each), stage 1 for all but the first; never an idle LP.
+            assert!(loaded.iter().all(|&(seen, _)| seen == 1), "{threads} threads");
+            let stage = |k| loaded.iter().filter(|l| l.1 == k).count();
+            let tasks = 143 - stage(1);
+            assert!((1..=20).contains(&tasks), "{tasks} tasks");
+            assert_eq!(stage(0), 143 - 2 * tasks, "{threads} threads");
         }
     }
 

@@ -470,44 +470,55 @@ impl World {
         // Reading an accruing organisation's loss is most of a sample's cost: done on the
         // worker threads, each organisation into its own record, summed after in LP order.
         let shared = &*self.shared;
-        self.sim.par_update_with_handled(&mut self.sample_cache, |handled, lp, c| {
-            let cents = |usd: f64| (usd * 100.0).round() as i64;
-            // The record alone answers for most: an organisation neither changed nor accruing
-            // adds what it added last time, and a frozen one's loss is read from the record.
-            // Only the rest read the LP (a scan of every LP's would be one miss an LP).
-            let changed = c.handled != handled || c.sector == u8::MAX;
-            if !changed && !c.accruing {
-                return;
+        let changed = |handled: u64, c: &Contribution| c.handled != handled || c.sector == u8::MAX;
+        let prefetch = |lp: &Lp, stage: u8| {
+            if let Lp::Org(o) = lp {
+                o.prefetch_sample(stage);
             }
-            if !changed && let Some(frozen) = &c.frozen {
-                c.loss_cents = cents(frozen.loss_at(shared, at));
-                return;
-            }
-            // Opaque to the optimiser, so that the LP's record is not read ahead of the checks.
-            let Lp::Org(o) = std::hint::black_box(lp) else { return };
-            if changed {
-                let accruing = o.accruing();
-                let (loss, frozen) = if accruing {
-                    let rates = o.rates();
-                    (o.loss_at_rates(&rates, at), o.frozen(&rates))
+        };
+        self.sim.par_update_loading_ahead(
+            &mut self.sample_cache,
+            changed,
+            prefetch,
+            |handled, lp, c| {
+                let cents = |usd: f64| (usd * 100.0).round() as i64;
+                // The record alone answers for most: an organisation neither changed nor accruing
+                // adds what it added last time, and a frozen one's loss is read from the record.
+                // Only the rest read the LP (a scan of every LP's would be one miss an LP).
+                let changed = changed(handled, c);
+                if !changed && !c.accruing {
+                    return;
+                }
+                if !changed && let Some(frozen) = &c.frozen {
+                    c.loss_cents = cents(frozen.loss_at(shared, at));
+                    return;
+                }
+                // Opaque to the optimiser, so that the LP's record is not read ahead of the checks.
+                let Lp::Org(o) = std::hint::black_box(lp) else { return };
+                if changed {
+                    let accruing = o.accruing();
+                    let (loss, frozen) = if accruing {
+                        let rates = o.rates();
+                        (o.loss_at_rates(&rates, at), o.frozen(&rates))
+                    } else {
+                        (o.loss_at(at), None)
+                    };
+                    *c = Contribution {
+                        handled,
+                        sector: o.sector.index() as u8,
+                        accruing,
+                        down: o.counts().down,
+                        capacity_milli: (o.capacity_weight() * o.ops_capacity() * 1_000.0).round()
+                            as i64,
+                        loss_cents: cents(loss),
+                        frozen,
+                    };
                 } else {
-                    (o.loss_at(at), None)
-                };
-                *c = Contribution {
-                    handled,
-                    sector: o.sector.index() as u8,
-                    accruing,
-                    down: o.counts().down,
-                    capacity_milli: (o.capacity_weight() * o.ops_capacity() * 1_000.0).round()
-                        as i64,
-                    loss_cents: cents(loss),
-                    frozen,
-                };
-            } else {
-                // Unchanged since the last sample, accruing, with a backlog: read again.
-                c.loss_cents = cents(o.loss_at(at));
-            }
-        });
+                    // Unchanged since the last sample, accruing, with a backlog: read again.
+                    c.loss_cents = cents(o.loss_at(at));
+                }
+            },
+        );
         // Slots of LPs that are not organisations are never filled.
         for c in self.sample_cache.iter().filter(|c| c.sector != u8::MAX) {
             let s = usize::from(c.sector);

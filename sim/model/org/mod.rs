@@ -632,6 +632,20 @@ impl Org {
         prefetch_read(self.endpoints.as_ptr().wrapping_add(endpoint as usize));
     }
 
+    /// Starts loading what a sample of this organisation reads: at `stage` 0 its own fields
+    /// (the record's first line, the services' lists, the counts and accounts), at stage 1
+    /// (those in cache by then) the services' states they point to.
+    pub fn prefetch_sample(&self, stage: u8) {
+        if stage == 0 {
+            prefetch_read(self);
+            self.services.prefetch_fields();
+            prefetch_read(&self.ledger.counts);
+            prefetch_read(&self.ledger.accounts);
+        } else {
+            prefetch_read(self.services.states().as_ptr());
+        }
+    }
+
     pub fn handle(&mut self, event: Event, ctx: &mut Ctx<'_, Event>) {
         let now = ctx.now();
         match event {

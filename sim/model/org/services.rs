@@ -13,6 +13,7 @@
 //! that a capacity is read without summing groups) and every service's state; money is the
 //! ledger's.
 
+use blastradius_engine::queue::prefetch_read;
 use blastradius_engine::{Ctx, SimDuration, SimTime};
 
 use super::{Note, Org};
@@ -122,6 +123,12 @@ impl Services {
 
     pub fn states(&self) -> &[ServiceState] {
         &self.states
+    }
+
+    /// Starts loading the fields a sample reads (the states' list and the class counts).
+    pub(super) fn prefetch_fields(&self) {
+        prefetch_read(&self.states);
+        prefetch_read(&self.class_down);
     }
 
     pub fn state_mut(&mut self, service: usize) -> &mut ServiceState {
