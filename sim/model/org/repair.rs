@@ -41,6 +41,12 @@ use crate::spec::{ArchetypeSpec, Class, DistSpec, RepairOrder, ToolMode, ToolSpe
 /// left the crashed state meanwhile is stale and dropped when it reaches the front.
 #[derive(Clone, Debug, Default)]
 struct JobQueue {
+    /// The best non-empty tier's entries, held here while it is the best (its place in
+    /// `tiers` is left empty), so that taking a job reads no tier list: only the site's record
+    /// and the entries.
+    best: VecDeque<(u32, u32)>,
+    best_tier: usize,
+    /// The other tiers' entries.
     tiers: Vec<VecDeque<(u32, u32)>>,
     /// A bit per non-empty tier.
     nonempty: u64,
@@ -64,13 +70,21 @@ impl JobQueue {
         if self.tiers.len() <= tier {
             self.tiers.resize_with(tier + 1, VecDeque::new);
         }
-        // Behind the others of its tier, it is the front only when no tier as good or better
-        // holds anything.
-        let as_good_or_better = u64::MAX >> (MAX_TIERS - 1 - tier);
-        if self.nonempty & as_good_or_better == 0 {
+        if self.nonempty == 0 || tier < self.best_tier {
+            // A new best tier: the old best's entries go back to their place (the new one's
+            // place is empty, as no better tier held anything).
+            if self.nonempty != 0 {
+                std::mem::swap(&mut self.best, &mut self.tiers[self.best_tier]);
+                std::mem::swap(&mut self.best, &mut self.tiers[tier]);
+            }
+            self.best_tier = tier;
             self.head = (Self::key(tier, down_since), endpoint);
         }
-        self.tiers[tier].push_back((down_since, endpoint));
+        if tier == self.best_tier {
+            self.best.push_back((down_since, endpoint));
+        } else {
+            self.tiers[tier].push_back((down_since, endpoint));
+        }
         self.nonempty |= 1 << tier;
     }
 
@@ -83,23 +97,26 @@ impl JobQueue {
         if self.nonempty == 0 {
             return None;
         }
-        let tier = self.nonempty.trailing_zeros() as usize;
-        let (_, e) = self.tiers[tier].pop_front()?;
-        if self.tiers[tier].is_empty() {
-            self.nonempty &= !(1 << tier);
-        }
-        if self.nonempty != 0 {
-            let best = self.nonempty.trailing_zeros() as usize;
-            if let Some(&(t, next)) = self.tiers[best].front() {
-                self.head = (Self::key(best, t), next);
+        let (_, e) = self.best.pop_front()?;
+        if self.best.is_empty() {
+            self.nonempty &= !(1 << self.best_tier);
+            if self.nonempty == 0 {
+                return Some(e);
             }
+            // The next best tier's entries come here; its place keeps the empty list.
+            self.best_tier = self.nonempty.trailing_zeros() as usize;
+            std::mem::swap(&mut self.best, &mut self.tiers[self.best_tier]);
+        }
+        if let Some(&(t, next)) = self.best.front() {
+            self.head = (Self::key(self.best_tier, t), next);
         }
         Some(e)
     }
 
     fn drain(&mut self) -> Vec<u32> {
         self.nonempty = 0;
-        let mut all: Vec<(u32, u32)> = self.tiers.iter_mut().flat_map(|t| t.drain(..)).collect();
+        let mut all: Vec<(u32, u32)> = self.best.drain(..).collect();
+        all.extend(self.tiers.iter_mut().flat_map(|t| t.drain(..)));
         all.sort_unstable();
         all.into_iter().map(|(_, e)| e).collect()
     }
