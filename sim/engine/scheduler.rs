@@ -1175,7 +1175,7 @@ mod tests {
     impl Ticker {
         fn tick(&mut self, tick: u32, ctx: &mut Ctx<'_, u32>) {
             self.seen.push((ctx.now(), tick));
-            if tick % 4 == 0 {
+            if tick.is_multiple_of(4) {
                 ctx.send(1, ctx.now() + SimDuration(10), POKE);
             }
         }
