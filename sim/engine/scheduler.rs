@@ -1432,21 +1432,26 @@ mod tests {
         assert!(sim.run().is_err());
     }
 
+    /// A thousand relays, every seventh given one event, run to the end: 143 events handled.
+    fn thousand_relays_run(threads: usize) -> Simulation<Relay> {
+        let models = (0..1_000).map(|_| Relay { seen: vec![], delay: SimDuration(10) }).collect();
+        let mut config = Config::new(SimDuration(10), SimTime(1_000));
+        config.threads = threads;
+        let mut sim = Simulation::new(models, &config).unwrap();
+        for lp in (0..1_000).step_by(7) {
+            sim.schedule(lp, SimTime(u64::from(lp)), 0).unwrap();
+        }
+        sim.run().unwrap();
+        sim
+    }
+
     /// A parallel read of every model gives what a sequential one does, each model into its
     /// own slot, on any number of threads (more LPs than a task reads, so several tasks per
     /// partition).
     #[test]
     fn a_parallel_update_reads_every_model_into_its_own_slot() {
         for threads in [1, 2, 4] {
-            let models =
-                (0..1_000).map(|_| Relay { seen: vec![], delay: SimDuration(10) }).collect();
-            let mut config = Config::new(SimDuration(10), SimTime(1_000));
-            config.threads = threads;
-            let mut sim = Simulation::new(models, &config).unwrap();
-            for lp in (0..1_000).step_by(7) {
-                sim.schedule(lp, SimTime(u64::from(lp)), 0).unwrap();
-            }
-            sim.run().unwrap();
+            let sim = thousand_relays_run(threads);
             let mut got = vec![(0, 0); 1_000];
             sim.par_update_with_handled(&mut got, |handled, m, slot| {
                 *slot = (handled, m.seen.len());
@@ -1461,15 +1466,7 @@ mod tests {
     #[test]
     fn a_pass_loading_ahead_reads_the_same_and_loads_only_wanted_models() {
         for threads in [1, 2] {
-            let models =
-                (0..1_000).map(|_| Relay { seen: vec![], delay: SimDuration(10) }).collect();
-            let mut config = Config::new(SimDuration(10), SimTime(1_000));
-            config.threads = threads;
-            let mut sim = Simulation::new(models, &config).unwrap();
-            for lp in (0..1_000).step_by(7) {
-                sim.schedule(lp, SimTime(u64::from(lp)), 0).unwrap();
-            }
-            sim.run().unwrap();
+            let sim = thousand_relays_run(threads);
             let loaded = Mutex::new(Vec::new());
             let mut got = vec![(0, 0); 1_000];
             // Only LPs that handled an event are wanted; the prefetch notes what it was shown.

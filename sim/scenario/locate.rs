@@ -1015,14 +1015,21 @@ mod tests {
         out
     }
 
+    /// Byte offset of the first occurrence of `needle` in `text`; the test fails without one.
+    fn find(text: &str, needle: &str) -> usize {
+        let found = text.find(needle);
+        assert!(found.is_some(), "needle {needle:?} not in the text");
+        found.unwrap_or_default()
+    }
+
     /// Position of the char `offset` chars into the only occurrence of `needle` in `text`.
     fn position_of(text: &str, needle: &str, offset: usize) -> Position {
         assert_eq!(text.matches(needle).count(), 1, "needle {needle:?} must occur exactly once");
-        let byte = text.find(needle).unwrap();
+        let byte = find(text, needle);
         let before: String = text[..byte].chars().chain(needle.chars().take(offset)).collect();
         let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().unwrap().chars().count() + 1;
-        pos(line, col)
+        let last_line = before.rfind('\n').map_or(before.as_str(), |n| &before[n + 1..]);
+        pos(line, last_line.chars().count() + 1)
     }
 
     fn check(text: &str, path: &str, expected: Option<&str>) {
@@ -1101,11 +1108,11 @@ mod tests {
 
     #[test]
     fn locates_multi_line_struct_from_its_name() {
-        let start = SAMPLE.find("Rings(").unwrap();
-        let end = SAMPLE.find("),\n        kind").unwrap() + 1;
+        let start = find(SAMPLE, "Rings(");
+        let end = find(SAMPLE, "),\n        kind") + 1;
         check(SAMPLE, "vendor.rollout", Some(&SAMPLE[start..end]));
-        let start = SAMPLE.find("(\n        rollout").unwrap();
-        let end = SAMPLE.find("),\n    fleet").unwrap() + 1;
+        let start = find(SAMPLE, "(\n        rollout");
+        let end = find(SAMPLE, "),\n    fleet") + 1;
         check(SAMPLE, "vendor", Some(&SAMPLE[start..end]));
     }
 
