@@ -836,6 +836,32 @@ impl<M: Model> Simulation<M> {
         P: Fn(&M, u8) + Sync,
         F: Fn(u64, &M, &mut T) + Sync,
     {
+        self.par_fold_loading_ahead(slots, wanted, prefetch, || (), |h, m, slot, ()| f(h, m, slot));
+    }
+
+    /// [`par_update_loading_ahead`](Self::par_update_loading_ahead) that also gathers what
+    /// the calls find: each task of the pass (a run of LPs in id order) starts from `start()`
+    /// and every call adds to it; the tasks' results come back in LP order, so however they
+    /// are combined the outcome does not depend on the thread count. An observer keeping
+    /// running totals adds each slot's change, and reads no unchanged slot twice.
+    pub fn par_fold_loading_ahead<T, A, W, P, S, F>(
+        &self,
+        slots: &mut [T],
+        wanted: W,
+        prefetch: P,
+        start: S,
+        f: F,
+    ) -> Vec<A>
+    where
+        M: Sync,
+        M::Event: Sync,
+        T: Send,
+        A: Send,
+        W: Fn(u64, &T) -> bool + Sync,
+        P: Fn(&M, u8) + Sync,
+        S: Fn() -> A + Sync,
+        F: Fn(u64, &M, &mut T, &mut A) + Sync,
+    {
         /// LPs read by one task: small enough to share out partitions of many small LPs.
         const CHUNK: usize = 256;
         assert_eq!(slots.len(), self.lps as usize, "one slot per LP");
@@ -849,6 +875,7 @@ impl<M: Model> Simulation<M> {
             }
         }
         let run = |(lps, handled, out): (&[Lp<M>], &[u64], &mut [T])| {
+            let mut found = start();
             let mut ahead = [0u16; CHUNK];
             let mut count = 0;
             for (k, (&h, slot)) in handled.iter().zip(out.iter()).enumerate() {
@@ -872,12 +899,13 @@ impl<M: Model> Simulation<M> {
                     }
                     next += 1;
                 }
-                f(handled, &lp.model, slot);
+                f(handled, &lp.model, slot, &mut found);
             }
+            found
         };
         match &self.workers {
-            Some(workers) => workers.install(|| tasks.into_par_iter().for_each(run)),
-            None => tasks.into_iter().for_each(run),
+            Some(workers) => workers.install(|| tasks.into_par_iter().map(run).collect()),
+            None => tasks.into_iter().map(run).collect(),
         }
     }
 
@@ -1487,6 +1515,33 @@ mod tests {
             let tasks = 143 - stage(1);
             assert!((1..=20).contains(&tasks), "{tasks} tasks");
             assert_eq!(stage(0), 143 - 2 * tasks, "{threads} threads");
+        }
+    }
+
+    /// A fold's tasks come back in LP order, each with what its calls added: concatenated,
+    /// they are the sequential pass, on any number of threads.
+    #[test]
+    fn a_fold_returns_each_task_s_findings_in_lp_order() {
+        for threads in [1, 2, 4] {
+            let sim = thousand_relays_run(threads);
+            let mut slots = vec![0u64; 1_000];
+            let found = sim.par_fold_loading_ahead(
+                &mut slots,
+                |_, _| false,
+                |_, _| {},
+                Vec::new,
+                |handled, m: &Relay, slot, seen: &mut Vec<(u64, usize)>| {
+                    *slot = handled;
+                    seen.push((handled, m.seen.len()));
+                },
+            );
+            // Tasks hold at most 256 LPs and never span partitions.
+            assert!(found.len() >= 4 && found.iter().all(|t| !t.is_empty() && t.len() <= 256));
+            let got: Vec<(u64, usize)> = found.into_iter().flatten().collect();
+            let want: Vec<(u64, usize)> =
+                sim.models_with_handled().map(|(h, m)| (h, m.seen.len())).collect();
+            assert_eq!(got, want, "{threads} threads");
+            assert_eq!(slots.iter().sum::<u64>(), 143, "{threads} threads");
         }
     }
 

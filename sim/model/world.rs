@@ -120,10 +120,16 @@ pub struct World {
     released_tools: Vec<(SimTime, String)>,
     /// Each organisation's contribution at the last sample, by LP id.
     sample_cache: Vec<Contribution>,
+    /// Their sums by sector.
+    sector_totals: SectorTotals,
 }
 
+/// Down endpoints, milli-units of weighted capacity and cents of loss, by sector index.
+#[derive(Clone, Debug, Default)]
+struct SectorTotals([[i64; 3]; Sector::ALL.len()]);
+
 /// What one organisation added to the last sample, and how many events it had handled then.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Contribution {
     handled: u64,
     /// `u8::MAX` until first sampled.
@@ -134,7 +140,8 @@ struct Contribution {
     capacity_milli: i64,
     loss_cents: i64,
     /// Its loss as it stood, to read at later samples without reading it (most archetypes).
-    frozen: Option<Frozen>,
+    /// Boxed to keep the records that every sample scans small.
+    frozen: Option<Box<Frozen>>,
 }
 
 /// The engine's lookahead: the shortest delay of any message between LPs.
@@ -307,6 +314,7 @@ impl World {
             sector_weight,
             released_tools: Vec::new(),
             sample_cache: Vec::new(),
+            sector_totals: SectorTotals::default(),
         };
         world.sample_cache = vec![
             Contribution {
@@ -462,13 +470,12 @@ impl World {
 
     /// Samples every sector at `at`. Only organisations that handled an event since the last
     /// sample, or whose money was accruing then, are read again: any other has not changed.
-    /// Contributions are integers (cents, milli-units of weighted capacity), so sums are exact.
+    /// Contributions are integers (cents, milli-units of weighted capacity), so the sector
+    /// totals, kept from sample to sample and moved by each contribution's change, are exact.
     fn sample(&mut self, at: SimTime) {
-        let n = Sector::ALL.len();
-        let (mut down, mut capacity_milli, mut loss_cents) =
-            (vec![0u64; n], vec![0i64; n], vec![0i64; n]);
         // Reading an accruing organisation's loss is most of a sample's cost: done on the
-        // worker threads, each organisation into its own record, summed after in LP order.
+        // worker threads, each organisation into its own record, each task adding up the
+        // changes of its records.
         let shared = &*self.shared;
         let changed = |handled: u64, c: &Contribution| c.handled != handled || c.sector == u8::MAX;
         let prefetch = |lp: &Lp, stage: u8| {
@@ -476,11 +483,12 @@ impl World {
                 o.prefetch_sample(stage);
             }
         };
-        self.sim.par_update_loading_ahead(
+        let changes = self.sim.par_fold_loading_ahead(
             &mut self.sample_cache,
             changed,
             prefetch,
-            |handled, lp, c| {
+            SectorTotals::default,
+            |handled, lp, c, totals| {
                 let cents = |usd: f64| (usd * 100.0).round() as i64;
                 // The record alone answers for most: an organisation neither changed nor accruing
                 // adds what it added last time, and a frozen one's loss is read from the record.
@@ -489,43 +497,54 @@ impl World {
                 if !changed && !c.accruing {
                     return;
                 }
+                let before = (c.down, c.capacity_milli, c.loss_cents);
                 if !changed && let Some(frozen) = &c.frozen {
                     c.loss_cents = cents(frozen.loss_at(shared, at));
-                    return;
-                }
-                // Opaque to the optimiser, so that the LP's record is not read ahead of the checks.
-                let Lp::Org(o) = std::hint::black_box(lp) else { return };
-                if changed {
-                    let accruing = o.accruing();
-                    let (loss, frozen) = if accruing {
-                        let rates = o.rates();
-                        (o.loss_at_rates(&rates, at), o.frozen(&rates))
-                    } else {
-                        (o.loss_at(at), None)
-                    };
-                    *c = Contribution {
-                        handled,
-                        sector: o.sector.index() as u8,
-                        accruing,
-                        down: o.counts().down,
-                        capacity_milli: (o.capacity_weight() * o.ops_capacity() * 1_000.0).round()
-                            as i64,
-                        loss_cents: cents(loss),
-                        frozen,
-                    };
                 } else {
-                    // Unchanged since the last sample, accruing, with a backlog: read again.
-                    c.loss_cents = cents(o.loss_at(at));
+                    // Opaque to the optimiser, so that the LP's record is not read ahead of the
+                    // checks.
+                    let Lp::Org(o) = std::hint::black_box(lp) else { return };
+                    if changed {
+                        let accruing = o.accruing();
+                        let (loss, frozen) = if accruing {
+                            let rates = o.rates();
+                            (o.loss_at_rates(&rates, at), o.frozen(&rates))
+                        } else {
+                            (o.loss_at(at), None)
+                        };
+                        // The frozen record's box is kept for the next.
+                        match (&mut c.frozen, frozen) {
+                            (Some(kept), Some(frozen)) => **kept = frozen,
+                            (kept, frozen) => *kept = frozen.map(Box::new),
+                        }
+                        c.handled = handled;
+                        c.sector = o.sector.index() as u8;
+                        c.accruing = accruing;
+                        c.down = o.counts().down;
+                        c.capacity_milli =
+                            (o.capacity_weight() * o.ops_capacity() * 1_000.0).round() as i64;
+                        c.loss_cents = cents(loss);
+                    } else {
+                        // Unchanged since the last sample, accruing, with a backlog: read again.
+                        c.loss_cents = cents(o.loss_at(at));
+                    }
                 }
+                // A slot starts at zero, so its first contribution is its change.
+                let total = &mut totals.0[usize::from(c.sector)];
+                total[0] += c.down as i64 - before.0 as i64;
+                total[1] += c.capacity_milli - before.1;
+                total[2] += c.loss_cents - before.2;
             },
         );
-        // Slots of LPs that are not organisations are never filled.
-        for c in self.sample_cache.iter().filter(|c| c.sector != u8::MAX) {
-            let s = usize::from(c.sector);
-            down[s] += c.down;
-            capacity_milli[s] += c.capacity_milli;
-            loss_cents[s] += c.loss_cents;
+        for change in changes {
+            for (total, change) in self.sector_totals.0.iter_mut().zip(change.0) {
+                for (t, c) in total.iter_mut().zip(change) {
+                    *t += c;
+                }
+            }
         }
+        let [down, capacity_milli, loss_cents]: [Vec<i64>; 3] =
+            std::array::from_fn(|k| self.sector_totals.0.iter().map(|t| t[k]).collect());
         let sectors = &self.series.sectors;
         let capacity = sectors
             .iter()
@@ -535,7 +554,7 @@ impl World {
             })
             .collect();
         self.series.times_s.push(at.as_secs_f64());
-        self.series.down.push(sectors.iter().map(|s| down[s.index()]).collect());
+        self.series.down.push(sectors.iter().map(|s| down[s.index()] as u64).collect());
         self.series.capacity.push(capacity);
         self.series
             .loss_usd
