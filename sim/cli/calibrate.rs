@@ -191,7 +191,7 @@ pub fn calibrate(args: CalibrateArgs) -> CliResult {
         next: None,
     }];
     for number in 2..=waves {
-        let last = scored.last_mut().expect("one wave at least");
+        let Some(last) = scored.last_mut() else { break };
         let Some(bounds) = calibrate::next_box(&last.plan, &last.points) else { break };
         last.next = Some(bounds.clone());
         let sets = calibrate::next_sets(&bounds);

@@ -501,27 +501,29 @@ pub fn merge(dirs: &[PathBuf], out_path: &Path, quiet: bool, force: bool) -> Cli
         let text = read_journal(&path, "the catalogue's catalogue.json")?;
         let manifest = out::parse_manifest(&text)
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-        if loaded.is_none() {
-            let p = &manifest.plan;
-            let l = load(&p.source, p.years, Some(p.seed)).map_err(|e| {
-                CliError::input(format!(
-                    "{}: the catalogue {} cannot be read again: {e}\n  hint: run merge from the \
-                     folder the shards ran in",
-                    path.display(),
-                    p.source
-                ))
-            })?;
-            if plan_record(&l) != manifest.plan {
-                return Err(CliError::input(format!(
-                    "{}: the catalogue {} has changed since the shards ran\n  hint: rerun the \
-                     shards with the current catalogue",
-                    path.display(),
-                    p.source
-                )));
+        let (l, first) = match loaded {
+            Some(ref entry) => entry,
+            None => {
+                let p = &manifest.plan;
+                let l = load(&p.source, p.years, Some(p.seed)).map_err(|e| {
+                    CliError::input(format!(
+                        "{}: the catalogue {} cannot be read again: {e}\n  hint: run merge from the \
+                         folder the shards ran in",
+                        path.display(),
+                        p.source
+                    ))
+                })?;
+                if plan_record(&l) != manifest.plan {
+                    return Err(CliError::input(format!(
+                        "{}: the catalogue {} has changed since the shards ran\n  hint: rerun the \
+                         shards with the current catalogue",
+                        path.display(),
+                        p.source
+                    )));
+                }
+                loaded.insert((l, manifest.clone()))
             }
-            loaded = Some((l, manifest.clone()));
-        }
-        let (l, first) = loaded.as_ref().expect("set above");
+        };
         if manifest.plan != first.plan {
             return Err(CliError::input(format!(
                 "{} is part of a different catalogue than {}\n  hint: merge only the shards of one \

@@ -523,7 +523,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
         let this = rebuild_plan(&manifest.plan, &manifest_path)?;
         let shard = Shard::parse(&manifest.shard)
             .map_err(|e| CliError::input(format!("{}: {e}", manifest_path.display())))?;
-        match &plan {
+        let (p, _) = match plan {
             None => {
                 memory::check(
                     &budget::sweep(None, shape(&this, this.runs_total(), true, args.format), 0),
@@ -531,18 +531,17 @@ pub fn merge(args: MergeArgs) -> CliResult {
                     "this merge",
                     "merge on a machine with more memory",
                 )?;
-                plan = Some((this, manifest.command.clone()));
+                plan.insert((this, manifest.command.clone()))
             }
-            Some((p, _)) if *p != this => {
+            Some((ref p, _)) if *p != this => {
                 return Err(CliError::input(format!(
                     "{} is part of a different sweep than {}\n  hint: merge only the shards of one sweep",
                     dir.display(),
                     args.dirs[0].display()
                 )));
             }
-            Some(_) => {}
-        }
-        let (p, _) = plan.as_ref().expect("set above");
+            Some(ref entry) => entry,
+        };
         let runs_path = dir.join("runs.csv");
         let text = read_journal(&runs_path, "the sweep's runs.csv")?;
         let complete = text.rfind('\n').map_or("", |i| &text[..=i]);

@@ -119,19 +119,21 @@ fn copy_at(into: &mut Value, from: &Value, segments: &[Segment]) {
 mod tests {
     use super::*;
 
+    type Outcome = Result<(), Box<dyn std::error::Error>>;
+
     fn header<'a>(comment: &'a [String]) -> Header<'a> {
         Header { name: "salem-best", description: "the best point", comment }
     }
 
     #[test]
-    fn a_derived_file_extends_the_original_and_sets_only_the_fields() {
-        let loaded = crate::load("salem-health").unwrap();
+    fn a_derived_file_extends_the_original_and_sets_only_the_fields() -> Outcome {
+        let loaded = crate::load("salem-health")?;
         let sets = vec![
             ("fleet.salem_health.repair.time.Workstation.mean".to_string(), "17m".to_string()),
             ("fleet.salem_health.staff.technicians_per_1000".to_string(), "6.5".to_string()),
         ];
         let comment = vec!["written by a test".to_string()];
-        let text = extending(&loaded, &sets, &header(&comment)).unwrap();
+        let text = extending(&loaded, &sets, &header(&comment))?;
         assert!(text.starts_with("// written by a test\n#![enable(implicit_some)]\n("), "{text}");
         assert!(text.contains("extends: \"salem-health\""), "{text}");
         assert!(text.contains("\"17m\""), "{text}");
@@ -139,22 +141,24 @@ mod tests {
         // Only what was set: no other archetype, no vendor.
         assert!(!text.contains("vendor"), "{text}");
         assert!(text.lines().count() < 40, "{text}");
-        let back = crate::load_text("best.ron", &text).unwrap();
-        let spec = back.validate().unwrap();
+        let back = crate::load_text("best.ron", &text)?;
+        let spec = back.validate()?;
         assert_eq!(spec.name, "salem-best");
-        let a = spec.archetypes.iter().find(|a| a.name == "salem_health").unwrap();
+        let a =
+            spec.archetypes.iter().find(|a| a.name == "salem_health").ok_or("no salem_health")?;
         assert_eq!(a.staff.technicians_per_1000, 6.5);
         assert_eq!(back.sources[1].name, "builtin:salem-health");
+        Ok(())
     }
 
     #[test]
-    fn a_path_into_a_list_sets_the_whole_list() {
-        let loaded = crate::load("canary-rings").unwrap();
+    fn a_path_into_a_list_sets_the_whole_list() -> Outcome {
+        let loaded = crate::load("canary-rings")?;
         let sets = vec![("vendor.rollout.rings[0].bake".to_string(), "2h".to_string())];
-        let text = extending(&loaded, &sets, &header(&[])).unwrap();
+        let text = extending(&loaded, &sets, &header(&[]))?;
         assert!(text.contains("rings: ["), "{text}");
-        let spec = crate::load_text("best.ron", &text).unwrap().validate().unwrap();
-        let original = crate::read("canary-rings").unwrap().1;
+        let spec = crate::load_text("best.ron", &text)?.validate()?;
+        let original = crate::read("canary-rings")?.1;
         assert_eq!(spec.vendor.rings.len(), original.vendor.rings.len());
         let bakes = |s: &blastradius_model::spec::WorldSpec| -> Vec<u64> {
             s.vendor.rings.iter().map(|r| r.bake.as_millis()).collect()
@@ -163,23 +167,26 @@ mod tests {
         assert_eq!(mine[0], 2 * 3_600_000);
         assert_ne!(mine[0], theirs[0]);
         assert_eq!(mine[1..], theirs[1..]);
+        Ok(())
     }
 
     #[test]
-    fn an_enum_value_is_set_whole() {
-        let loaded = crate::load("crowdstrike-2024").unwrap();
+    fn an_enum_value_is_set_whole() -> Outcome {
+        let loaded = crate::load("crowdstrike-2024")?;
         let sets = vec![("vendor.revert".to_string(), "2h".to_string())];
-        let text = extending(&loaded, &sets, &header(&[])).unwrap();
+        let text = extending(&loaded, &sets, &header(&[]))?;
         assert!(text.contains("At(\"2h\")"), "{text}");
+        Ok(())
     }
 
     #[test]
-    fn a_file_is_extended_by_its_absolute_path() {
+    fn a_file_is_extended_by_its_absolute_path() -> Outcome {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/known/base.ron");
-        let loaded = crate::load(path).unwrap();
+        let loaded = crate::load(path)?;
         let sets = vec![("fleet.org.staff.technicians_per_1000".to_string(), "130.0".to_string())];
-        let text = extending(&loaded, &sets, &header(&[])).unwrap();
-        let absolute = std::fs::canonicalize(path).unwrap();
+        let text = extending(&loaded, &sets, &header(&[]))?;
+        let absolute = std::fs::canonicalize(path)?;
         assert!(text.contains(&format!("extends: \"{}\"", absolute.display())), "{text}");
+        Ok(())
     }
 }

@@ -798,23 +798,23 @@ pub fn load_text(name: &str, text: &str) -> Result<Loaded, ScenarioError> {
 }
 
 fn load_source(first: Source) -> Result<Loaded, ScenarioError> {
-    let mut sources = vec![first];
+    // The files read before the one being read now, `from`.
+    let mut sources = Vec::new();
+    let mut from = first;
     let mut layers = Vec::new();
     let mut seen = Vec::new();
     let mut budget = MAX_TOKENS;
     loop {
-        let source = sources.last().expect("at least one source");
-        let mut layer = parse_layer(source, &mut budget)?;
-        seen.push(identity(source));
+        let mut layer = parse_layer(&from, &mut budget)?;
+        seen.push(identity(&from));
         let extends = layer.extends.take().filter(|e| !e.is_empty());
         layers.push(layer);
         let Some(base) = extends else { break };
-        let from = sources.last().expect("at least one source");
-        let next = open(&base, from.dir.as_deref(), Some(from))?;
+        let next = open(&base, from.dir.as_deref(), Some(&from))?;
         let cycle = seen.contains(&identity(&next));
-        if cycle || sources.len() >= MAX_EXTENDS {
+        if cycle || sources.len() + 1 >= MAX_EXTENDS {
             let chain: Vec<&str> =
-                sources.iter().map(|s| s.name.as_str()).chain([next.name.as_str()]).collect();
+                sources.iter().chain([&from, &next]).map(|s| s.name.as_str()).collect();
             let (message, hint) = if cycle {
                 (
                     format!("`extends` goes round in a cycle: {}", chain.join(" -> ")),
@@ -834,8 +834,9 @@ fn load_source(first: Source) -> Result<Loaded, ScenarioError> {
             err.problems[0].position = locate::locate(&from.text, "extends").map(|s| s.start);
             return Err(err);
         }
-        sources.push(next);
+        sources.push(std::mem::replace(&mut from, next));
     }
+    sources.push(from);
     let mut resolved = raw::Scenario::default();
     for layer in layers.into_iter().rev() {
         resolved.merge(layer);

@@ -1314,19 +1314,20 @@ mod tests {
 
     /// Every position that `path_at` attributes to a path lies within that path's key..value.
     #[test]
-    fn path_at_agrees_with_locate() {
+    fn path_at_agrees_with_locate() -> Result<(), String> {
         let mut at = pos(1, 1);
         let mut hits = 0;
         for c in SAMPLE.chars() {
             if let Some(path) = path_at(SAMPLE, at) {
                 hits += 1;
-                let key = locate_key(SAMPLE, &path).expect(&path);
+                let key = locate_key(SAMPLE, &path).ok_or(format!("{path} has no key"))?;
                 let end = locate(SAMPLE, &path).map_or(key.end, |value| value.end);
                 assert!(key.start <= at && at < end, "{path} at {at:?}");
             }
             at = if c == '\n' { pos(at.line + 1, 1) } else { pos(at.line, at.col + 1) };
         }
         assert!(hits > 500, "only {hits} positions resolved");
+        Ok(())
     }
 
     #[test]
@@ -1374,7 +1375,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_tokens_around_positions() {
+    fn finds_tokens_around_positions() -> Result<(), &'static str> {
         let text = "(a: \"78x\",\n  b: -3 /* c */ , c:   7)";
         let at = |line, col| token_at(text, pos(line, col)).map(|(span, t)| (span.start, t));
         // Inside a token: its start; in the space before one: the next one.
@@ -1387,9 +1388,10 @@ mod tests {
         assert_eq!(token_at("", pos(1, 1)), None);
         assert_eq!(token_at("// only a comment", pos(1, 1)), None);
         // The token a missing comma should follow.
-        let before = token_before(text, pos(2, 3)).unwrap();
+        let before = token_before(text, pos(2, 3)).ok_or("no token before 2:3")?;
         assert_eq!((before.start, before.end), (pos(1, 10), pos(1, 11)));
         assert_eq!(token_before(text, pos(1, 1)), None);
+        Ok(())
     }
 
     #[test]
@@ -1410,21 +1412,23 @@ mod tests {
     }
 
     #[test]
-    fn documents_answer_many_lookups_from_one_scan() {
+    fn documents_answer_many_lookups_from_one_scan() -> Result<(), String> {
         let doc = Document::parse(SAMPLE);
         for path in ["seed", "vendor.rollout.rings[1].share", "fleet.é_site", "at[0]", "nope"] {
             assert_eq!(doc.locate(path), locate(SAMPLE, path), "{path}");
             assert_eq!(doc.locate_key(path), locate_key(SAMPLE, path), "{path}");
         }
         let inner = |path: &str| {
-            doc.locate_inner_segments(&parse_path(path).unwrap()).map(|span| slice(SAMPLE, span))
+            let segments = parse_path(path).ok_or(format!("{path} does not parse"))?;
+            Ok::<_, String>(doc.locate_inner_segments(&segments).map(|span| slice(SAMPLE, span)))
         };
         // Inside named one-element tuples, the value itself.
-        assert_eq!(inner("at").as_deref(), Some("\"78m\""));
-        assert_eq!(inner("policy").as_deref(), Some("(x: 1, y: [10, 20, 30])"));
-        assert_eq!(inner("seed").as_deref(), Some("42"));
-        assert_eq!(inner("nope"), None);
+        assert_eq!(inner("at")?.as_deref(), Some("\"78m\""));
+        assert_eq!(inner("policy")?.as_deref(), Some("(x: 1, y: [10, 20, 30])"));
+        assert_eq!(inner("seed")?.as_deref(), Some("42"));
+        assert_eq!(inner("nope")?, None);
         assert_eq!(Document::parse("").locate("a"), None);
+        Ok(())
     }
 
     #[test]

@@ -52,7 +52,10 @@ fn walk<'a>(
                     let listing = alternatives(&Value::Object(map.clone()));
                     return Err(err(format!("`{path}`: {at} has no field `{name}`"), listing));
                 }
-                map.get_mut(name).expect("checked")
+                let Some(field) = map.get_mut(name) else {
+                    return Err(err(format!("`{path}`: {at} has no field `{name}`"), ""));
+                };
+                field
             }
             (Segment::Index(k), Value::Array(items)) => {
                 let len = items.len();
@@ -104,9 +107,10 @@ fn replacement(current: &Value, text: &str, path: &str) -> Result<Value, Overrid
         Value::Object(map) if map.len() == 1 => {
             // An enum variant with one value, such as `At("78m")` or `All(0.3)`: keep the
             // variant, replace the value.
-            let (variant, inner) = map.iter().next().expect("one entry");
             let mut out = serde_json::Map::new();
-            out.insert(variant.clone(), replacement(inner, text, path)?);
+            for (variant, inner) in map {
+                out.insert(variant.clone(), replacement(inner, text, path)?);
+            }
             Ok(Value::Object(out))
         }
         other => Err(err(

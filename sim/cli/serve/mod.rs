@@ -155,7 +155,7 @@ pub fn serve(args: &ServeArgs, served: Served) -> CliResult {
         if local.is_ipv4() {
             IpAddr::from([127, 0, 0, 1])
         } else {
-            "::1".parse().expect("an address")
+            IpAddr::from(std::net::Ipv6Addr::LOCALHOST)
         }
     } else {
         local.ip()
