@@ -92,7 +92,8 @@ pub trait Model: Send {
     /// behind a pointer, say); called a little before the engine gets to the LP in a window.
     fn prefetch(&self) {}
     /// Hints the processor to load what handling `next`, the LP's next pending event, will
-    /// read; called before the current event is handled, so the load overlaps its handling.
+    /// read; called before the current event is handled, so the load overlaps its handling,
+    /// and for the LP's first event of a window while the LP before it runs.
     fn prefetch_event(&self, _next: &Self::Event) {}
 }
 
@@ -484,9 +485,9 @@ impl<M: Model> Partition<M> {
             }
             let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
             // The LPs with work in this window (running one changes no other's head). Their
-            // records are loaded ahead of their turn in two steps: four ahead the LP's own
+            // records are loaded ahead of their turn in three steps: four ahead the LP's own
             // entry, whose address needs no load; two ahead, that entry now in cache, its queue
-            // and its model.
+            // and its model; one ahead, those in cache, what its first event will read.
             let mut active = [0u8; BLOCK];
             let mut count = 0;
             for i in lo..hi {
@@ -503,6 +504,12 @@ impl<M: Model> Partition<M> {
                     let next = &self.lps[lo + usize::from(near)];
                     next.queue.prefetch();
                     next.model.prefetch();
+                }
+                if let Some(&now) = active[..count].get(p + 1) {
+                    let next = &self.lps[lo + usize::from(now)];
+                    if let Some(event) = next.queue.peek_next() {
+                        next.model.prefetch_event(event);
+                    }
                 }
                 let i = lo + usize::from(active[p]);
                 self.run_lp(i, end, bounds, lps_total);

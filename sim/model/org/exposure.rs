@@ -27,6 +27,9 @@ use super::repair::Timer;
 /// Fetches within this long of availability are sorted immediately.
 const NEAR: SimDuration = SimDuration::from_hours(3);
 
+/// How far ahead in a cursor's sorted fetches to start loading an endpoint's record.
+const FETCH_AHEAD: usize = 4;
+
 /// The pending fetches of one released (content, ring), in time order.
 #[derive(Clone, Debug, Default)]
 pub struct Cursor {
@@ -283,7 +286,14 @@ impl Org {
                     self.exposure.cursors[index].clear();
                     return;
                 }
-                self.exposure.cursors[index].next += 1;
+                let cursor = &mut self.exposure.cursors[index];
+                cursor.next += 1;
+                // Crashes at one instant come in bursts: load the records a few ahead.
+                if let (None, Some(&ahead)) =
+                    (self.lazy.as_deref(), cursor.due.get(cursor.next + FETCH_AHEAD))
+                {
+                    prefetch_read(self.endpoints.as_ptr().wrapping_add(ahead as u32 as usize));
+                }
                 self.fetched_bad(endpoint, content, now, ctx);
             }
             let Some(at) = self.cursor_due(index) else { return };

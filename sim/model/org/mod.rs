@@ -621,6 +621,10 @@ impl Org {
     /// from anything handled just before), without itself reading anything that may wait on
     /// memory.
     pub fn prefetch_event(&self, next: &Event) {
+        if let Event::RepairDone { crew, site, .. } = *next {
+            self.repair.prefetch_site(usize::from(site));
+            prefetch_read(self.workforce.crews().as_ptr().wrapping_add(usize::from(crew)));
+        }
         let endpoint = match *next {
             Event::SelfHeal { endpoint }
             | Event::Reachable { endpoint }

@@ -88,6 +88,16 @@ impl JobQueue {
         self.nonempty |= 1 << tier;
     }
 
+    /// Starts loading the front entry and the record of its endpoint, without reading
+    /// anything that may wait on memory but the queue itself.
+    #[inline]
+    fn prefetch_front(&self, endpoints: &[crate::fleet::Endpoint]) {
+        if self.nonempty != 0 {
+            prefetch_read(endpoints.as_ptr().wrapping_add(self.head.1 as usize));
+            prefetch_read(self.best.as_slices().0.as_ptr());
+        }
+    }
+
     /// The front entry of the best non-empty tier, as (key, endpoint).
     fn front(&self) -> Option<(u64, u32)> {
         (self.nonempty != 0).then_some(self.head)
@@ -296,6 +306,15 @@ impl Repair {
         let mut order: Vec<usize> = (0..crews).collect();
         order.sort_by_key(|&c| (self.sites[home_of(c)].travel, c));
         self.travel_order = order;
+    }
+
+    /// Starts loading a site's record (its queues' fronts), every cache line it spans,
+    /// without reading anything.
+    pub fn prefetch_site(&self, site: usize) {
+        let base = self.sites.as_ptr().wrapping_add(site).cast::<u8>();
+        for line in 0..=std::mem::size_of::<SiteState>() / 64 {
+            prefetch_read(base.wrapping_add(line * 64));
+        }
     }
 
     pub fn sites(&self) -> &[SiteState] {
@@ -812,6 +831,13 @@ impl Org {
         now: SimTime,
         ctx: &mut Ctx<'_, Event>,
     ) {
+        // The repairer looks for the next job here last: start loading the jobs at the fronts
+        // of the site's queues (its record was loaded ahead, see `Org::prefetch_event`).
+        if let Some(s) = self.repair.sites.get(site) {
+            for queue in [&s.ready, &s.locked] {
+                queue.prefetch_front(&self.endpoints);
+            }
+        }
         if self.endpoints[endpoint as usize].state() == State::InRepair {
             let key = self.endpoint_key(endpoint);
             let share = self.spec().repair.reimage_share.get();
